@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# SmbRoot build entry point.
+#   ./build.sh [--kernel VERSION] [--credentials FILE] [--module NAME]...
+#       publish the NativeAOT /init and assemble out/initramfs.cpio.gz (the last line printed is its path)
+#   ./build.sh demo    boot a QEMU machine from a private Samba share on this host
+#   ./build.sh test    unit tests, then integration tests that boot QEMU against a real smbd
+# Each installs what it needs (apt-get, dotnet restore) on a Debian machine.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+BUILD_PACKAGES=(clang zlib1g-dev linux-image-amd64)
+LAB_PACKAGES=(qemu-system-x86 samba smbclient xfsprogs e2fsprogs busybox-static)
+
+need_root() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "build.sh: $1 needs root (apt-get, loop devices, smbd on a private port); run it with sudo" >&2
+        exit 1
+    fi
+}
+
+install_packages() {
+    local missing=()
+    for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    need_root "installing ${missing[*]}"
+    echo "build.sh: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+require_dotnet() {
+    if ! command -v dotnet >/dev/null; then
+        echo "build.sh: the .NET SDK is not installed; install the version global.json names (10.0) and run again" >&2
+        exit 1
+    fi
+}
+
+newest_kernel() {
+    local version
+    for version in $(ls /lib/modules 2>/dev/null | sort -V -r); do
+        if [ -e "/boot/vmlinuz-$version" ]; then echo "$version"; return 0; fi
+    done
+    echo "build.sh: no kernel with both /boot/vmlinuz-VERSION and /lib/modules/VERSION" >&2
+    return 1
+}
+
+build_initramfs() {
+    local kernel="" args=()
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --kernel) kernel="$2"; shift 2 ;;
+            --credentials|--module) args+=("$1" "$2"); shift 2 ;;
+            *) echo "build.sh: unknown option $1 (see the top of build.sh)" >&2; exit 2 ;;
+        esac
+    done
+    install_packages "${BUILD_PACKAGES[@]}"
+    require_dotnet
+    [ -n "$kernel" ] || kernel=$(newest_kernel)
+    [ -d "/lib/modules/$kernel" ] || { echo "build.sh: no /lib/modules/$kernel" >&2; exit 1; }
+    echo "build.sh: publishing the NativeAOT init" >&2
+    dotnet publish src/SmbRoot -c Release -o out/bin --nologo -v quiet >&2
+    echo "build.sh: assembling the initramfs for kernel $kernel" >&2
+    dotnet run --project src/SmbRoot.Mkinitramfs -c Release -- \
+        --init out/bin/smbroot --modules "/lib/modules/$kernel" --layout initramfs-layout \
+        --output out/initramfs.cpio.gz "${args[@]}" >&2
+    echo "$kernel" > out/kernel-version
+    echo "out/initramfs.cpio.gz"
+}
+
+case "${1:-}" in
+    demo)
+        need_root "the demo"
+        install_packages "${LAB_PACKAGES[@]}"
+        build_initramfs >/dev/null
+        dotnet run --project tests/SmbRoot.Lab -c Release -- demo
+        ;;
+    test)
+        need_root "the tests"
+        install_packages "${LAB_PACKAGES[@]}"
+        build_initramfs >/dev/null
+        dotnet test tests/SmbRoot.Tests -c Release --nologo -v quiet
+        dotnet test tests/SmbRoot.IntegrationTests -c Release --nologo -v quiet --logger "console;verbosity=normal"
+        ;;
+    -h|--help)
+        sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+        ;;
+    *)
+        build_initramfs "$@"
+        ;;
+esac

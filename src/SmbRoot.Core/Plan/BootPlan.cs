@@ -1,0 +1,138 @@
+using System.Globalization;
+
+namespace SmbRoot.Core.Plan;
+
+public enum BreakPoint { None, PreMount, PreSwitch }
+
+public enum BootMode { Auto, Guard, Handoff }
+
+/// <summary>
+/// Everything the boot will do, decided before anything is touched: the parsed and validated
+/// kernel command line. Immutable; the boot steps only read it.
+/// </summary>
+public sealed record BootPlan(
+    CifsRoot Root,
+    string? RootFsType,
+    MountOptions RootMount,
+    bool ReadOnly,
+    IReadOnlyList<string> CifsExtraOptions,
+    string CredentialsPath,
+    NetworkConfig Network,
+    string Init,
+    IReadOnlyList<string> InitArguments,
+    int RetrySeconds,
+    bool Shell,
+    BreakPoint Break,
+    bool Debug,
+    BootMode Mode)
+{
+    public const string DefaultCredentialsPath = "/etc/smbroot/credentials";
+    public const string DefaultInit = "/sbin/init";
+    public const int DefaultRetrySeconds = 180;
+
+    /// <summary>Filesystems the root image may hold: the kernel module of the same name is loaded for it.</summary>
+    public static readonly string[] KnownFileSystems = ["ext4", "ext3", "ext2", "xfs", "btrfs", "squashfs", "f2fs", "vfat"];
+
+    /// <summary>Builds the plan, or throws <see cref="PlanException"/> listing every problem found.</summary>
+    public static BootPlan Parse(KernelCommandLine cmdline)
+    {
+        var errors = new List<string>();
+        T? Try<T>(Func<T> parse) where T : class
+        {
+            try { return parse(); }
+            catch (PlanException e) { errors.Add(e.Message); return null; }
+        }
+
+        string? rootValue = cmdline.Last("root");
+        CifsRoot? root = rootValue is null
+            ? Fail<CifsRoot>(errors, "no root= on the command line; expected root=cifs://[user@]server[:port]/share/dir/image.img")
+            : Try(() => CifsRoot.Parse(rootValue));
+
+        // ro and rw: the later one wins, as in the kernel (init/do_mounts.c).
+        bool readOnly = cmdline.LastIndexOf("ro") > cmdline.LastIndexOf("rw");
+
+        string? fsType = cmdline.Last("rootfstype");
+        if (fsType is "" or "auto") fsType = null;
+        if (fsType is not null && !KnownFileSystems.Contains(fsType))
+        {
+            errors.Add($"rootfstype={fsType}: not one of {string.Join(", ", KnownFileSystems)} (or auto)");
+        }
+        if (root is { IsImage: false } && fsType is not null && fsType != "cifs")
+        {
+            errors.Add($"rootfstype={fsType}: root= ends with '/', so the share itself is the root and there is no image filesystem");
+        }
+
+        var mount = Try(() => MountOptions.Parse(cmdline.Last("rootflags"), readOnly));
+        var extra = Try(() => CifsOptions.ParseExtra(cmdline.Last("rd.cifs.opts")));
+        var network = Try(() => NetworkConfig.Parse(cmdline.Last("ip")));
+
+        string credentials = cmdline.Last("rd.cifs.credentials") ?? DefaultCredentialsPath;
+        if (!credentials.StartsWith('/')) errors.Add($"rd.cifs.credentials={credentials}: expected an absolute path inside the initramfs");
+
+        string init = cmdline.Last("init") ?? DefaultInit;
+        if (!init.StartsWith('/')) errors.Add($"init={init}: expected an absolute path inside the root filesystem, e.g. /sbin/init");
+
+        int retry = DefaultRetrySeconds;
+        string? retryText = cmdline.Last("rd.retry");
+        if (retryText is not null && !int.TryParse(retryText, NumberStyles.None, CultureInfo.InvariantCulture, out retry))
+        {
+            errors.Add($"rd.retry={retryText}: expected a number of seconds (0 = no retry)");
+        }
+
+        bool shell = ParseBool(cmdline, "rd.shell", errors);
+        bool debug = ParseBool(cmdline, "rd.debug", errors);
+
+        var breakPoint = BreakPoint.None;
+        string? breakValue = cmdline.Last("rd.break");
+        switch (breakValue)
+        {
+            case null: break;
+            case "pre-mount": breakPoint = BreakPoint.PreMount; break;
+            case "pre-switch" or "pre-pivot": breakPoint = BreakPoint.PreSwitch; break;
+            default: errors.Add($"rd.break={breakValue}: expected pre-mount or pre-switch"); break;
+        }
+
+        var mode = BootMode.Auto;
+        string? modeValue = cmdline.Last("smbroot.mode");
+        switch (modeValue)
+        {
+            case null or "auto": break;
+            case "guard": mode = BootMode.Guard; break;
+            case "handoff": mode = BootMode.Handoff; break;
+            default: errors.Add($"smbroot.mode={modeValue}: expected auto, guard or handoff"); break;
+        }
+
+        if (errors.Count > 0) throw new PlanException(string.Join("\n", errors));
+        return new BootPlan(root!, fsType, mount!, readOnly, extra!, credentials, network!, init,
+            cmdline.InitArguments, retry, shell, breakPoint, debug, mode);
+    }
+
+    private static T? Fail<T>(List<string> errors, string message) where T : class
+    {
+        errors.Add(message);
+        return null;
+    }
+
+    /// <summary>dracut's boolean keys: bare <c>key</c> or <c>key=1</c> is on, <c>key=0</c> is off.</summary>
+    private static bool ParseBool(KernelCommandLine cmdline, string key, List<string> errors)
+    {
+        string? value = cmdline.Last(key);
+        switch (value)
+        {
+            case null: return false;
+            case "" or "1" or "yes" or "true" or "on": return true;
+            case "0" or "no" or "false" or "off": return false;
+            default: errors.Add($"{key}={value}: expected {key}, {key}=1 or {key}=0"); return false;
+        }
+    }
+
+    /// <summary>A human-readable summary for the console and <c>--plan</c>; never contains a secret.</summary>
+    public string Describe() => string.Join('\n',
+        $"root:        {Root} ({(Root.IsImage ? "image file on a loop device" : "share directory as the root")})",
+        $"filesystem:  {RootFsType ?? "detect from the superblock"}{(RootMount.Data.Length > 0 ? $", options {RootMount.Data}" : "")}, {(ReadOnly ? "read-only" : "read-write")}",
+        $"network:     {Network}",
+        $"cifs:        {(CifsExtraOptions.Count == 0 ? "defaults (vers=3.1.1,hard)" : string.Join(',', CifsExtraOptions))}, credentials {CredentialsPath}",
+        $"init:        {Init}{(InitArguments.Count == 0 ? "" : " " + string.Join(' ', InitArguments))} (mode {Mode.ToString().ToLowerInvariant()})",
+        $"on failure:  {(RetrySeconds > 0 ? $"retry for {RetrySeconds}s, then " : "")}{(Shell ? "rescue shell" : "retry/reboot prompt")}" +
+            (Break == BreakPoint.None ? "" : $"; break at {(Break == BreakPoint.PreMount ? "pre-mount" : "pre-switch")}"));
+}

@@ -1,0 +1,147 @@
+using System.Globalization;
+
+namespace SmbRoot.Core.Plan;
+
+/// <summary>
+/// The cifs mount options: validates <c>rd.cifs.opts=</c> and builds the option string that
+/// mount.cifs would hand to mount(2) (mount.cifs(8); fs/smb/client/fs_context.c).
+/// </summary>
+public static class CifsOptions
+{
+    /// <summary>Options with a value, and what a valid value looks like.</summary>
+    private static readonly Dictionary<string, Func<string, bool>> ValueOptions = new()
+    {
+        ["vers"] = v => v is "1.0" or "2.0" or "2.1" or "3" or "3.0" or "3.02" or "3.1.1" or "default",
+        ["sec"] = v => v is "none" or "krb5" or "krb5i" or "ntlmssp" or "ntlmsspi" or "ntlmv2" or "ntlmv2i",
+        ["cache"] = v => v is "strict" or "none" or "loose" or "singleclient" or "ro",
+        ["actimeo"] = IsNumber, ["acregmax"] = IsNumber, ["acdirmax"] = IsNumber,
+        ["echo_interval"] = IsNumber, ["rsize"] = IsNumber, ["wsize"] = IsNumber, ["bsize"] = IsNumber,
+        ["max_credits"] = IsNumber, ["handletimeout"] = IsNumber, ["max_channels"] = IsNumber,
+        ["closetimeo"] = IsNumber,
+        ["uid"] = IsNumber, ["gid"] = IsNumber, ["file_mode"] = IsOctal, ["dir_mode"] = IsOctal,
+        ["iocharset"] = v => v.Length > 0 && v.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'),
+        ["domain"] = v => v.Length > 0, ["username"] = v => v.Length > 0,
+        ["netbiosname"] = v => v.Length is > 0 and <= 15, ["servern"] = v => v.Length is > 0 and <= 15,
+    };
+
+    private static readonly HashSet<string> FlagOptions =
+    [
+        "hard", "soft", "seal", "sign", "nosharesock", "noserverino", "serverino", "mfsymlinks",
+        "noperm", "perm", "nobrl", "brl", "forcemandatorylock", "resilienthandles", "noresilienthandles",
+        "persistenthandles", "nopersistenthandles", "multichannel", "nomultichannel", "nolease",
+        "noacl", "cifsacl", "nocase", "ignorecase", "nounix", "unix", "noposix", "posix", "mapposix",
+        "nomapposix", "mapchars", "nomapchars", "nohandlecache", "handlecache", "rdma", "fsc",
+        "nostrictsync", "strictsync", "domainauto",
+    ];
+
+    /// <summary>Options that would put a secret or a conflicting target on the command line.</summary>
+    private static readonly Dictionary<string, string> Refused = new()
+    {
+        ["password"] = "a password on the kernel command line is world-readable in /proc/cmdline; put it in the credentials file",
+        ["pass"] = "a password on the kernel command line is world-readable in /proc/cmdline; put it in the credentials file",
+        ["password2"] = "a password on the kernel command line is world-readable in /proc/cmdline; put it in the credentials file",
+        ["credentials"] = "use rd.cifs.credentials= instead",
+        ["cred"] = "use rd.cifs.credentials= instead",
+        ["ip"] = "the server address comes from root=",
+        ["addr"] = "the server address comes from root=",
+        ["unc"] = "the share comes from root=",
+        ["port"] = "the port comes from root= (cifs://server:port/...)",
+        ["ro"] = "use the kernel's ro/rw keys",
+        ["rw"] = "use the kernel's ro/rw keys",
+        ["guest"] = "a guest mount is what you get with no credentials file and no user in root=",
+        ["user"] = "give the user in root= (cifs://user@server/...) or in the credentials file",
+    };
+
+    private static bool IsNumber(string v) => v.Length is > 0 and <= 10 && v.All(char.IsAsciiDigit);
+    private static bool IsOctal(string v) => v.Length is > 0 and <= 5 && v.All(c => c is >= '0' and <= '7');
+
+    /// <summary>Splits and checks <c>rd.cifs.opts=</c>; throws with the offending option named.</summary>
+    public static IReadOnlyList<string> ParseExtra(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return [];
+        var result = new List<string>();
+        foreach (var option in value.Split(','))
+        {
+            if (option.Length == 0) throw new PlanException($"rd.cifs.opts={value}: empty option (two commas in a row)");
+            int equals = option.IndexOf('=');
+            string name = (equals < 0 ? option : option[..equals]).ToLowerInvariant();
+            string? optionValue = equals < 0 ? null : option[(equals + 1)..];
+            if (Refused.TryGetValue(name, out var why))
+            {
+                throw new PlanException($"rd.cifs.opts: '{name}' is not accepted here: {why}");
+            }
+            if (ValueOptions.TryGetValue(name, out var valid))
+            {
+                if (optionValue is null || !valid(optionValue))
+                {
+                    throw new PlanException($"rd.cifs.opts: '{option}' has a missing or invalid value");
+                }
+            }
+            else if (FlagOptions.Contains(name))
+            {
+                if (optionValue is not null) throw new PlanException($"rd.cifs.opts: '{name}' takes no value");
+            }
+            else
+            {
+                throw new PlanException($"rd.cifs.opts: unknown cifs option '{name}' (see mount.cifs(8))");
+            }
+            result.Add(equals < 0 ? name : name + "=" + optionValue);
+        }
+        if (result.Contains("hard") && result.Contains("soft"))
+        {
+            throw new PlanException("rd.cifs.opts: both 'hard' and 'soft' given");
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The mount(2) data string. Defaults a storage engineer wants under a root: SMB 3.1.1 (never SMB1
+    /// unless vers=1.0 is asked for), hard (I/O waits for the server instead of failing the root).
+    /// </summary>
+    public static string Build(CifsRoot root, System.Net.IPAddress serverAddress, Credentials credentials, IReadOnlyList<string> extra, bool readOnly)
+    {
+        static string Name(string option) => option.Split('=')[0];
+        var names = extra.Select(Name).ToHashSet();
+        var options = new List<string>();
+        if (!names.Contains("vers")) options.Add("vers=3.1.1");
+        if (!names.Contains("soft") && !names.Contains("hard")) options.Add("hard");
+        options.Add("ip=" + serverAddress);
+        if (root.Port != CifsRoot.DefaultPort) options.Add("port=" + root.Port.ToString(CultureInfo.InvariantCulture));
+
+        string? user = root.User ?? credentials.UserName;
+        string? domain = root.Domain ?? credentials.Domain;
+        if (user is null && credentials.Password is null)
+        {
+            options.Add("guest");
+        }
+        else
+        {
+            if (user is null) throw new PlanException("the credentials file has a password but no username=, and root= names no user");
+            if (!names.Contains("username")) options.Add("username=" + user);
+            if (domain is not null && !names.Contains("domain")) options.Add("domain=" + domain);
+            // The kernel reads ",," inside the password as a literal comma (fs_context.c, smb3_fs_context_parse_monolithic).
+            options.Add("password=" + (credentials.Password ?? "").Replace(",", ",,"));
+        }
+        options.Add(readOnly ? "ro" : "rw");
+        options.AddRange(extra);
+        return string.Join(',', options);
+    }
+
+    /// <summary>The same options with the password removed, for the log.</summary>
+    public static string Redact(string options)
+    {
+        int start = options.IndexOf("password=", StringComparison.Ordinal);
+        if (start < 0) return options;
+        int end = start + "password=".Length;
+        while (end < options.Length)
+        {
+            if (options[end] == ',')
+            {
+                if (end + 1 < options.Length && options[end + 1] == ',') { end += 2; continue; }
+                break;
+            }
+            end++;
+        }
+        return options[..start] + "password=***" + options[end..];
+    }
+}

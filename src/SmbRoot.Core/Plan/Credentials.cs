@@ -1,0 +1,57 @@
+namespace SmbRoot.Core.Plan;
+
+/// <summary>
+/// A credentials file in mount.cifs format (mount.cifs(8), "credentials=filename"):
+/// <c>username=</c>, <c>password=</c> and <c>domain=</c> lines; the value runs to the end of the line.
+/// </summary>
+public sealed record Credentials(string? UserName, string? Password, string? Domain)
+{
+    public static readonly Credentials None = new(null, null, null);
+
+    /// <summary>Never prints the password.</summary>
+    public override string ToString() =>
+        $"user {UserName ?? "(none)"}{(Domain is null ? "" : $", domain {Domain}")}, password {(Password is null ? "none" : "set")}";
+
+    public static Credentials Parse(string text, string path)
+    {
+        string? user = null, password = null, domain = null;
+        var lines = text.Split('\n');
+        for (int n = 0; n < lines.Length; n++)
+        {
+            string line = lines[n].TrimEnd('\r');
+            string trimmed = line.TrimStart();
+            if (trimmed.Length == 0 || trimmed[0] == '#') continue;
+            int equals = trimmed.IndexOf('=');
+            string where = $"{path} line {n + 1}";
+            if (equals <= 0)
+            {
+                throw new PlanException($"{where}: expected key=value (username=, password= or domain=)");
+            }
+            string key = trimmed[..equals].TrimEnd().ToLowerInvariant();
+            string value = trimmed[(equals + 1)..];
+            switch (key)
+            {
+                case "username" or "user":
+                    Set(ref user, value, "username", where);
+                    if (value.Contains(',')) throw new PlanException($"{where}: the user name contains a comma, which cifs mount options cannot carry");
+                    break;
+                case "password" or "pass":
+                    Set(ref password, value, "password", where);
+                    break;
+                case "domain" or "dom":
+                    Set(ref domain, value, "domain", where);
+                    if (value.Contains(',')) throw new PlanException($"{where}: the domain contains a comma, which cifs mount options cannot carry");
+                    break;
+                default:
+                    throw new PlanException($"{where}: unknown key '{key}'; expected username=, password= or domain=");
+            }
+        }
+        return new Credentials(user, password, domain);
+    }
+
+    private static void Set(ref string? field, string value, string name, string where)
+    {
+        if (field is not null) throw new PlanException($"{where}: {name}= is given twice");
+        field = value;
+    }
+}

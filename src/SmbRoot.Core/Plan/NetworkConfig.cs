@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace SmbRoot.Core.Plan;
+
+/// <summary>A static IPv4 configuration from the kernel's <c>ip=</c> syntax.</summary>
+public sealed record NetworkConfig(
+    IPAddress Address,
+    int PrefixLength,
+    IPAddress? Gateway,
+    IPAddress? Peer,
+    string? HostName,
+    string? Device,
+    IReadOnlyList<IPAddress> DnsServers)
+{
+    public override string ToString() =>
+        $"{Address}/{PrefixLength} on {Device ?? "the first interface with a link"}" +
+        (Gateway is null ? "" : $" via {Gateway}") +
+        (HostName is null ? "" : $", host name {HostName}") +
+        (DnsServers.Count == 0 ? "" : $", dns {string.Join(' ', DnsServers)}");
+
+    private static readonly string[] DhcpModes = ["dhcp", "on", "any", "both", "bootp", "rarp", "dhcp6", "auto6", "ibft", "either6"];
+    private static readonly string[] StaticModes = ["", "off", "none", "static"];
+
+    /// <summary>
+    /// Parses <c>ip=client:peer:gateway:netmask:hostname:device:autoconf:dns0:dns1</c>
+    /// (Documentation/admin-guide/nfs/nfsroot.rst). DHCP forms are recognised and refused for now.
+    /// </summary>
+    public static NetworkConfig Parse(string? value)
+    {
+        const string staticExample = "ip=192.0.2.10::192.0.2.1:255.255.255.0:myhost:eth0:off";
+        if (value is null)
+        {
+            throw new PlanException("no ip= on the command line: DHCP is not supported yet, so give a static address, e.g. " + staticExample);
+        }
+        var fields = value.Split(':');
+        if (fields.Length == 1 || (fields.Length == 2 && DhcpModes.Contains(fields[1].ToLowerInvariant())))
+        {
+            string mode = fields[^1].ToLowerInvariant();
+            if (DhcpModes.Contains(mode))
+            {
+                throw new PlanException($"ip={value}: automatic configuration ({mode}) is not supported yet; give a static address, e.g. {staticExample}");
+            }
+            if (mode is "off" or "none")
+            {
+                throw new PlanException($"ip={value}: the root is on the network, so the network must be configured; give a static address, e.g. {staticExample}");
+            }
+        }
+        if (fields.Length > 10)
+        {
+            throw new PlanException($"ip={value}: too many fields ({fields.Length}); expected client:peer:gateway:netmask:hostname:device:autoconf:dns0:dns1:ntp0");
+        }
+        string Field(int i) => i < fields.Length ? fields[i] : "";
+
+        string autoconf = Field(6).ToLowerInvariant();
+        if (DhcpModes.Contains(autoconf))
+        {
+            throw new PlanException($"ip={value}: autoconf '{autoconf}' (DHCP) is not supported yet; use 'off' with a static client address");
+        }
+        if (!StaticModes.Contains(autoconf))
+        {
+            throw new PlanException($"ip={value}: autoconf '{Field(6)}' is not one of off, none, static (or dhcp, which is not supported yet)");
+        }
+        if (Field(0).Length == 0)
+        {
+            throw new PlanException($"ip={value}: no client address in the first field; expected e.g. {staticExample}");
+        }
+        var address = ParseIPv4(Field(0), "client address", value);
+        var peer = Field(1).Length == 0 ? null : ParseIPv4(Field(1), "server address", value);
+        var gateway = Field(2).Length == 0 ? null : ParseIPv4(Field(2), "gateway", value);
+        int prefix = Field(3).Length == 0 ? ClassfulPrefix(address) : ParseNetmask(Field(3), value);
+
+        string? hostName = Field(4).Length == 0 ? null : Field(4);
+        if (hostName is not null && (hostName.Length > 64 || !hostName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.')))
+        {
+            throw new PlanException($"ip={value}: host name '{hostName}' must be at most 64 letters, digits, '-' or '.'");
+        }
+        string? device = Field(5).Length == 0 ? null : Field(5);
+        if (device is not null && (device.Length > 15 || device.Any(c => c is '/' or ':' || char.IsWhiteSpace(c))))
+        {
+            throw new PlanException($"ip={value}: '{device}' is not a valid interface name (at most 15 characters, no '/', ':' or spaces)");
+        }
+        var dns = new List<IPAddress>();
+        if (Field(7).Length > 0) dns.Add(ParseIPv4(Field(7), "dns0", value));
+        if (Field(8).Length > 0) dns.Add(ParseIPv4(Field(8), "dns1", value));
+
+        if (gateway is not null && !SameSubnet(address, gateway, prefix))
+        {
+            throw new PlanException($"ip={value}: gateway {gateway} is not inside {address}/{prefix}; check the netmask");
+        }
+        return new NetworkConfig(address, prefix, gateway, peer, hostName, device, dns);
+    }
+
+    private static IPAddress ParseIPv4(string text, string what, string value)
+    {
+        var parts = text.Split('.');
+        if (parts.Length != 4 || !parts.All(p => p.Length is > 0 and <= 3 && p.All(char.IsAsciiDigit) && int.Parse(p) <= 255))
+        {
+            throw new PlanException($"ip={value}: {what} '{text}' is not a dotted IPv4 address");
+        }
+        return IPAddress.Parse(text);
+    }
+
+    private static int ParseNetmask(string text, string value)
+    {
+        if (text.All(char.IsAsciiDigit) && text.Length <= 2)
+        {
+            int bits = int.Parse(text);
+            if (bits is >= 1 and <= 32) return bits;
+            throw new PlanException($"ip={value}: prefix length '{text}' must be 1 to 32");
+        }
+        uint mask = ToUInt(ParseIPv4(text, "netmask", value));
+        int prefix = System.Numerics.BitOperations.LeadingZeroCount(~mask);
+        if (prefix == 0 || (prefix < 32 && (mask << prefix) != 0))
+        {
+            throw new PlanException($"ip={value}: netmask '{text}' is not a contiguous mask like 255.255.255.0");
+        }
+        return prefix;
+    }
+
+    /// <summary>The kernel's default when the netmask is empty (net/ipv4/ipconfig.c, ic_defaults).</summary>
+    private static int ClassfulPrefix(IPAddress address)
+    {
+        byte first = address.GetAddressBytes()[0];
+        return first < 128 ? 8 : first < 192 ? 16 : 24;
+    }
+
+    public static uint ToUInt(IPAddress address)
+    {
+        var b = address.GetAddressBytes();
+        return (uint)(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]);
+    }
+
+    public static bool SameSubnet(IPAddress a, IPAddress b, int prefix)
+    {
+        if (a.AddressFamily != AddressFamily.InterNetwork || b.AddressFamily != AddressFamily.InterNetwork) return false;
+        uint mask = prefix == 0 ? 0 : uint.MaxValue << (32 - prefix);
+        return (ToUInt(a) & mask) == (ToUInt(b) & mask);
+    }
+}

@@ -1,0 +1,155 @@
+using System.IO.Compression;
+using SmbRoot.Core.Modules;
+
+namespace SmbRoot.Mkinitramfs;
+
+/// <summary>What goes into the initramfs, gathered from the host.</summary>
+public sealed record InitramfsInputs(
+    string InitBinary,
+    string ModulesDirectory,
+    string? LayoutDirectory,
+    string? CredentialsFile,
+    IReadOnlyList<string> Modules,
+    uint Mtime);
+
+/// <summary>
+/// Assembles the initramfs: /init and its ELF libraries, the kernel module closure with a trimmed
+/// modules.dep, the static layout, and the optional credentials file, as one deterministic cpio.
+/// </summary>
+public static class InitramfsBuilder
+{
+    /// <summary>NIC drivers for common hardware and hypervisors, cifs, loop, the root filesystems, overlay.</summary>
+    public static readonly string[] DefaultModules =
+    [
+        "virtio_net", "virtio_pci", "e1000", "e1000e", "igb", "igc", "ixgbe", "r8169", "tg3", "bnx2", "vmxnet3", "hv_netvsc",
+        "cifs", "loop", "xfs", "ext4", "btrfs", "overlay",
+    ];
+
+    /// <summary>Where the retained-ramdisk manifest lives: the files the final stage needs after the switch.</summary>
+    public const string RetainManifest = "etc/smbroot/retain";
+
+    private static readonly string[] LibraryDirectories =
+        ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"];
+
+    public static CpioWriter Assemble(InitramfsInputs inputs, TextWriter log)
+    {
+        var archive = new CpioWriter();
+        foreach (var directory in new[] { "dev", "proc", "sys", "run", "sysroot", "tmp", "etc/smbroot" })
+        {
+            archive.AddDirectory(directory);
+        }
+        // The kernel opens /dev/console for init's stdio before init runs (init/main.c, console_on_rootfs),
+        // so the node has to be in the archive: devtmpfs is not mounted yet.
+        archive.AddCharDevice("dev/console", 5, 1);
+        archive.AddDirectory("tmp", 0x3FF | 0x200); // 1777
+
+        if (inputs.LayoutDirectory is not null) AddTree(archive, inputs.LayoutDirectory);
+
+        var retained = new List<string> { "init" };
+        archive.AddFile("init", File.ReadAllBytes(inputs.InitBinary), 0x1ED);
+        foreach (var (source, target) in LibraryClosure(inputs.InitBinary))
+        {
+            archive.AddFile(target, File.ReadAllBytes(source), 0x1ED);
+            retained.Add(target);
+            log.WriteLine($"  library {target} (from {source})");
+        }
+        archive.AddFile(RetainManifest, System.Text.Encoding.UTF8.GetBytes(string.Concat(retained.Select(r => "/" + r + "\n"))));
+
+        AddModules(archive, inputs, log);
+
+        if (inputs.CredentialsFile is not null)
+        {
+            // Only root may read it (the same rule mount.cifs asks of credentials files).
+            archive.AddFile("etc/smbroot/credentials", File.ReadAllBytes(inputs.CredentialsFile), 0x180);
+        }
+        return archive;
+    }
+
+    private static void AddTree(CpioWriter archive, string root)
+    {
+        foreach (var path in Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            string relative = Path.GetRelativePath(root, path).Replace('\\', '/');
+            var info = new FileInfo(path);
+            uint permissions = (uint)File.GetUnixFileMode(path) & 0xFFF;
+            if (info.LinkTarget is not null) archive.AddSymlink(relative, info.LinkTarget);
+            else if (Directory.Exists(path)) archive.AddDirectory(relative, permissions);
+            else archive.AddFile(relative, File.ReadAllBytes(path), permissions);
+        }
+    }
+
+    /// <summary>
+    /// The interpreter and every DT_NEEDED library, recursively, as (host file, archive path).
+    /// Libraries go to /lib/x86_64-linux-gnu, one of glibc's built-in search directories on Debian,
+    /// so no ld.so.cache is needed.
+    /// </summary>
+    public static IReadOnlyList<(string Source, string Target)> LibraryClosure(string binary)
+    {
+        var result = new List<(string, string)>();
+        var seen = new HashSet<string>();
+        var pending = new Queue<string>([binary]);
+        while (pending.Count > 0)
+        {
+            string file = pending.Dequeue();
+            var elf = new ElfFile(File.ReadAllBytes(file), file);
+            if (elf.Interpreter is { } interpreter && seen.Add(interpreter))
+            {
+                result.Add((interpreter, interpreter.TrimStart('/')));
+            }
+            foreach (var library in elf.Needed)
+            {
+                if (!seen.Add(library)) continue;
+                string source = LibraryDirectories.Select(d => Path.Combine(d, library)).FirstOrDefault(File.Exists)
+                    ?? throw new FileNotFoundException($"{file} needs {library}, which is in none of {string.Join(", ", LibraryDirectories)}");
+                result.Add((source, "lib/x86_64-linux-gnu/" + library));
+                pending.Enqueue(source);
+            }
+        }
+        return result;
+    }
+
+    private static void AddModules(CpioWriter archive, InitramfsInputs inputs, TextWriter log)
+    {
+        string dir = inputs.ModulesDirectory;
+        string version = Path.GetFileName(dir.TrimEnd('/'));
+        string Read(string name) => File.Exists(Path.Combine(dir, name)) ? File.ReadAllText(Path.Combine(dir, name)) : "";
+        var index = ModuleIndex.Parse(Read("modules.dep"), Read("modules.softdep"), Read("modules.builtin"), Read("modules.alias"));
+
+        // The modules' own softdep= modinfo, in case depmod's modules.softdep lacks it.
+        var closure = index.Closure(inputs.Modules);
+        foreach (var module in closure.Modules.ToArray())
+        {
+            string path = Path.Combine(dir, index.PathOf(module));
+            if (!path.EndsWith(".ko", StringComparison.Ordinal)) continue;
+            foreach (var (key, value) in new ElfFile(File.ReadAllBytes(path), path).ReadKeyValueSection(".modinfo"))
+            {
+                if (key == "softdep") index.AddSoftdepFromModinfo(module, value);
+            }
+        }
+        closure = index.Closure(inputs.Modules);
+        foreach (var missing in closure.Missing) log.WriteLine($"  note: module {missing} is not in {dir}; left out");
+        foreach (var missing in closure.MissingSoft) log.WriteLine($"  note: soft dependency {missing} is not in {dir}; left out");
+
+        string target = "lib/modules/" + version + "/";
+        foreach (var module in closure.Modules)
+        {
+            archive.AddFile(target + index.PathOf(module), File.ReadAllBytes(Path.Combine(dir, index.PathOf(module))));
+        }
+        var shipped = closure.Modules.ToHashSet();
+        archive.AddFile(target + "modules.dep", System.Text.Encoding.UTF8.GetBytes(index.WriteDep(closure.Modules)));
+        archive.AddFile(target + "modules.softdep", System.Text.Encoding.UTF8.GetBytes(index.WriteSoftdep(closure.Modules)));
+        archive.AddFile(target + "modules.builtin", System.Text.Encoding.UTF8.GetBytes(Read("modules.builtin")));
+        var aliases = Read("modules.alias").Split('\n')
+            .Where(l => l.StartsWith("alias ", StringComparison.Ordinal) && shipped.Contains(ModuleIndex.Normalize(l.Split(' ').Last())));
+        archive.AddFile(target + "modules.alias", System.Text.Encoding.UTF8.GetBytes(string.Concat(aliases.Select(a => a + "\n"))));
+        log.WriteLine($"  {closure.Modules.Count} kernel modules for {version}");
+    }
+
+    /// <summary>gzip with a zero timestamp and no file name, so the output is reproducible.</summary>
+    public static void WriteGzip(CpioWriter archive, string outputPath, uint mtime)
+    {
+        using var file = File.Create(outputPath);
+        using var gzip = new GZipStream(file, CompressionLevel.SmallestSize);
+        archive.Write(gzip, mtime);
+    }
+}

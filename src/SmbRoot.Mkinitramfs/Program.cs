@@ -1,0 +1,60 @@
+using SmbRoot.Mkinitramfs;
+
+const string Usage = """
+usage: smbroot-mkinitramfs --init BINARY --modules /lib/modules/VERSION --output FILE.cpio.gz
+                           [--layout DIR] [--credentials FILE] [--module NAME]... [--mtime SECONDS]
+
+Assembles the SmbRoot initramfs: BINARY becomes /init, its ELF libraries and the closure of
+the kernel modules (defaults: common NICs, cifs, loop, xfs, ext4, btrfs, overlay; --module adds
+more) are copied in, DIR's files are laid over the archive root, and FILE (mount.cifs format)
+becomes /etc/smbroot/credentials with mode 0600. The output is a gzip-compressed newc cpio;
+the same inputs always give the same bytes (--mtime, default SOURCE_DATE_EPOCH or 0).
+""";
+
+string? init = null, modules = null, output = null, layout = null, credentials = null;
+var extraModules = new List<string>();
+uint mtime = uint.TryParse(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"), out var epoch) ? epoch : 0;
+for (int i = 0; i < args.Length; i++)
+{
+    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+    try
+    {
+        switch (args[i])
+        {
+            case "--init": init = Next(); break;
+            case "--modules": modules = Next(); break;
+            case "--output": output = Next(); break;
+            case "--layout": layout = Next(); break;
+            case "--credentials": credentials = Next(); break;
+            case "--module": extraModules.Add(Next()); break;
+            case "--mtime": mtime = uint.Parse(Next()); break;
+            case "-h" or "--help": Console.Write(Usage); return 0;
+            default: throw new ArgumentException($"unknown option {args[i]}");
+        }
+    }
+    catch (Exception e) when (e is ArgumentException or FormatException)
+    {
+        Console.Error.WriteLine($"smbroot-mkinitramfs: {e.Message}\n\n{Usage}");
+        return 2;
+    }
+}
+if (init is null || modules is null || output is null)
+{
+    Console.Error.WriteLine($"smbroot-mkinitramfs: --init, --modules and --output are required\n\n{Usage}");
+    return 2;
+}
+try
+{
+    var inputs = new InitramfsInputs(init, modules, layout, credentials,
+        InitramfsBuilder.DefaultModules.Concat(extraModules).ToArray(), mtime);
+    var archive = InitramfsBuilder.Assemble(inputs, Console.Out);
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+    InitramfsBuilder.WriteGzip(archive, output, mtime);
+    Console.WriteLine($"  {archive.Paths.Count()} entries, {new FileInfo(output).Length / 1024} KiB compressed");
+    return 0;
+}
+catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"smbroot-mkinitramfs: {e.Message}");
+    return 1;
+}

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Logging;
+using SmbRoot.Core.Modules;
+using SmbRoot.Core.Sys;
+using SmbRoot.Interop;
+using SmbRoot.Logging;
+
+namespace SmbRoot.Boot;
+
+/// <summary>Loads kernel modules with finit_module(2) in the order <see cref="ModuleIndex"/> computes; no modprobe, no shell.</summary>
+public sealed class ModuleLoader
+{
+    private readonly ILogger _log;
+    private readonly string _directory;
+    private ModuleIndex? _index;
+
+    public ModuleLoader(ILogger log, string kernelRelease)
+    {
+        _log = log;
+        _directory = "/lib/modules/" + kernelRelease;
+    }
+
+    private ModuleIndex Index
+    {
+        get
+        {
+            if (_index is not null) return _index;
+            if (!Directory.Exists(_directory))
+            {
+                var built = Directory.Exists("/lib/modules") ? string.Join(", ", Directory.GetDirectories("/lib/modules").Select(Path.GetFileName)) : "none";
+                throw new BootException($"no kernel modules for the running kernel in {_directory} (the initramfs has: {built})",
+                    "build the initramfs for this kernel: ./build.sh --kernel $(uname -r)", permanent: true);
+            }
+            string Read(string name) => File.Exists(Path.Combine(_directory, name)) ? File.ReadAllText(Path.Combine(_directory, name)) : "";
+            return _index = ModuleIndex.Parse(Read("modules.dep"), Read("modules.softdep"), Read("modules.builtin"), Read("modules.alias"));
+        }
+    }
+
+    /// <summary>
+    /// Loads <paramref name="wanted"/> with their dependencies. A required module that is missing or
+    /// fails is an error; <paramref name="optional"/> ones (NIC drivers for hardware that may not be
+    /// there) are skipped quietly when absent.
+    /// </summary>
+    public void Load(IEnumerable<string> wanted, bool optional = false)
+    {
+        var order = Index.Closure(optional ? wanted.Where(Index.Contains) : wanted);
+        if (order.Missing.Count > 0)
+        {
+            throw new BootException($"kernel module {string.Join(", ", order.Missing)} is not in the initramfs and not built in",
+                "rebuild the initramfs with --module NAME, or use a kernel that has it built in", permanent: true);
+        }
+        foreach (var soft in order.MissingSoft) _log.Debug($"soft dependency {soft} is not available; going on without it");
+        foreach (var module in order.Modules)
+        {
+            if (Directory.Exists("/sys/module/" + module) && File.Exists($"/sys/module/{module}/initstate")) continue;
+            string path = Path.Combine(_directory, Index.PathOf(module));
+            int fd = Sys.Open(path, Sys.O_RDONLY);
+            int error;
+            try { error = Sys.FInitModule(fd, ""); }
+            finally { Sys.Close(fd); }
+            if (error == 0) _log.Debug($"loaded module {module}");
+            else if (error == Errno.EEXIST) _log.Debug($"module {module} was already loaded");
+            else if (optional) _log.Warn($"module {module}: {Errno.Describe(error)}; going on without it");
+            else throw new BootException($"loading kernel module {module} failed: {Errno.Describe(error)}",
+                "dmesg shows the kernel's reason; the module must match the running kernel", permanent: true);
+        }
+    }
+}

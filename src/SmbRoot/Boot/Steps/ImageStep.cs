@@ -1,0 +1,74 @@
+using SmbRoot.Core.Filesystems;
+using SmbRoot.Core.Sys;
+using SmbRoot.Interop;
+using SmbRoot.Logging;
+
+namespace SmbRoot.Boot.Steps;
+
+/// <summary>Step 6: open the image on the share, name its filesystem, attach it to a loop device.</summary>
+public sealed class ImageStep : IBootStep
+{
+    public string Name => "image";
+    public bool Retryable => true;
+
+    public void Run(BootContext context)
+    {
+        var plan = context.Plan;
+        string path = BootContext.ShareMountPoint + "/" + plan.Root.ImagePathInShare;
+        string display = plan.Root.Unc + "/" + plan.Root.ImagePathInShare;
+        context.ImagePath = path;
+        try
+        {
+            context.ImageFd = Sys.Open(path, plan.ReadOnly ? Sys.O_RDONLY : Sys.O_RDWR);
+        }
+        catch (SysException e)
+        {
+            throw e.Errno switch
+            {
+                Errno.ENOENT or Errno.ENOTDIR => new BootException($"the image {display} does not exist on the share",
+                    "the path in root= (Samba matches names case-insensitively by default, Windows always)", inner: e),
+                Errno.EACCES or Errno.EPERM or Errno.EROFS => new BootException(
+                    $"the image {display} cannot be opened {(plan.ReadOnly ? "for reading" : "for writing")}: {Errno.Describe(e.Errno)}",
+                    plan.ReadOnly ? "the file's permissions on the server" : "the file's permissions on the server, or boot it read-only with ro", inner: e),
+                Errno.EBUSY or Errno.ETXTBSY => new BootException($"the image {display} is in use: {Errno.Describe(e.Errno)}",
+                    "whether another machine has booted this image", inner: e),
+                Errno.EISDIR => new BootException($"{display} is a directory, not an image file",
+                    "end root= with '/' to use a share directory as the root", permanent: true, inner: e),
+                _ => new BootException($"opening the image {display} failed: {Errno.Describe(e.Errno)}", "the server's log and dmesg", inner: e),
+            };
+        }
+
+        var (_, _, size) = Sys.FStat(context.ImageFd, display);
+        if (size < 64 * 1024)
+        {
+            throw new BootException($"the image {display} is {size} bytes: too small to hold a root filesystem", "that the image was copied completely");
+        }
+        var head = new byte[Math.Min(SuperblockDetector.BytesNeeded, (int)Math.Min(size, int.MaxValue))];
+        Sys.PRead(context.ImageFd, head, 0, display);
+        string? detected = SuperblockDetector.Detect(head);
+        context.FileSystem = plan.RootFsType ?? detected ?? throw new BootException(
+            $"the image {display} holds no filesystem this boot knows (xfs, ext2/3/4, btrfs, squashfs, f2fs, vfat)",
+            "that the file is a filesystem image (not a partitioned disk image), or set rootfstype=", permanent: true);
+        if (plan.RootFsType is not null && detected is not null && detected != plan.RootFsType && !(detected == "ext4" && plan.RootFsType.StartsWith("ext")))
+        {
+            context.Log.Warn($"rootfstype={plan.RootFsType}, but the image's superblock says {detected}; mounting as {plan.RootFsType} as asked");
+        }
+
+        context.LoopDevice = Loop.Attach(context.ImageFd, plan.ReadOnly, plan.Root.ImagePathInShare);
+        context.Log.Say($"image: {display} ({size / (1024 * 1024)} MiB, {context.FileSystem}) on {context.LoopDevice}{(plan.ReadOnly ? ", read-only" : "")}");
+    }
+
+    public void Undo(BootContext context)
+    {
+        if (context.LoopDevice is not null)
+        {
+            Loop.Detach(context.LoopDevice);
+            context.LoopDevice = null;
+        }
+        if (context.ImageFd >= 0)
+        {
+            Sys.Close(context.ImageFd);
+            context.ImageFd = -1;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using SmbRoot.Core.Plan;
+using SmbRoot.Core.Sys;
+using SmbRoot.Interop;
+using SmbRoot.Logging;
+
+namespace SmbRoot.Boot.Steps;
+
+/// <summary>Step 5: mount the share under /run/initramfs, with mount.cifs's options built by hand and the password from a file.</summary>
+public sealed class ShareStep : IBootStep
+{
+    public string Name => "share";
+    public bool Retryable => true;
+
+    public void Run(BootContext context)
+    {
+        var plan = context.Plan;
+        var root = plan.Root;
+        context.Credentials = ReadCredentials(context);
+        var address = root.ServerAddress
+            ?? throw new BootException($"root=: the server '{root.Server}' is a name, and name resolution is not supported yet",
+                "give the server's IP address in root=", permanent: true);
+
+        int probe = Sockets.ProbeTcp(address, root.Port, TimeSpan.FromSeconds(5));
+        if (probe != 0)
+        {
+            throw new BootException($"cannot reach the SMB server {address} port {root.Port}: {Errno.Describe(probe)}",
+                probe == Errno.ECONNREFUSED
+                    ? $"that smbd is running on {address} and listens on port {root.Port}"
+                    : $"the server address in root=, the gateway in ip=, the cabling, and any firewall between here and {address}");
+        }
+
+        string options;
+        try
+        {
+            options = CifsOptions.Build(root, address, context.Credentials, plan.CifsExtraOptions, plan.ReadOnly);
+        }
+        catch (PlanException e)
+        {
+            throw new BootException(e.Message, $"the credentials file {plan.CredentialsPath}", permanent: true);
+        }
+        Sys.MakeDirectory(BootContext.RetainedRamdisk, 0x1C0);
+        Sys.MakeDirectory(BootContext.ShareMountPoint, 0x1C0);
+        context.Log.Say($"share: mounting {root.Unc} on {BootContext.ShareMountPoint}");
+        context.Log.Debug($"share: options {CifsOptions.Redact(options)}");
+        try
+        {
+            Sys.Mount(root.Unc, BootContext.ShareMountPoint, "cifs", plan.ReadOnly ? Sys.MS_RDONLY : 0, options);
+        }
+        catch (SysException e)
+        {
+            string user = root.User ?? context.Credentials.UserName ?? "guest";
+            throw e.Errno switch
+            {
+                Errno.EACCES or Errno.EPERM or Errno.EKEYREJECTED or Errno.ENOKEY => new BootException(
+                    $"the server {address} refused the login as '{user}' for {root.Unc}: {Errno.Describe(e.Errno)}",
+                    $"the username, password and domain in {plan.CredentialsPath}, and that '{user}' may use share '{root.Share}'", inner: e),
+                Errno.ENOENT or Errno.ENXIO => new BootException(
+                    $"the server has no share or directory {root.Unc}: {Errno.Describe(e.Errno)}",
+                    $"the share name '{root.Share}' and the directory in root= (smbclient -L {address} lists the shares)", inner: e),
+                Errno.EOPNOTSUPP or Errno.EINVAL => new BootException(
+                    $"mounting {root.Unc} was refused: {Errno.Describe(e.Errno)}",
+                    "the SMB dialect (vers=) and rd.cifs.opts; dmesg shows the cifs client's reason", inner: e),
+                Errno.ENODEV => new BootException("the kernel has no cifs filesystem: " + e.Message, "that the cifs module is in the initramfs", permanent: true, inner: e),
+                _ => new BootException($"mounting {root.Unc} failed: {Errno.Describe(e.Errno)}",
+                    "that the server is up and answering SMB; dmesg shows the cifs client's reason", inner: e),
+            };
+        }
+    }
+
+    private static Credentials ReadCredentials(BootContext context)
+    {
+        string path = context.Plan.CredentialsPath;
+        if (!File.Exists(path))
+        {
+            if (path != BootPlan.DefaultCredentialsPath)
+            {
+                throw new BootException($"rd.cifs.credentials={path}: no such file in the initramfs",
+                    "build the initramfs with --credentials FILE, or fix the path", permanent: true);
+            }
+            if (context.Plan.Root.User is not null)
+            {
+                context.Log.Warn($"no credentials file {path}: logging in as '{context.Plan.Root.User}' with an empty password");
+            }
+            return Credentials.None;
+        }
+        var mode = (uint)File.GetUnixFileMode(path);
+        if ((mode & 0x3F) != 0) context.Log.Warn($"{path} is readable by group or others; it should be mode 0600");
+        try
+        {
+            return Credentials.Parse(File.ReadAllText(path), path);
+        }
+        catch (PlanException e)
+        {
+            throw new BootException(e.Message, $"the format of {path}: username=, password=, domain= lines (mount.cifs(8))", permanent: true);
+        }
+    }
+
+    public void Undo(BootContext context)
+    {
+        try
+        {
+            Sys.Unmount(BootContext.ShareMountPoint);
+        }
+        catch (SysException e) when (e.Errno == Errno.EINVAL)
+        {
+            // Not mounted: nothing to undo.
+        }
+    }
+}

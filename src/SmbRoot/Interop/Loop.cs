@@ -1,0 +1,82 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace SmbRoot.Interop;
+
+/// <summary>Loop devices (loop(4); include/uapi/linux/loop.h).</summary>
+public static unsafe class Loop
+{
+    public const uint LOOP_CLR_FD = 0x4C01, LOOP_GET_STATUS64 = 0x4C05, LOOP_CONFIGURE = 0x4C0A, LOOP_CTL_GET_FREE = 0x4C82;
+    public const uint LO_FLAGS_READ_ONLY = 1, LO_FLAGS_AUTOCLEAR = 4, LO_FLAGS_PARTSCAN = 8, LO_FLAGS_DIRECT_IO = 16;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct LoopInfo64
+    {
+        public ulong Device, Inode, RDevice, Offset, SizeLimit;
+        public uint Number, EncryptType, EncryptKeySize, Flags;
+        public fixed byte FileName[64];
+        public fixed byte CryptName[64];
+        public fixed byte EncryptKey[32];
+        public fixed ulong Init[2];
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct LoopConfig
+    {
+        public uint Fd, BlockSize;
+        public LoopInfo64 Info;
+        public fixed ulong Reserved[8];
+    }
+
+    /// <summary>
+    /// Attaches <paramref name="backingFd"/> to a free loop device with one LOOP_CONFIGURE call
+    /// (Linux 5.8+), so the device never exists half-configured. Returns the device path.
+    /// </summary>
+    public static string Attach(int backingFd, bool readOnly, string displayName)
+    {
+        int control = Sys.Open("/dev/loop-control", Sys.O_RDWR);
+        try
+        {
+            for (int attempt = 0; ; attempt++)
+            {
+                int number = Sys.Ioctl(control, LOOP_CTL_GET_FREE, 0, "/dev/loop-control");
+                string device = $"/dev/loop{number}";
+                int loopFd = Sys.Open(device, readOnly ? Sys.O_RDONLY : Sys.O_RDWR);
+                try
+                {
+                    var config = new LoopConfig { Fd = (uint)backingFd };
+                    config.Info.Flags = readOnly ? LO_FLAGS_READ_ONLY : 0;
+                    var name = Encoding.UTF8.GetBytes(displayName);
+                    for (int i = 0; i < Math.Min(name.Length, 63); i++) config.Info.FileName[i] = name[i];
+                    Sys.Ioctl(loopFd, LOOP_CONFIGURE, &config, device);
+                    return device;
+                }
+                catch (SysException e) when (e.Errno == Core.Sys.Errno.EBUSY && attempt < 10)
+                {
+                    // Another process took the device between GET_FREE and CONFIGURE; ask again.
+                }
+                finally
+                {
+                    Sys.Close(loopFd);
+                }
+            }
+        }
+        finally
+        {
+            Sys.Close(control);
+        }
+    }
+
+    public static void Detach(string device)
+    {
+        int fd = Sys.Open(device, Sys.O_RDONLY);
+        try
+        {
+            Sys.Ioctl(fd, LOOP_CLR_FD, 0, device);
+        }
+        finally
+        {
+            Sys.Close(fd);
+        }
+    }
+}

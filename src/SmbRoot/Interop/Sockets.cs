@@ -1,0 +1,82 @@
+using System.Net;
+using SmbRoot.Core.Netlink;
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
+
+namespace SmbRoot.Interop;
+
+/// <summary>The two sockets the boot uses: rtnetlink to configure the interface, TCP to probe the server.</summary>
+public static unsafe class Sockets
+{
+    private const int AF_INET = 2, AF_NETLINK = 16, SOCK_STREAM = 1, SOCK_RAW = 3, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
+    private const int NETLINK_ROUTE = 0, SOL_SOCKET = 1, SO_ERROR = 4, SO_RCVTIMEO = 20;
+    private const short POLLOUT = 4;
+
+    /// <summary>Sends one rtnetlink request and waits for its acknowledgement; throws on a negative one.</summary>
+    public static void RouteRequest(byte[] message, uint sequence, string what)
+    {
+        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+        if (fd < 0) throw new SysException("socket", "netlink", errno);
+        try
+        {
+            var timeout = new Timeval { tv_sec = 5 };
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(Timeval));
+            fixed (byte* m = message)
+            {
+                if ((long)send(fd, m, message.Length, 0) < 0) throw new SysException("send", what, errno);
+            }
+            var buffer = new byte[8192];
+            while (true)
+            {
+                long received;
+                fixed (byte* b = buffer) received = recv(fd, b, buffer.Length, 0);
+                if (received < 0) throw new SysException("recv", what, errno);
+                int? error = RouteMessages.ReadAck(buffer.AsSpan(0, (int)received), sequence);
+                if (error is null) continue;
+                if (error != 0) throw new SysException("rtnetlink", what, error.Value);
+                return;
+            }
+        }
+        finally
+        {
+            close(fd);
+        }
+    }
+
+    private struct Timeval
+    {
+        public long tv_sec;
+        public long tv_usec;
+    }
+
+    /// <summary>
+    /// Opens and closes a TCP connection to the server, to tell "unreachable" from "refused"
+    /// before the cifs client turns either into a generic mount error. Returns 0 or the errno.
+    /// </summary>
+    public static int ProbeTcp(IPAddress address, int port, TimeSpan timeout)
+    {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) return errno;
+        try
+        {
+            var sa = new sockaddr_in { sin_family = AF_INET, sin_port = htons((ushort)port) };
+            var bytes = address.GetAddressBytes();
+            for (int i = 0; i < 4; i++) sa.sin_addr.s_addr[i] = bytes[i];
+            if (connect(fd, (sockaddr*)&sa, sizeof(sockaddr_in)) == 0) return 0;
+            int connectError = errno;
+            if (connectError != Core.Sys.Errno.EINPROGRESS) return connectError;
+            var pfd = new pollfd { fd = fd, events = POLLOUT };
+            int ready = poll(&pfd, 1, (int)timeout.TotalMilliseconds);
+            if (ready == 0) return Core.Sys.Errno.ETIMEDOUT;
+            if (ready < 0) return errno;
+            int socketError = 0;
+            socklen_t length = sizeof(int);
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &socketError, &length);
+            return socketError;
+        }
+        finally
+        {
+            close(fd);
+        }
+    }
+}

@@ -1,0 +1,267 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
+
+namespace SmbRoot.Interop;
+
+/// <summary>
+/// The one thin layer between the boot and the kernel. Tmds.LibC where it has the call,
+/// source-generated LibraryImport where it does not. Every failure becomes a <see cref="SysException"/>.
+/// </summary>
+public static unsafe partial class Sys
+{
+    public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_TRUNC = 0x200, O_NONBLOCK = 0x800,
+        O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
+    public const ulong MS_RDONLY = 1, MS_BIND = 4096, MS_MOVE = 8192, MS_REC = 16384, MS_PRIVATE = 1 << 18;
+    public const int MNT_DETACH = 2;
+
+    public static byte[] Z(string s)
+    {
+        var bytes = new byte[Encoding.UTF8.GetByteCount(s) + 1];
+        Encoding.UTF8.GetBytes(s, bytes);
+        return bytes;
+    }
+
+    private static int Check(int result, string call, string target)
+    {
+        if (result < 0) throw new SysException(call, target, errno);
+        return result;
+    }
+
+    public static void Mount(string? source, string target, string? fsType, ulong flags, string? data)
+    {
+        fixed (byte* s = source is null ? null : Z(source))
+        fixed (byte* t = Z(target))
+        fixed (byte* f = fsType is null ? null : Z(fsType))
+        fixed (byte* d = data is null ? null : Z(data))
+        {
+            Check(mount(s, t, f, (ulong_t)flags, d), "mount", $"{source ?? "none"} on {target}");
+        }
+    }
+
+    public static void Unmount(string target, int flags = 0)
+    {
+        fixed (byte* t = Z(target)) Check(umount2(t, flags), "umount", target);
+    }
+
+    public static void MakeDirectory(string path, uint mode = 0x1ED)
+    {
+        fixed (byte* p = Z(path))
+        {
+            if (mkdir(p, (ushort)mode) < 0 && errno != Core.Sys.Errno.EEXIST) throw new SysException("mkdir", path, errno);
+        }
+    }
+
+    public static int Open(string path, int flags, uint mode = 0)
+    {
+        fixed (byte* p = Z(path)) return Check(open(p, flags | O_CLOEXEC, (ushort)mode), "open", path);
+    }
+
+    public static void Close(int fd) => _ = close(fd);
+
+    public static void Dup2(int fd, int target) => Check(dup2(fd, target), "dup2", target.ToString());
+
+    public static int Read(int fd, Span<byte> buffer, string what)
+    {
+        fixed (byte* b = buffer) return (int)Check((int)read(fd, b, buffer.Length), "read", what);
+    }
+
+    public static int PRead(int fd, Span<byte> buffer, long offset, string what)
+    {
+        fixed (byte* b = buffer) return (int)Check((int)pread(fd, b, buffer.Length, offset), "read", what);
+    }
+
+    public static void WriteAll(int fd, ReadOnlySpan<byte> data, string what)
+    {
+        while (data.Length > 0)
+        {
+            int written;
+            fixed (byte* b = data) written = (int)write(fd, b, data.Length);
+            if (written < 0)
+            {
+                if (errno == Core.Sys.Errno.EINTR) continue;
+                throw new SysException("write", what, errno);
+            }
+            data = data[written..];
+        }
+    }
+
+    public static int Ioctl(int fd, uint request, void* argument, string what) =>
+        Check(ioctl(fd, (int)request, argument), "ioctl", what);
+
+    public static int Ioctl(int fd, uint request, int argument, string what) =>
+        Check(ioctl(fd, (int)request, argument), "ioctl", what);
+
+    public static void ChangeDirectory(string path)
+    {
+        fixed (byte* p = Z(path)) Check(chdir(p), "chdir", path);
+    }
+
+    public static void ChangeRoot(string path)
+    {
+        fixed (byte* p = Z(path)) Check(chroot(p), "chroot", path);
+    }
+
+    public static void SetHostName(string name)
+    {
+        var bytes = Encoding.ASCII.GetBytes(name);
+        fixed (byte* p = bytes) Check(sethostname(p, bytes.Length), "sethostname", name);
+    }
+
+    public static (ulong Device, uint Mode, long Size) Stat(string path)
+    {
+        stat st;
+        fixed (byte* p = Z(path)) Check(stat(p, &st), "stat", path);
+        return (st.st_dev, (ushort)st.st_mode, st.st_size);
+    }
+
+    public static (ulong Device, uint Mode, long Size) FStat(int fd, string what)
+    {
+        stat st;
+        Check(fstat(fd, &st), "fstat", what);
+        return (st.st_dev, (ushort)st.st_mode, st.st_size);
+    }
+
+    public static bool Exists(string path)
+    {
+        stat st;
+        fixed (byte* p = Z(path)) return stat(p, &st) == 0;
+    }
+
+    public static void Unlink(int directoryFd, string name, bool isDirectory)
+    {
+        const int AT_REMOVEDIR = 0x200;
+        fixed (byte* p = Z(name)) Check(unlinkat(directoryFd, p, isDirectory ? AT_REMOVEDIR : 0), "unlink", name);
+    }
+
+    public static int OpenAt(int directoryFd, string name, int flags)
+    {
+        fixed (byte* p = Z(name)) return Check(openat(directoryFd, p, flags | O_CLOEXEC, 0), "open", name);
+    }
+
+    /// <summary>openat2(2) with RESOLVE_IN_ROOT: symlinks, absolute ones too, resolve inside <paramref name="rootFd"/>.</summary>
+    public static int OpenInRoot(int rootFd, string path, int flags)
+    {
+        const ulong RESOLVE_IN_ROOT = 0x10;
+        var how = new open_how { flags = (ulong)(flags | O_CLOEXEC), resolve = RESOLVE_IN_ROOT };
+        fixed (byte* p = Z(path.TrimStart('/'))) return Check(openat2(rootFd, p, &how, sizeof(open_how)), "open", path);
+    }
+
+    public static string ReadLink(string path)
+    {
+        var buffer = new byte[4096];
+        fixed (byte* p = Z(path))
+        fixed (byte* b = buffer)
+        {
+            int length = (int)Check((int)readlink(p, b, buffer.Length), "readlink", path);
+            return Encoding.UTF8.GetString(buffer, 0, length);
+        }
+    }
+
+    public static void Sync() => sync();
+
+    public static int GetPid() => getpid();
+
+    // x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl).
+    private const int SYS_finit_module = 313;
+
+    /// <summary>finit_module(2). Returns the errno (0 on success) so the caller can accept EEXIST.</summary>
+    public static int FInitModule(int fd, string parameters)
+    {
+        fixed (byte* p = Z(parameters))
+        {
+            long result = (ssize_t)syscall(SYS_finit_module, fd, p, 0);
+            return result < 0 ? errno : 0;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "reboot", SetLastError = true)]
+    private static partial int reboot_native(int command);
+
+    [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
+    private static partial int waitpid_native(int pid, int* status, int options);
+
+    public const int RB_AUTOBOOT = 0x01234567, RB_HALT_SYSTEM = unchecked((int)0xcdef0123), RB_POWER_OFF = 0x4321fedc;
+
+    /// <summary>
+    /// reboot(2) from a child process: for halt and power-off the kernel calls do_exit() after
+    /// stopping the machine (kernel/reboot.c), which would kill PID 1 and panic; busybox init
+    /// forks for the same reason.
+    /// </summary>
+    public static void Reboot(int command)
+    {
+        sync();
+        int child = fork();
+        if (child == 0)
+        {
+            reboot_native(command);
+            _exit(1);
+        }
+        if (child < 0) throw new SysException("fork", "reboot", errno);
+        WaitPid(child, out _);
+        throw new SysException("reboot", command.ToString("x"), Core.Sys.Errno.EPERM);
+    }
+
+    public static int WaitPid(int pid, out int status, bool noHang = false)
+    {
+        int s = 0;
+        int result;
+        do
+        {
+            result = waitpid_native(pid, &s, noHang ? 1 : 0);
+        } while (result < 0 && Marshal.GetLastPInvokeError() == Core.Sys.Errno.EINTR);
+        status = s;
+        return result;
+    }
+
+    /// <summary>Pins each string as a NUL-terminated UTF-8 array; the pointer array ends in NULL, as execve wants.</summary>
+    private static nint[] PinStrings(string[] values, List<GCHandle> handles) =>
+        values.Select(v =>
+        {
+            var handle = GCHandle.Alloc(Z(v), GCHandleType.Pinned);
+            handles.Add(handle);
+            return handle.AddrOfPinnedObject();
+        }).Append(0).ToArray();
+
+    /// <summary>fork + execve, for the rescue shell. Returns the child's pid.</summary>
+    public static int Spawn(string path, string[] argv, string[] environment)
+    {
+        var handles = new List<GCHandle>();
+        try
+        {
+            fixed (byte* p = Z(path))
+            fixed (nint* a = PinStrings(argv, handles))
+            fixed (nint* e = PinStrings(environment, handles))
+            {
+                int child = fork();
+                if (child == 0)
+                {
+                    execve(p, (byte**)a, (byte**)e);
+                    _exit(127);
+                }
+                return Check(child, "fork", path);
+            }
+        }
+        finally
+        {
+            foreach (var h in handles) h.Free();
+        }
+    }
+
+    /// <summary>execve(2) in this process: returns only by throwing.</summary>
+    public static void Exec(string path, string[] argv, string[] environment)
+    {
+        var handles = new List<GCHandle>();
+        int error;
+        fixed (byte* p = Z(path))
+        fixed (nint* a = PinStrings(argv, handles))
+        fixed (nint* e = PinStrings(environment, handles))
+        {
+            execve(p, (byte**)a, (byte**)e);
+            error = errno;
+        }
+        foreach (var h in handles) h.Free();
+        throw new SysException("execve", path, error);
+    }
+}

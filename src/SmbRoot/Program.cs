@@ -1,0 +1,128 @@
+using Microsoft.Extensions.Logging;
+using SmbRoot.Boot;
+using SmbRoot.Core.Plan;
+using SmbRoot.Interop;
+using SmbRoot.Logging;
+
+namespace SmbRoot;
+
+public static class Program
+{
+    public const string Version = "0.1.0";
+
+    private static readonly KernelConsoleLoggerProvider Logging = new();
+    public static ILogger Log { get; } = new LoggerFactory([Logging]).CreateLogger("smbroot");
+
+    private const string Usage = """
+        smbroot 0.1.0 - boot Linux from a filesystem image on an SMB share
+
+        As PID 1 (/init in the initramfs) it reads /proc/cmdline and boots; see README.md for the keys:
+          root=cifs://[user@]server[:port]/share/dir/image.img   image file, attached through a loop device
+          root=cifs://[user@]server[:port]/share/dir/            the share directory itself is the root
+          ip=client:peer:gateway:netmask:hostname:device:off     static network configuration
+          rootfstype= rootflags= ro rw rd.cifs.opts= rd.cifs.credentials= init=
+          rd.retry=SECONDS rd.shell rd.break=pre-mount|pre-switch rd.debug smbroot.mode=auto|guard|handoff
+
+        Run by hand:
+          smbroot --check-cmdline "root=... ip=..."   show the boot plan for a command line, or what is wrong with it
+          smbroot --version
+          smbroot --help
+        """;
+
+    public static int Main(string[] args)
+    {
+        if (Sys.GetPid() == 1)
+        {
+            RunAsPid1();
+        }
+        return RunCommand(args);
+    }
+
+    private static int RunCommand(string[] args)
+    {
+        switch (args)
+        {
+            case ["--help" or "-h" or "help"]:
+                Console.Out.Write(Usage);
+                return 0;
+            case ["--version"]:
+                Console.Out.WriteLine("smbroot " + Version);
+                return 0;
+            case ["--check-cmdline", var text]:
+                try
+                {
+                    Console.Out.WriteLine(BootPlan.Parse(KernelCommandLine.Parse(text)).Describe());
+                    return 0;
+                }
+                catch (PlanException e)
+                {
+                    Console.Error.WriteLine("smbroot: the command line has problems:\n  " + e.Message.Replace("\n", "\n  "));
+                    return 2;
+                }
+            default:
+                Console.Error.Write("smbroot: unknown command line\n\n" + Usage);
+                return 2;
+        }
+    }
+
+    /// <summary>PID 1: never returns and never lets an exception out, because the kernel panics when init exits.</summary>
+    private static void RunAsPid1()
+    {
+        while (true)
+        {
+            try
+            {
+                BootOnce();
+            }
+            catch (Exception e)
+            {
+                try { Log.Error($"unexpected {e.GetType().Name}: {e.Message}\n{e.StackTrace}"); }
+                catch { /* logging itself failed: nothing left to report to */ }
+                Thread.Sleep(TimeSpan.FromSeconds(5));
+            }
+        }
+    }
+
+    private static void BootOnce()
+    {
+        EarlySetup.Run();
+        Logging.AttachKernelLog();
+        Log.Say($"SmbRoot {Version} starting");
+
+        string cmdline = File.ReadAllText("/proc/cmdline").Trim();
+        var parsed = KernelCommandLine.Parse(cmdline);
+        BootPlan plan;
+        try
+        {
+            plan = BootPlan.Parse(parsed);
+        }
+        catch (PlanException e)
+        {
+            foreach (var line in e.Message.Split('\n')) Log.Error("command line: " + line);
+            Log.Error("  check: the kernel command line in the boot loader (GRUB, PXE); see 'smbroot --help'");
+            Finish(Fallback.AfterFailure(null, parsed.Has("rd.shell")));
+            return;
+        }
+        if (plan.Debug) Logging.MinimumLevel = LogLevel.Debug;
+        foreach (var line in plan.Describe().Split('\n')) Log.Say(line);
+
+        string release = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+        var context = new BootContext(plan, Log, Logging, new ModuleLoader(Log, release));
+        Finish(new BootRunner(context).Run());
+    }
+
+    private static void Finish(Fallback.Choice choice)
+    {
+        switch (choice)
+        {
+            case Fallback.Choice.Reboot:
+                Log.Say("rebooting");
+                Sys.Reboot(Sys.RB_AUTOBOOT);
+                break;
+            case Fallback.Choice.PowerOff:
+                Log.Say("powering off");
+                Sys.Reboot(Sys.RB_POWER_OFF);
+                break;
+        }
+    }
+}
