@@ -1,0 +1,83 @@
+using SmbRoot.Mkinitramfs;
+
+namespace SmbRoot.Lab;
+
+/// <summary>
+/// One lab: the built kernel and initramfs, a private smbd, and a work directory. Knows the
+/// command line that boots a guest from the share.
+/// </summary>
+public sealed class Lab : IDisposable
+{
+    public string RepositoryRoot { get; }
+    public string WorkDirectory { get; }
+    public string KernelVersion { get; }
+    public string Kernel => "/boot/vmlinuz-" + KernelVersion;
+    public string Initramfs => Path.Combine(RepositoryRoot, "out/initramfs.cpio.gz");
+    public SambaServer Samba { get; }
+
+    public Lab(string workDirectory)
+    {
+        RepositoryRoot = FindRepositoryRoot();
+        string versionFile = Path.Combine(RepositoryRoot, "out/kernel-version");
+        if (!File.Exists(versionFile) || !File.Exists(Initramfs))
+        {
+            throw new InvalidOperationException($"no built initramfs in {RepositoryRoot}/out: run ./build.sh first (./build.sh test does)");
+        }
+        KernelVersion = File.ReadAllText(versionFile).Trim();
+        if (!File.Exists(Kernel)) throw new InvalidOperationException($"{Kernel} is missing: install linux-image-amd64");
+        WorkDirectory = workDirectory;
+        if (Directory.Exists(workDirectory)) Directory.Delete(workDirectory, recursive: true);
+        Directory.CreateDirectory(workDirectory);
+        Samba = new SambaServer(Path.Combine(workDirectory, "samba"));
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Init.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("cannot find the repository (Init.sln) above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Puts a root image on the share at <paramref name="pathInShare"/> (directories created).</summary>
+    public string AddImage(string pathInShare, string fileSystem, string? extraRcS = null)
+    {
+        string path = Path.Combine(Samba.SharePath, pathInShare);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        RootImage.Create(path, fileSystem, WorkDirectory, extraRcS);
+        return path;
+    }
+
+    /// <summary>
+    /// The built initramfs with a second archive appended that holds the credentials file(s): the
+    /// kernel unpacks concatenated archives in order (Documentation/driver-api/early-userspace/buffer-format.rst),
+    /// which is also how a PXE setup can keep secrets out of the shared initramfs.
+    /// </summary>
+    public string InitramfsWith(string name, IReadOnlyDictionary<string, string> files)
+    {
+        var extra = new CpioWriter();
+        foreach (var (path, content) in files) extra.AddFile(path, System.Text.Encoding.UTF8.GetBytes(content), 0x180);
+        string output = Path.Combine(WorkDirectory, name + ".cpio.gz");
+        using (var stream = File.Create(output))
+        {
+            using (var base_ = File.OpenRead(Initramfs)) base_.CopyTo(stream);
+            extra.Write(stream, 0);
+        }
+        return output;
+    }
+
+    public string InitramfsWithCredentials(string password = SambaServer.Password) =>
+        InitramfsWith("initramfs-" + (password == SambaServer.Password ? "good" : "bad"),
+            new Dictionary<string, string> { ["etc/smbroot/credentials"] = SambaServer.CredentialsText(password) });
+
+    /// <summary>The kernel command line for a guest on QEMU's user network (guest 10.0.2.15, host 10.0.2.2).</summary>
+    public string CommandLine(string pathInShare, string extra = "") =>
+        $"console=ttyS0 panic=-1 root=cifs://{SambaServer.User}@10.0.2.2:{Samba.Port}/{SambaServer.ShareName}/{pathInShare} " +
+        $"ip=10.0.2.15::10.0.2.2:255.255.255.0:smbroot-guest:eth0:off rd.retry=0 {extra}".TrimEnd();
+
+    public QemuMachine Boot(string initrd, string commandLine, string nicModel = "virtio-net-pci", TextWriter? echo = null) =>
+        new(Kernel, initrd, commandLine, nicModel, echo);
+
+    public void Dispose() => Samba.Dispose();
+}

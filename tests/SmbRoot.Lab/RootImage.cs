@@ -1,0 +1,70 @@
+namespace SmbRoot.Lab;
+
+/// <summary>
+/// A small root filesystem image: static busybox, its applets as links, busybox init with an
+/// inittab, and an rcS that reports what the tests check (who is PID 1, what / is, the share).
+/// </summary>
+public static class RootImage
+{
+    /// <summary>What rcS prints; tests match these lines on the serial console.</summary>
+    public const string ReadyMarker = "SMBROOT-LAB-READY";
+
+    public static void Create(string imagePath, string fileSystem, string workDirectory, string? extraRcS = null)
+    {
+        string busybox = Shell.Require("busybox", "busybox-static");
+        string tree = Path.Combine(workDirectory, "tree-" + Path.GetFileNameWithoutExtension(imagePath));
+        if (Directory.Exists(tree)) Directory.Delete(tree, recursive: true);
+        foreach (var d in new[] { "bin", "sbin", "etc/init.d", "proc", "sys", "dev", "run", "tmp", "root", "var" })
+        {
+            Directory.CreateDirectory(Path.Combine(tree, d));
+        }
+        File.Copy(busybox, Path.Combine(tree, "bin/busybox"));
+        File.SetUnixFileMode(Path.Combine(tree, "bin/busybox"), (UnixFileMode)0x1ED);
+        foreach (var applet in Shell.Run(busybox, "--list").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (applet == "busybox") continue;
+            string dir = applet is "init" or "halt" or "poweroff" or "reboot" ? "sbin" : "bin";
+            File.CreateSymbolicLink(Path.Combine(tree, dir, applet), "/bin/busybox");
+        }
+        File.WriteAllText(Path.Combine(tree, "etc/inittab"), """
+            ::sysinit:/etc/init.d/rcS
+            ::ctrlaltdel:/sbin/reboot
+            ::shutdown:/bin/sync
+            """);
+        File.WriteAllText(Path.Combine(tree, "etc/init.d/rcS"), $$"""
+            #!/bin/sh
+            echo "LAB: pid1=$(cat /proc/1/comm) exe=$(readlink /proc/1/exe)"
+            echo "LAB: root=$(awk '$2 == "/" { print $1, $3 }' /proc/mounts)"
+            echo "LAB: share=$(awk '$3 == "cifs" { print $1, $2 }' /proc/mounts)"
+            echo "LAB: retained=$(ls /run/initramfs | tr '\n' ' ')"
+            echo "written by the guest" > /root/guest-was-here
+            sync
+            {{extraRcS ?? ""}}
+            echo "{{ReadyMarker}}"
+            """);
+        File.SetUnixFileMode(Path.Combine(tree, "etc/init.d/rcS"), (UnixFileMode)0x1ED);
+
+        if (File.Exists(imagePath)) File.Delete(imagePath);
+        switch (fileSystem)
+        {
+            case "ext4":
+                Shell.Require("mkfs.ext4", "e2fsprogs");
+                Shell.Run("mkfs.ext4", "-q", "-F", "-L", "labroot", "-d", tree, imagePath, "64M");
+                break;
+            case "xfs":
+                // mkfs.xfs cannot populate from a directory; fill it through a loop mount on the host.
+                Shell.Require("mkfs.xfs", "xfsprogs");
+                using (var file = File.Create(imagePath)) file.SetLength(320L * 1024 * 1024);
+                Shell.Run("mkfs.xfs", "-q", "-f", "-L", "labroot", imagePath);
+                string mount = Path.Combine(workDirectory, "mnt-" + Path.GetFileNameWithoutExtension(imagePath));
+                Directory.CreateDirectory(mount);
+                Shell.Run("mount", "-o", "loop", imagePath, mount);
+                try { Shell.Run("cp", "-a", tree + "/.", mount); }
+                finally { Shell.Run("umount", mount); }
+                break;
+            default:
+                throw new ArgumentException($"the lab makes ext4 and xfs images, not {fileSystem}");
+        }
+        Directory.Delete(tree, recursive: true);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace SmbRoot.Lab;
+
+/// <summary>
+/// A private smbd on 127.0.0.1 with its own configuration, state and port, so it never touches
+/// the host's Samba. QEMU's user network shows it to the guest as 10.0.2.2:PORT.
+/// </summary>
+public sealed class SambaServer : IDisposable
+{
+    public const string ShareName = "boot";
+    public const string UnixUser = "smbroot-lab";
+    public const string User = "smbroot";
+    public const string Password = "s3cret, with a comma";
+
+    private readonly Process _smbd;
+
+    public string Directory { get; }
+    public string SharePath => Path.Combine(Directory, "share");
+    public string ConfigPath => Path.Combine(Directory, "smb.conf");
+    public int Port { get; }
+
+    public SambaServer(string directory)
+    {
+        Directory = directory;
+        string smbd = Shell.Require("smbd", "samba");
+        Shell.Require("smbstatus", "samba");
+        foreach (var sub in new[] { "share", "private", "lock", "state", "cache", "run", "ncalrpc" })
+        {
+            System.IO.Directory.CreateDirectory(Path.Combine(directory, sub));
+        }
+        Port = FreePort();
+        File.WriteAllText(ConfigPath, $"""
+            [global]
+              server role = standalone server
+              smb ports = {Port}
+              interfaces = 127.0.0.1
+              bind interfaces only = yes
+              disable netbios = yes
+              private dir = {directory}/private
+              lock directory = {directory}/lock
+              state directory = {directory}/state
+              cache directory = {directory}/cache
+              pid directory = {directory}/run
+              ncalrpc dir = {directory}/ncalrpc
+              passdb backend = tdbsam:{directory}/private/passdb.tdb
+              log file = {directory}/smbd.log
+              log level = 1
+              server min protocol = SMB2_10
+              map to guest = never
+              load printers = no
+              printcap name = /dev/null
+              disable spoolss = yes
+            [{ShareName}]
+              path = {SharePath}
+              read only = no
+              valid users = {User}
+              force user = root
+            """);
+        EnsureUnixUser();
+        Shell.Run("smbpasswd", ["-c", ConfigPath, "-s", "-a", User], $"{Password}\n{Password}\n");
+        _smbd = Process.Start(new ProcessStartInfo(smbd, ["--foreground", "--no-process-group", "--debug-stdout", "-s", ConfigPath])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        }) ?? throw new InvalidOperationException("cannot start smbd");
+        _smbd.OutputDataReceived += (_, _) => { };
+        _smbd.ErrorDataReceived += (_, _) => { };
+        _smbd.BeginOutputReadLine();
+        _smbd.BeginErrorReadLine();
+        WaitForPort();
+    }
+
+    /// <summary>The SMB user needs a Unix account behind it; share access is forced to root.</summary>
+    private static void EnsureUnixUser()
+    {
+        try { Shell.Run("id", UnixUser); }
+        catch (InvalidOperationException)
+        {
+            Shell.Run("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", UnixUser);
+        }
+        // Samba maps the SMB user to the Unix user of the same name.
+        try { Shell.Run("id", User); }
+        catch (InvalidOperationException)
+        {
+            Shell.Run("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", User);
+        }
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private void WaitForPort()
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (_smbd.HasExited) throw new InvalidOperationException($"smbd exited with {_smbd.ExitCode}; see {Directory}/smbd.log");
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(200);
+            }
+        }
+        throw new InvalidOperationException($"smbd did not listen on port {Port} within 30s; see {Directory}/smbd.log");
+    }
+
+    /// <summary>The server's own view: sessions, shares and locked (open) files, from smbstatus.</summary>
+    public string Status() => Shell.Run("smbstatus", "-s", ConfigPath);
+
+    /// <summary>Open files only (smbstatus -L).</summary>
+    public string OpenFiles() => Shell.Run("smbstatus", "-s", ConfigPath, "-L");
+
+    /// <summary>A credentials file in mount.cifs format.</summary>
+    public static string CredentialsText(string password) => $"username={User}\npassword={password}\n";
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_smbd.HasExited)
+            {
+                _smbd.Kill(entireProcessTree: true);
+                _smbd.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException) { }
+        // smbd forks a child per client; those are in its process group only without
+        // --no-process-group, so stop any that the pid file directory still names.
+        Shell.Run("pkill", ["-f", "-TERM", $"smbd.*{ConfigPath}"], null, allowFailure: true);
+        _smbd.Dispose();
+    }
+}
