@@ -23,6 +23,9 @@ public static class InitramfsBuilder
     [
         "virtio_net", "virtio_pci", "e1000", "e1000e", "igb", "igc", "ixgbe", "r8169", "tg3", "bnx2", "vmxnet3", "hv_netvsc",
         "cifs", "loop", "xfs", "ext4", "btrfs", "overlay",
+        // The kernel builds SMB3 encryption and signing from crypto templates it asks for by name at
+        // mount time (gcm(aes) needs ctr and ghash; ccm needs ctr): /sbin/modprobe loads them then.
+        "ctr", "ghash_generic", "cmac", "ccm", "gcm",
     ];
 
     /// <summary>Where the retained-ramdisk manifest lives: the files the final stage needs after the switch.</summary>
@@ -42,6 +45,9 @@ public static class InitramfsBuilder
         // so the node has to be in the archive: devtmpfs is not mounted yet.
         archive.AddCharDevice("dev/console", 5, 1);
         archive.AddDirectory("tmp", 0x3FF | 0x200); // 1777
+        // The kernel runs /sbin/modprobe for modules it wants on demand (kernel/module/kmod.c,
+        // request_module): crypto templates, fs-xfs, nls. /init answers to that name too.
+        archive.AddSymlink("sbin/modprobe", "/init");
 
         if (inputs.LayoutDirectory is not null) AddTree(archive, inputs.LayoutDirectory);
 

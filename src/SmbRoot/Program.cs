@@ -31,6 +31,7 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        if (ModprobeHelper.IsInvokedAsModprobe(Environment.GetCommandLineArgs())) return ModprobeHelper.Run(args);
         if (Sys.GetPid() == 1)
         {
             RunAsPid1();

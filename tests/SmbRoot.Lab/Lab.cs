@@ -62,6 +62,9 @@ public sealed class Lab : IDisposable
         using (var stream = File.Create(output))
         {
             using (var base_ = File.OpenRead(Initramfs)) base_.CopyTo(stream);
+            // The kernel only finds a cpio header on a 4-byte boundary and skips zero padding
+            // (init/initramfs.c, unpack_to_rootfs), the same thing GRUB does between initrds.
+            while (stream.Position % 4 != 0) stream.WriteByte(0);
             extra.Write(stream, 0);
         }
         return output;

@@ -29,6 +29,8 @@ public sealed class ModuleIndex
 
     public string PathOf(string module) => _paths[module];
 
+    public IReadOnlyList<string> DependenciesOf(string module) => _dependencies.GetValueOrDefault(module) ?? [];
+
     public static ModuleIndex Parse(string modulesDep, string? modulesSoftdep = null, string? modulesBuiltin = null, string? modulesAlias = null)
     {
         var index = new ModuleIndex();
@@ -112,6 +114,7 @@ public sealed class ModuleIndex
         var order = new List<string>();
         var missing = new List<string>();
         var missingSoft = new List<string>();
+        var required = new HashSet<string>();
         var state = new Dictionary<string, bool>(); // false = being visited, true = done
 
         void Visit(string name, bool soft)
@@ -125,6 +128,7 @@ public sealed class ModuleIndex
             foreach (var module in resolved)
             {
                 if (_builtin.Contains(module) && !_paths.ContainsKey(module)) continue;
+                if (!soft) required.Add(module);
                 if (state.TryGetValue(module, out bool done))
                 {
                     if (!done && !soft) throw new FormatException($"modules.dep: dependency cycle through {module}");
@@ -140,7 +144,7 @@ public sealed class ModuleIndex
         }
 
         foreach (var name in wanted) Visit(name, soft: false);
-        return new LoadOrder(order, missing, missingSoft);
+        return new LoadOrder(order, missing, missingSoft, order.Where(m => !required.Contains(m)).ToHashSet());
     }
 
     /// <summary>A modules.dep holding only <paramref name="modules"/> (the initramfs ships a subset).</summary>
@@ -169,4 +173,9 @@ public sealed class ModuleIndex
     }
 }
 
-public sealed record LoadOrder(IReadOnlyList<string> Modules, IReadOnlyList<string> Missing, IReadOnlyList<string> MissingSoft);
+/// <param name="SoftOnly">
+/// Modules reached only through soft dependencies. They may fail to load without harm: the
+/// CPU-accelerated crypto drivers (sha512_ssse3, aesni_intel) refuse with ENODEV on a CPU that
+/// lacks the instructions, and the generic ones take over.
+/// </param>
+public sealed record LoadOrder(IReadOnlyList<string> Modules, IReadOnlyList<string> Missing, IReadOnlyList<string> MissingSoft, IReadOnlySet<string> SoftOnly);

@@ -49,9 +49,19 @@ public sealed class ModuleLoader
                 "rebuild the initramfs with --module NAME, or use a kernel that has it built in", permanent: true);
         }
         foreach (var soft in order.MissingSoft) _log.Debug($"soft dependency {soft} is not available; going on without it");
+        var failed = new HashSet<string>();
         foreach (var module in order.Modules)
         {
-            if (Directory.Exists("/sys/module/" + module) && File.Exists($"/sys/module/{module}/initstate")) continue;
+            if (File.Exists($"/sys/module/{module}/initstate")) continue;
+            bool mayFail = optional || order.SoftOnly.Contains(module);
+            var failedDependency = Index.DependenciesOf(module).FirstOrDefault(failed.Contains);
+            if (failedDependency is not null)
+            {
+                if (!mayFail) throw new BootException($"kernel module {module} cannot load: its dependency {failedDependency} failed",
+                    "dmesg shows the kernel's reason; the modules must match the running kernel", permanent: true);
+                failed.Add(module);
+                continue;
+            }
             string path = Path.Combine(_directory, Index.PathOf(module));
             int fd = Sys.Open(path, Sys.O_RDONLY);
             int error;
@@ -59,7 +69,12 @@ public sealed class ModuleLoader
             finally { Sys.Close(fd); }
             if (error == 0) _log.Debug($"loaded module {module}");
             else if (error == Errno.EEXIST) _log.Debug($"module {module} was already loaded");
-            else if (optional) _log.Warn($"module {module}: {Errno.Describe(error)}; going on without it");
+            else if (mayFail)
+            {
+                // ENODEV is a driver saying "no hardware (or CPU feature) for me", which is normal here.
+                failed.Add(module);
+                _log.Debug($"module {module} did not load ({Errno.Describe(error)}); going on without it");
+            }
             else throw new BootException($"loading kernel module {module} failed: {Errno.Describe(error)}",
                 "dmesg shows the kernel's reason; the module must match the running kernel", permanent: true);
         }
