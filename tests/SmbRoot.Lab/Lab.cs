@@ -75,8 +75,8 @@ public sealed class Lab : IDisposable
             new Dictionary<string, string> { ["etc/smbroot/credentials"] = SambaServer.CredentialsText(password) });
 
     /// <summary>The kernel command line for a guest on QEMU's user network (guest 10.0.2.15, host 10.0.2.2).</summary>
-    public string CommandLine(string pathInShare, string extra = "") =>
-        $"console=ttyS0 panic=-1 root=cifs://{SambaServer.User}@10.0.2.2:{Samba.Port}/{SambaServer.ShareName}/{pathInShare} " +
+    public string CommandLine(string pathInShare, string extra = "", int? port = null) =>
+        $"console=ttyS0 panic=-1 root=cifs://{SambaServer.User}@10.0.2.2:{port ?? Samba.Port}/{SambaServer.ShareName}/{pathInShare} " +
         $"ip=10.0.2.15::10.0.2.2:255.255.255.0:smbroot-guest:eth0:off rd.retry=0 {extra}".TrimEnd();
 
     public QemuMachine Boot(string initrd, string commandLine, string nicModel = "virtio-net-pci", TextWriter? echo = null) =>

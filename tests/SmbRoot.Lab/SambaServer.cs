@@ -88,7 +88,8 @@ public sealed class SambaServer : IDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>A TCP port nothing listens on at the moment.</summary>
+    public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

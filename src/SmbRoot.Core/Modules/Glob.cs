@@ -3,59 +3,72 @@ namespace SmbRoot.Core.Modules;
 /// <summary>fnmatch(3) without flags, as kmod matches modules.alias patterns: '*', '?' and '[...]'.</summary>
 public static class Glob
 {
-    public static bool Matches(string pattern, string text) => Match(pattern, 0, text, 0);
-
-    private static bool Match(string p, int pi, string t, int ti)
+    /// <summary>
+    /// Iterative matching that only ever backtracks to the last '*': a later star can absorb
+    /// whatever an earlier one would have, so this is exact and linear-ish even for the
+    /// many-star PCI and USB alias patterns.
+    /// </summary>
+    public static bool Matches(string pattern, string text)
     {
-        while (pi < p.Length)
+        int p = 0, t = 0, starP = -1, starT = 0;
+        while (t < text.Length)
         {
-            char c = p[pi];
-            if (c == '*')
+            if (p < pattern.Length && pattern[p] == '*')
             {
-                while (pi < p.Length && p[pi] == '*') pi++;
-                if (pi == p.Length) return true;
-                for (int k = ti; k <= t.Length; k++)
-                {
-                    if (Match(p, pi, t, k)) return true;
-                }
-                return false;
+                starP = ++p;
+                starT = t;
+                continue;
             }
-            if (ti >= t.Length) return false;
-            if (c == '?')
+            if (p < pattern.Length && MatchOne(pattern, ref p, text[t]))
             {
-                pi++; ti++;
+                t++;
+                continue;
             }
-            else if (c == '[')
-            {
-                int close = p.IndexOf(']', pi + 2);
-                if (close < 0)
-                {
-                    if (t[ti] != '[') return false;
-                    pi++; ti++;
-                    continue;
-                }
-                string set = p[(pi + 1)..close];
-                bool negate = set.Length > 0 && set[0] is '!' or '^';
-                if (negate) set = set[1..];
-                bool found = false;
-                for (int k = 0; k < set.Length; k++)
-                {
-                    if (k + 2 < set.Length && set[k + 1] == '-')
-                    {
-                        if (t[ti] >= set[k] && t[ti] <= set[k + 2]) found = true;
-                        k += 2;
-                    }
-                    else if (set[k] == t[ti]) found = true;
-                }
-                if (found == negate) return false;
-                pi = close + 1; ti++;
-            }
-            else
-            {
-                if (c != t[ti]) return false;
-                pi++; ti++;
-            }
+            if (starP < 0) return false;
+            p = starP;
+            t = ++starT;
         }
-        return ti == t.Length;
+        while (p < pattern.Length && pattern[p] == '*') p++;
+        return p == pattern.Length;
+    }
+
+    /// <summary>Matches one character against the pattern element at <paramref name="p"/> and advances past it on success.</summary>
+    private static bool MatchOne(string pattern, ref int p, char c)
+    {
+        char element = pattern[p];
+        if (element == '?')
+        {
+            p++;
+            return true;
+        }
+        if (element == '[')
+        {
+            // A ']' right after '[' or '[!' is a member, not the end (fnmatch(3)).
+            int first = p + 1 < pattern.Length && pattern[p + 1] is '!' or '^' ? p + 2 : p + 1;
+            int close = pattern.IndexOf(']', Math.Min(first + 1, pattern.Length));
+            if (close < 0)
+            {
+                if (c != '[') return false;
+                p++;
+                return true;
+            }
+            bool negate = first == p + 2;
+            bool found = false;
+            for (int k = first; k < close; k++)
+            {
+                if (k + 2 < close && pattern[k + 1] == '-')
+                {
+                    if (c >= pattern[k] && c <= pattern[k + 2]) found = true;
+                    k += 2;
+                }
+                else if (pattern[k] == c) found = true;
+            }
+            if (found == negate) return false;
+            p = close + 1;
+            return true;
+        }
+        if (element != c) return false;
+        p++;
+        return true;
     }
 }

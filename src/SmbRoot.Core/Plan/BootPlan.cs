@@ -126,7 +126,7 @@ public sealed record BootPlan(
         }
     }
 
-    /// <summary>A human-readable summary for the console and <c>--plan</c>; never contains a secret.</summary>
+    /// <summary>A human-readable summary for the console and <c>--check-cmdline</c>; never contains a secret.</summary>
     public string Describe() => string.Join('\n',
         $"root:        {Root} ({(Root.IsImage ? "image file on a loop device" : "share directory as the root")})",
         $"filesystem:  {RootFsType ?? "detect from the superblock"}{(RootMount.Data.Length > 0 ? $", options {RootMount.Data}" : "")}, {(ReadOnly ? "read-only" : "read-write")}",

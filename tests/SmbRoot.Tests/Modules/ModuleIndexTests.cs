@@ -1,0 +1,128 @@
+using SmbRoot.Core.Modules;
+using Xunit;
+
+namespace SmbRoot.Tests.Modules;
+
+public class ModuleIndexTests
+{
+    // A slice of a real 6.1 modules.dep, with names that mix '-' and '_'.
+    private const string Dep = """
+        kernel/fs/smb/client/cifs.ko: kernel/fs/netfs/netfs.ko kernel/fs/fscache/fscache.ko kernel/net/dns_resolver/dns_resolver.ko
+        kernel/fs/netfs/netfs.ko:
+        kernel/fs/fscache/fscache.ko: kernel/fs/netfs/netfs.ko
+        kernel/net/dns_resolver/dns_resolver.ko:
+        kernel/crypto/gcm.ko:
+        kernel/crypto/ccm.ko:
+        kernel/arch/x86/crypto/sha512-ssse3.ko: kernel/crypto/sha512_generic.ko
+        kernel/crypto/sha512_generic.ko:
+        kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko
+        kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko
+        kernel/net/core/failover.ko:
+        kernel/drivers/block/loop.ko:
+        """;
+
+    private const string Softdep = """
+        # Soft dependencies extracted from modules themselves.
+        softdep cifs gcm
+        softdep cifs ccm
+        softdep cifs aead2
+        softdep cifs sha512
+        """;
+
+    private const string Alias = """
+        alias crypto-sha512 sha512_generic
+        alias crypto-sha512 sha512_ssse3
+        alias virtio:d00000001v* virtio_net
+        alias crypto-gcm gcm
+        """;
+
+    private static ModuleIndex Index() => ModuleIndex.Parse(Dep, Softdep, "kernel/crypto/aes_generic.ko\nkernel/drivers/block/virtio_blk.ko\n", Alias);
+
+    [Fact]
+    public void Dependencies_load_first_and_soft_pre_dependencies_before_the_module()
+    {
+        var order = Index().Closure(["cifs"]);
+        var modules = order.Modules.ToList();
+        Assert.True(modules.IndexOf("netfs") < modules.IndexOf("fscache"));
+        Assert.True(modules.IndexOf("fscache") < modules.IndexOf("cifs"));
+        Assert.True(modules.IndexOf("gcm") < modules.IndexOf("cifs"));
+        Assert.True(modules.IndexOf("sha512_generic") < modules.IndexOf("sha512_ssse3"));
+        Assert.Equal(modules.Count, modules.Distinct().Count());
+        Assert.Equal(["aead2"], order.MissingSoft);
+        Assert.Empty(order.Missing);
+    }
+
+    [Fact]
+    public void Modules_reached_only_through_soft_dependencies_may_fail()
+    {
+        var order = Index().Closure(["cifs"]);
+        Assert.Contains("sha512_ssse3", order.SoftOnly);
+        Assert.Contains("gcm", order.SoftOnly);
+        Assert.DoesNotContain("cifs", order.SoftOnly);
+        Assert.DoesNotContain("netfs", order.SoftOnly);
+    }
+
+    [Fact]
+    public void Aliases_resolve_with_globs_and_dashes_equal_underscores()
+    {
+        var index = Index();
+        Assert.Equal(["sha512_generic", "sha512_ssse3"], index.Resolve("crypto-sha512"));
+        Assert.Equal(["virtio_net"], index.Resolve("virtio:d00000001v00001AF4"));
+        Assert.Equal(["sha512_ssse3"], index.Resolve("sha512-ssse3"));
+        Assert.Empty(index.Resolve("crypto-nothing"));
+    }
+
+    [Fact]
+    public void Built_in_modules_count_as_done_and_unknown_ones_are_missing()
+    {
+        var order = Index().Closure(["aes", "aes_generic", "virtio_blk", "loop", "nosuchmodule"]);
+        Assert.Equal(["loop"], order.Modules);
+        Assert.Equal(["aes", "nosuchmodule"], order.Missing);
+    }
+
+    [Fact]
+    public void Softdep_from_modinfo_with_pre_and_post()
+    {
+        var index = ModuleIndex.Parse("a.ko:\nb.ko:\nc.ko:\n");
+        index.AddSoftdepFromModinfo("a", "pre: b post: c");
+        Assert.Equal(["b", "a", "c"], index.Closure(["a"]).Modules);
+        Assert.Equal("softdep a pre: b post: c\n", index.WriteSoftdep(["a", "b"]));
+    }
+
+    [Fact]
+    public void WriteDep_keeps_only_the_shipped_modules()
+    {
+        var index = Index();
+        string dep = index.WriteDep(["fscache", "netfs"]);
+        Assert.Equal("kernel/fs/fscache/fscache.ko: kernel/fs/netfs/netfs.ko\nkernel/fs/netfs/netfs.ko:\n", dep);
+        var again = ModuleIndex.Parse(dep);
+        Assert.Equal(["netfs", "fscache"], again.Closure(["fscache"]).Modules);
+    }
+
+    [Fact]
+    public void A_dependency_cycle_is_an_error_not_a_hang()
+    {
+        var index = ModuleIndex.Parse("a.ko: b.ko\nb.ko: a.ko\n");
+        Assert.Contains("cycle", Assert.Throws<FormatException>(() => index.Closure(["a"])).Message);
+    }
+
+    [Theory]
+    [InlineData("no colon here", "modules.dep line 1")]
+    [InlineData("\n: x.ko", "modules.dep line 2")]
+    public void A_malformed_modules_dep_names_the_line(string dep, string expected)
+    {
+        Assert.Contains(expected, Assert.Throws<FormatException>(() => ModuleIndex.Parse(dep)).Message);
+    }
+
+    [Fact]
+    public void A_malformed_softdep_line_names_the_line()
+    {
+        Assert.Contains("modules.softdep line 1", Assert.Throws<FormatException>(() => ModuleIndex.Parse("", "softdep cifs")).Message);
+    }
+
+    [Theory]
+    [InlineData("kernel/fs/xfs/xfs.ko.xz", "xfs")]
+    [InlineData("kernel/arch/x86/crypto/sha512-ssse3.ko.zst", "sha512_ssse3")]
+    [InlineData("loop.ko", "loop")]
+    public void Names_come_from_paths(string path, string name) => Assert.Equal(name, ModuleIndex.NameFromPath(path));
+}
