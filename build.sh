@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PACKAGES=(clang zlib1g-dev linux-image-amd64)
-LAB_PACKAGES=(qemu-system-x86 samba smbclient xfsprogs e2fsprogs busybox-static)
+LAB_PACKAGES=(qemu-system-x86 samba smbclient xfsprogs e2fsprogs btrfs-progs busybox-static)
 
 need_root() {
     if [ "$(id -u)" != 0 ]; then

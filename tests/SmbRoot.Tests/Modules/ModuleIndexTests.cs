@@ -31,7 +31,9 @@ public class ModuleIndexTests
 
     private const string Alias = """
         alias crypto-sha512 sha512_generic
+        alias sha512 sha512_generic
         alias crypto-sha512 sha512_ssse3
+        alias sha512 sha512_ssse3
         alias virtio:d00000001v* virtio_net
         alias crypto-gcm gcm
         """;
