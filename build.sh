@@ -4,12 +4,13 @@
 #       publish the NativeAOT /init and assemble out/initramfs.cpio.gz (the last line printed is its path)
 #   ./build.sh demo    boot a QEMU machine from a private Samba share on this host
 #   ./build.sh test    unit tests, then integration tests that boot QEMU against a real smbd
+#   ./build.sh bench   sizes and boot times (the figures in README.md)
 # Each installs what it needs (apt-get, dotnet restore) on a Debian machine.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PACKAGES=(clang zlib1g-dev linux-image-amd64)
-LAB_PACKAGES=(qemu-system-x86 samba smbclient xfsprogs e2fsprogs btrfs-progs busybox-static)
+LAB_PACKAGES=(linux-libc-dev qemu-system-x86 samba smbclient xfsprogs e2fsprogs btrfs-progs busybox-static)
 
 need_root() {
     if [ "$(id -u)" != 0 ]; then
@@ -81,8 +82,14 @@ case "${1:-}" in
         dotnet test tests/SmbRoot.Tests -c Release --nologo -v quiet
         dotnet test tests/SmbRoot.IntegrationTests -c Release --nologo -v quiet --logger "console;verbosity=normal"
         ;;
+    bench)
+        need_root "the benchmark"
+        install_packages "${LAB_PACKAGES[@]}"
+        build_initramfs >/dev/null
+        dotnet run --project tests/SmbRoot.Lab -c Release -- bench
+        ;;
     -h|--help)
-        sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
         ;;
     *)
         build_initramfs "$@"

@@ -1,21 +1,34 @@
 using SmbRoot.Lab;
 
-// ./build.sh demo: boot a guest from a private Samba share and show both sides.
-if (args is not ["demo"])
+switch (args)
 {
-    Console.Error.WriteLine("usage: SmbRoot.Lab demo   (run through ./build.sh demo)");
-    return 2;
+    case ["demo"]:
+        return Demo();
+    case ["bench"]:
+        using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench")))
+        {
+            Benchmark.Run(lab, boots: 5);
+        }
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench   (run through ./build.sh demo or ./build.sh bench)");
+        return 2;
 }
-using var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-demo"));
-Console.WriteLine($"demo: smbd on 127.0.0.1:{lab.Samba.Port}, share '{SambaServer.ShareName}' in {lab.Samba.SharePath}");
-const string image = "machines/demo/root.img";
-lab.AddImage(image, "ext4", "echo; echo '*** Hello from the root filesystem on the SMB share ***'; echo");
-Console.WriteLine($"demo: made an ext4 root image with busybox at //{SambaServer.ShareName}/{image}");
-string cmdline = lab.CommandLine(image);
-Console.WriteLine($"demo: booting QEMU (TCG, no KVM: allow a minute) with\n  {cmdline}\n");
-using var guest = lab.Boot(lab.InitramfsWithCredentials(), cmdline, echo: Console.Out);
-guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(5));
-Console.WriteLine("\ndemo: the server's view while the guest runs (smbstatus):");
-Console.WriteLine(lab.Samba.Status());
-Console.WriteLine("demo: done; stopping the guest");
-return 0;
+
+// ./build.sh demo: boot a guest from a private Samba share and show both sides.
+static int Demo()
+{
+    using var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-demo"));
+    Console.WriteLine($"demo: smbd on 127.0.0.1:{lab.Samba.Port}, share '{SambaServer.ShareName}' in {lab.Samba.SharePath}");
+    const string image = "machines/demo/root.img";
+    lab.AddImage(image, "ext4", "echo; echo '*** Hello from the root filesystem on the SMB share ***'; echo");
+    Console.WriteLine($"demo: made an ext4 root image with busybox at //{SambaServer.ShareName}/{image}");
+    string cmdline = lab.CommandLine(image);
+    Console.WriteLine($"demo: booting QEMU (TCG, no KVM: allow a minute) with\n  {cmdline}\n");
+    using var guest = lab.Boot(lab.InitramfsWithCredentials(), cmdline, echo: Console.Out);
+    guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(5));
+    Console.WriteLine("\ndemo: the server's view while the guest runs (smbstatus):");
+    Console.WriteLine(lab.Samba.Status());
+    Console.WriteLine("demo: done; stopping the guest");
+    return 0;
+}

@@ -37,6 +37,7 @@ public static class RootImage
             echo "LAB: root=$(awk '$2 == "/" { print $1, $3 }' /proc/mounts)"
             echo "LAB: share=$(awk '$3 == "cifs" { print $1, $2 }' /proc/mounts)"
             echo "LAB: retained=$(ls /run/initramfs | tr '\n' ' ')"
+            echo "LAB: retained-kib=$(du -skx /run/initramfs | cut -f1) mem-available-kib=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo)"
             echo "written by the guest" > /root/guest-was-here
             sync
             {{extraRcS ?? ""}}

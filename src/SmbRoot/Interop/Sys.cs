@@ -164,7 +164,7 @@ public static unsafe partial class Sys
     public static int GetPid() => getpid();
 
     // x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl).
-    private const int SYS_finit_module = 313;
+    public const int SYS_finit_module = 313;
 
     /// <summary>finit_module(2). Returns the errno (0 on success) so the caller can accept EEXIST.</summary>
     public static int FInitModule(int fd, string parameters)

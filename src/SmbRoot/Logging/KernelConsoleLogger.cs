@@ -31,20 +31,38 @@ public sealed class KernelConsoleLoggerProvider : ILoggerProvider
         try
         {
             _kmsg = Sys.Open("/dev/kmsg", Sys.O_WRONLY);
-            try
-            {
-                _savedDevKmsg = File.ReadAllText(DevKmsgSetting).Trim();
-                File.WriteAllText(DevKmsgSetting, "on");
-                _consoleLogLevel = int.Parse(File.ReadAllText("/proc/sys/kernel/printk").Split('\t', ' ')[0]);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-            {
-                _consoleLogLevel = 0;
-            }
         }
         catch (SysException)
         {
             _kmsg = -1;
+            return;
+        }
+        _savedDevKmsg = ReadSetting(DevKmsgSetting);
+        if (_savedDevKmsg is not null && !WriteSetting(DevKmsgSetting, "on")) _savedDevKmsg = null;
+        // /proc/sys/kernel/printk: "console_loglevel default_message_loglevel minimum default_console".
+        string? printk = ReadSetting("/proc/sys/kernel/printk");
+        _consoleLogLevel = int.TryParse(printk?.Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(), out int level) ? level : 0;
+    }
+
+    private static string? ReadSetting(string path)
+    {
+        try { return File.ReadAllText(path).Trim(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>A sysctl write with plain open(2)/write(2): no truncation or seeking that procfs may refuse.</summary>
+    private static bool WriteSetting(string path, string value)
+    {
+        try
+        {
+            int fd = Sys.Open(path, Sys.O_WRONLY);
+            try { Sys.WriteAll(fd, Encoding.ASCII.GetBytes(value + "\n"), path); }
+            finally { Sys.Close(fd); }
+            return true;
+        }
+        catch (SysException)
+        {
+            return false;
         }
     }
 
@@ -55,8 +73,7 @@ public sealed class KernelConsoleLoggerProvider : ILoggerProvider
         {
             if (_savedDevKmsg is not null)
             {
-                try { File.WriteAllText(DevKmsgSetting, _savedDevKmsg); }
-                catch (IOException) { /* the setting stays "on": harmless */ }
+                WriteSetting(DevKmsgSetting, _savedDevKmsg); // if it fails the setting stays "on": harmless
                 _savedDevKmsg = null;
             }
             if (_kmsg >= 0) Sys.Close(_kmsg);

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Text.RegularExpressions;
+
+namespace SmbRoot.Lab;
+
+/// <summary>
+/// ./build.sh bench: the figures the README quotes. Sizes of the binary and the initramfs, and
+/// boot times over several QEMU boots (TCG, so the absolute times are slower than hardware).
+/// </summary>
+public static class Benchmark
+{
+    public static void Run(Lab lab, int boots)
+    {
+        string binary = Path.Combine(lab.RepositoryRoot, "out/bin/smbroot");
+        long compressed = new FileInfo(lab.Initramfs).Length;
+        long uncompressed;
+        using (var gzip = new GZipStream(File.OpenRead(lab.Initramfs), CompressionMode.Decompress))
+        {
+            uncompressed = CountBytes(gzip);
+        }
+        Console.WriteLine($"init binary (NativeAOT):   {KiB(new FileInfo(binary).Length)}");
+        Console.WriteLine($"initramfs compressed:      {KiB(compressed)} ({Path.GetFileName(lab.Initramfs)})");
+        Console.WriteLine($"initramfs unpacked:        {KiB(uncompressed)}");
+
+        const string image = "bench/root.img";
+        lab.AddImage(image, "ext4");
+        var toInit = new List<double>();
+        var inInit = new List<double>();
+        string? memory = null;
+        for (int i = 0; i < boots; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            using var guest = lab.Boot(lab.InitramfsWithCredentials(), lab.CommandLine(image));
+            guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(4));
+            toInit.Add(clock.Elapsed.TotalSeconds);
+            // Guest clock: from the kernel starting /init to /init handing over to the root's init.
+            double start = Timestamp(guest, @"Run /init as init process");
+            double end = Timestamp(guest, @"smbroot: root: /dev/loop\d+ on /sysroot");
+            inInit.Add(end - start);
+            memory = guest.WaitFor(@"LAB: retained-kib=(\d+) mem-available-kib=(\d+)", TimeSpan.Zero).Value;
+        }
+        Console.WriteLine($"boots:                     {boots} (QEMU TCG, 1 vCPU, 768 MiB, virtio-net, ext4 image)");
+        Console.WriteLine($"/init start to root mount: {Summary(inInit)} (guest clock)");
+        Console.WriteLine($"QEMU start to root's rcS:  {Summary(toInit)} (host clock)");
+        Console.WriteLine($"after the switch:          {memory}");
+    }
+
+    private static long CountBytes(Stream stream)
+    {
+        var buffer = new byte[1 << 16];
+        long total = 0;
+        int read;
+        while ((read = stream.Read(buffer)) > 0) total += read;
+        return total;
+    }
+
+    private static double Timestamp(QemuMachine guest, string message) =>
+        double.Parse(guest.WaitFor(@"^\[\s*(\d+\.\d+)\] " + message, TimeSpan.Zero).Groups[1].Value, CultureInfo.InvariantCulture);
+
+    private static string KiB(long bytes) => $"{bytes / 1024} KiB";
+
+    private static string Summary(List<double> seconds) =>
+        $"median {seconds.Order().ElementAt(seconds.Count / 2):0.00}s, min {seconds.Min():0.00}s, max {seconds.Max():0.00}s";
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using SmbRoot.Core.Netlink;
+using SmbRoot.Core.Plan;
+using SmbRoot.Interop;
+using Xunit;
+
+namespace SmbRoot.Tests.Interop;
+
+/// <summary>
+/// The constants and struct layouts the init hard-codes, checked against the real C headers by
+/// compiling a small C program (build.sh test installs clang and linux-libc-dev).
+/// </summary>
+public class KernelHeaderTests
+{
+    private const string Program = """
+        #define _GNU_SOURCE
+        #include <stdio.h>
+        #include <stddef.h>
+        #include <fcntl.h>
+        #include <sys/mount.h>
+        #include <sys/reboot.h>
+        #include <sys/syscall.h>
+        #include <linux/loop.h>
+        #include <linux/rtnetlink.h>
+        #include <linux/netlink.h>
+        #define P(name, value) printf("%s=%lld\n", name, (long long)(value))
+        int main(void) {
+            P("sizeof(loop_config)", sizeof(struct loop_config));
+            P("offsetof(loop_config.info)", offsetof(struct loop_config, info));
+            P("offsetof(loop_info64.lo_flags)", offsetof(struct loop_info64, lo_flags));
+            P("offsetof(loop_info64.lo_file_name)", offsetof(struct loop_info64, lo_file_name));
+            P("LOOP_CONFIGURE", LOOP_CONFIGURE); P("LOOP_CLR_FD", LOOP_CLR_FD); P("LOOP_CTL_GET_FREE", LOOP_CTL_GET_FREE);
+            P("LO_FLAGS_READ_ONLY", LO_FLAGS_READ_ONLY);
+            P("O_DIRECTORY", O_DIRECTORY); P("O_NOFOLLOW", O_NOFOLLOW); P("O_CLOEXEC", O_CLOEXEC); P("O_PATH", O_PATH); P("O_NONBLOCK", O_NONBLOCK);
+            P("MS_RDONLY", MS_RDONLY); P("MS_BIND", MS_BIND); P("MS_MOVE", MS_MOVE); P("MS_REC", MS_REC); P("MS_PRIVATE", MS_PRIVATE);
+            P("MS_NOATIME", MS_NOATIME); P("MS_RELATIME", MS_RELATIME); P("MS_LAZYTIME", MS_LAZYTIME); P("MS_STRICTATIME", MS_STRICTATIME);
+            P("MNT_DETACH", MNT_DETACH);
+            P("RB_AUTOBOOT", RB_AUTOBOOT); P("RB_POWER_OFF", RB_POWER_OFF); P("RB_HALT_SYSTEM", (int)RB_HALT_SYSTEM); // reboot(2) takes an int
+            P("SYS_finit_module", SYS_finit_module);
+            P("RTM_NEWLINK", RTM_NEWLINK); P("RTM_NEWADDR", RTM_NEWADDR); P("RTM_DELADDR", RTM_DELADDR); P("RTM_NEWROUTE", RTM_NEWROUTE);
+            P("NLMSG_ERROR", NLMSG_ERROR); P("NLM_F_CREATE", NLM_F_CREATE); P("NLM_F_REPLACE", NLM_F_REPLACE);
+            P("sizeof(nlmsghdr)", sizeof(struct nlmsghdr));
+            return 0;
+        }
+        """;
+
+    private static Dictionary<string, long> HeaderValues()
+    {
+        string dir = Directory.CreateTempSubdirectory("smbroot-headers-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "check.c"), Program);
+            string compiler = new[] { "/usr/bin/clang", "/usr/bin/cc", "/usr/bin/gcc" }.FirstOrDefault(File.Exists)
+                ?? throw new InvalidOperationException("no C compiler (./build.sh test installs clang)");
+            Run(compiler, "-o", Path.Combine(dir, "check"), Path.Combine(dir, "check.c"));
+            return Run(Path.Combine(dir, "check")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => l.Split('=')).ToDictionary(p => p[0], p => long.Parse(p[1]));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static string Run(string file, params string[] args)
+    {
+        var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        string output = process.StandardOutput.ReadToEnd();
+        string error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} failed: {error}");
+        return output;
+    }
+
+    [Fact]
+    public unsafe void Match_the_C_headers()
+    {
+        var c = HeaderValues();
+        var ours = new Dictionary<string, long>
+        {
+            ["sizeof(loop_config)"] = sizeof(Loop.LoopConfig),
+            ["offsetof(loop_config.info)"] = Marshal.OffsetOf<Loop.LoopConfig>(nameof(Loop.LoopConfig.Info)),
+            ["offsetof(loop_info64.lo_flags)"] = Marshal.OffsetOf<Loop.LoopInfo64>(nameof(Loop.LoopInfo64.Flags)),
+            ["offsetof(loop_info64.lo_file_name)"] = Marshal.OffsetOf<Loop.LoopInfo64>(nameof(Loop.LoopInfo64.FileName)),
+            ["LOOP_CONFIGURE"] = Loop.LOOP_CONFIGURE, ["LOOP_CLR_FD"] = Loop.LOOP_CLR_FD, ["LOOP_CTL_GET_FREE"] = Loop.LOOP_CTL_GET_FREE,
+            ["LO_FLAGS_READ_ONLY"] = Loop.LO_FLAGS_READ_ONLY,
+            ["O_DIRECTORY"] = Sys.O_DIRECTORY, ["O_NOFOLLOW"] = Sys.O_NOFOLLOW, ["O_CLOEXEC"] = Sys.O_CLOEXEC, ["O_PATH"] = Sys.O_PATH, ["O_NONBLOCK"] = Sys.O_NONBLOCK,
+            ["MS_RDONLY"] = (long)Sys.MS_RDONLY, ["MS_BIND"] = (long)Sys.MS_BIND, ["MS_MOVE"] = (long)Sys.MS_MOVE, ["MS_REC"] = (long)Sys.MS_REC, ["MS_PRIVATE"] = (long)Sys.MS_PRIVATE,
+            ["MS_NOATIME"] = (long)MountOptions.MS_NOATIME, ["MS_RELATIME"] = (long)MountOptions.MS_RELATIME,
+            ["MS_LAZYTIME"] = (long)MountOptions.MS_LAZYTIME, ["MS_STRICTATIME"] = (long)MountOptions.MS_STRICTATIME,
+            ["MNT_DETACH"] = Sys.MNT_DETACH,
+            ["RB_AUTOBOOT"] = Sys.RB_AUTOBOOT, ["RB_POWER_OFF"] = Sys.RB_POWER_OFF, ["RB_HALT_SYSTEM"] = Sys.RB_HALT_SYSTEM,
+            ["SYS_finit_module"] = Sys.SYS_finit_module,
+            ["RTM_NEWLINK"] = RouteMessages.RTM_NEWLINK, ["RTM_NEWADDR"] = RouteMessages.RTM_NEWADDR,
+            ["RTM_DELADDR"] = RouteMessages.RTM_DELADDR, ["RTM_NEWROUTE"] = RouteMessages.RTM_NEWROUTE,
+            ["NLMSG_ERROR"] = RouteMessages.NLMSG_ERROR, ["NLM_F_CREATE"] = RouteMessages.NLM_F_CREATE, ["NLM_F_REPLACE"] = RouteMessages.NLM_F_REPLACE,
+            ["sizeof(nlmsghdr)"] = RouteMessages.HeaderSize,
+        };
+        Assert.Equal(c.Keys.Order(), ours.Keys.Order());
+        foreach (var (name, value) in c) Assert.True(value == ours[name], $"{name}: C says {value}, the init uses {ours[name]}");
+    }
+}
