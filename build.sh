@@ -58,6 +58,11 @@ build_initramfs() {
     require_dotnet
     [ -n "$kernel" ] || kernel=$(newest_kernel)
     [ -d "/lib/modules/$kernel" ] || { echo "build.sh: no /lib/modules/$kernel" >&2; exit 1; }
+    # The archive is gzip-compressed: the kernel must be able to unpack it (init/Kconfig, RD_GZIP).
+    if [ -f "/boot/config-$kernel" ] && ! grep -q '^CONFIG_RD_GZIP=y' "/boot/config-$kernel"; then
+        echo "build.sh: kernel $kernel cannot unpack a gzip initramfs (CONFIG_RD_GZIP is not y in /boot/config-$kernel)" >&2
+        exit 1
+    fi
     echo "build.sh: publishing the NativeAOT init" >&2
     dotnet publish src/SmbRoot -c Release -o out/bin --nologo -v quiet >&2
     echo "build.sh: assembling the initramfs for kernel $kernel" >&2
