@@ -101,6 +101,8 @@ public static class InitramfsBuilder
             if (elf.Interpreter is { } interpreter && seen.Add(interpreter))
             {
                 result.Add((interpreter, interpreter.TrimStart('/')));
+                // libc names the loader as DT_NEEDED too; the loader answers to its own soname, so one copy does.
+                seen.Add(Path.GetFileName(interpreter));
             }
             foreach (var library in elf.Needed)
             {
