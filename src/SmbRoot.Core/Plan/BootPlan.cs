@@ -1,10 +1,22 @@
 using System.Globalization;
+using SmbRoot.Core.Shutdown;
 
 namespace SmbRoot.Core.Plan;
 
 public enum BreakPoint { None, PreMount, PreSwitch }
 
 public enum BootMode { Auto, Guard, Handoff }
+
+public static class BootModes
+{
+    /// <summary>
+    /// Auto means handoff when the root's init is systemd (it runs /run/initramfs/shutdown itself at
+    /// the end, bootup(7)) and guard for every other init. <paramref name="initTarget"/> is the
+    /// init path with its symlinks resolved inside the root.
+    /// </summary>
+    public static BootMode Resolve(BootMode mode, string initTarget) =>
+        mode != BootMode.Auto ? mode : Path.GetFileName(initTarget) == "systemd" ? BootMode.Handoff : BootMode.Guard;
+}
 
 /// <summary>
 /// Everything the boot will do, decided before anything is touched: the parsed and validated
@@ -24,7 +36,8 @@ public sealed record BootPlan(
     bool Shell,
     BreakPoint Break,
     bool Debug,
-    BootMode Mode)
+    BootMode Mode,
+    ShutdownVerb HaltVerb)
 {
     public const string DefaultCredentialsPath = "/etc/smbroot/credentials";
     public const string DefaultInit = "/sbin/init";
@@ -102,9 +115,20 @@ public sealed record BootPlan(
             default: errors.Add($"smbroot.mode={modeValue}: expected auto, guard or handoff"); break;
         }
 
+        // In guard mode a halt or power-off inside the system reaches us as the same signal
+        // (kernel/pid_namespace.c, reboot_pid_ns), so which of the two it becomes is configured.
+        var haltVerb = ShutdownVerb.PowerOff;
+        string? haltValue = cmdline.Last("smbroot.halt");
+        switch (haltValue)
+        {
+            case null or "poweroff": break;
+            case "halt": haltVerb = ShutdownVerb.Halt; break;
+            default: errors.Add($"smbroot.halt={haltValue}: expected poweroff or halt"); break;
+        }
+
         if (errors.Count > 0) throw new PlanException(string.Join("\n", errors));
         return new BootPlan(root!, fsType, mount!, readOnly, extra!, credentials, network!, init,
-            cmdline.InitArguments, retry, shell, breakPoint, debug, mode);
+            cmdline.InitArguments, retry, shell, breakPoint, debug, mode, haltVerb);
     }
 
     private static T? Fail<T>(List<string> errors, string message) where T : class
@@ -132,7 +156,7 @@ public sealed record BootPlan(
         $"filesystem:  {RootFsType ?? "detect from the superblock"}{(RootMount.Data.Length > 0 ? $", options {RootMount.Data}" : "")}, {(ReadOnly ? "read-only" : "read-write")}",
         $"network:     {Network}",
         $"cifs:        {(CifsExtraOptions.Count == 0 ? "defaults (vers=3.1.1,hard)" : string.Join(',', CifsExtraOptions))}, credentials {CredentialsPath}",
-        $"init:        {Init}{(InitArguments.Count == 0 ? "" : " " + string.Join(' ', InitArguments))} (mode {Mode.ToString().ToLowerInvariant()})",
+        $"init:        {Init}{(InitArguments.Count == 0 ? "" : " " + string.Join(' ', InitArguments))} (mode {Mode.ToString().ToLowerInvariant()}; a halt inside the system ends in {HaltVerb.Name()})",
         $"on failure:  {(RetrySeconds > 0 ? $"retry for {RetrySeconds}s, then " : "")}{(Shell ? "rescue shell" : "retry/reboot prompt")}" +
             (Break == BreakPoint.None ? "" : $"; break at {(Break == BreakPoint.PreMount ? "pre-mount" : "pre-switch")}"));
 }

@@ -185,23 +185,26 @@ public static unsafe partial class Sys
     public const int RB_AUTOBOOT = 0x01234567, RB_HALT_SYSTEM = unchecked((int)0xcdef0123), RB_POWER_OFF = 0x4321fedc;
 
     /// <summary>
-    /// reboot(2) from a child process: for halt and power-off the kernel calls do_exit() after
-    /// stopping the machine (kernel/reboot.c), which would kill PID 1 and panic; busybox init
-    /// forks for the same reason.
+    /// reboot(2). A restart never comes back. For halt and power-off the kernel calls do_exit()
+    /// once the machine is stopped (kernel/reboot.c), which for PID 1 is a panic, so those go
+    /// through a child: this binary again, started with posix_spawn (busybox init forks for the
+    /// same reason, but a fork of the .NET runtime must not run managed code).
     /// </summary>
     public static void Reboot(int command)
     {
         sync();
-        int child = fork();
-        if (child == 0)
+        if (command == RB_AUTOBOOT || GetPid() != 1)
         {
             reboot_native(command);
-            _exit(1);
+            throw new SysException("reboot", command.ToString("x"), Marshal.GetLastPInvokeError());
         }
-        if (child < 0) throw new SysException("fork", "reboot", errno);
+        int child = Spawn("/proc/self/exe", ["smbroot", RebootHelperCommand, command.ToString()], []);
         WaitPid(child, out _);
         throw new SysException("reboot", command.ToString("x"), Core.Sys.Errno.EPERM);
     }
+
+    /// <summary>The hidden command line of the child that <see cref="Reboot"/> starts.</summary>
+    public const string RebootHelperCommand = "--reboot-syscall";
 
     public static int WaitPid(int pid, out int status, bool noHang = false)
     {
@@ -223,31 +226,6 @@ public static unsafe partial class Sys
             handles.Add(handle);
             return handle.AddrOfPinnedObject();
         }).Append(0).ToArray();
-
-    /// <summary>fork + execve, for the rescue shell. Returns the child's pid.</summary>
-    public static int Spawn(string path, string[] argv, string[] environment)
-    {
-        var handles = new List<GCHandle>();
-        try
-        {
-            fixed (byte* p = Z(path))
-            fixed (nint* a = PinStrings(argv, handles))
-            fixed (nint* e = PinStrings(environment, handles))
-            {
-                int child = fork();
-                if (child == 0)
-                {
-                    execve(p, (byte**)a, (byte**)e);
-                    _exit(127);
-                }
-                return Check(child, "fork", path);
-            }
-        }
-        finally
-        {
-            foreach (var h in handles) h.Free();
-        }
-    }
 
     /// <summary>execve(2) in this process: returns only by throwing.</summary>
     public static void Exec(string path, string[] argv, string[] environment)

@@ -1,0 +1,41 @@
+using SmbRoot.Core.Shutdown;
+
+namespace SmbRoot.Core.Control;
+
+/// <summary>A request from the <c>init</c> client to PID 1 over the control socket.</summary>
+public abstract record ControlRequest
+{
+    public sealed record Status : ControlRequest;
+
+    public sealed record Relinquish(ShutdownVerb Verb, TimeSpan Deadline) : ControlRequest;
+}
+
+/// <summary>
+/// The control socket's wire format: one datagram per request, words separated by spaces
+/// (<c>status</c>, <c>relinquish poweroff 90</c>); the answer is text for the console.
+/// </summary>
+public static class ControlMessages
+{
+    public const int MaxSize = 4096;
+
+    public static string Encode(ControlRequest request) => request switch
+    {
+        ControlRequest.Status => "status",
+        ControlRequest.Relinquish r => $"relinquish {r.Verb.Name()} {(int)r.Deadline.TotalSeconds}",
+        _ => throw new ArgumentException("unknown request"),
+    };
+
+    /// <summary>Parses a request; null for anything else (the server answers with an error).</summary>
+    public static ControlRequest? Decode(string text)
+    {
+        var words = text.Split(' ');
+        return words switch
+        {
+            ["status"] => new ControlRequest.Status(),
+            ["relinquish", var verb, var seconds] when ShutdownVerbs.Parse(verb) is { } v
+                && int.TryParse(seconds, System.Globalization.NumberStyles.None, null, out int s) && s is > 0 and <= 3600
+                => new ControlRequest.Relinquish(v, TimeSpan.FromSeconds(s)),
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,70 @@
+namespace SmbRoot.Core.Shutdown;
+
+/// <summary>
+/// The final stage's command line: <c>shutdown VERB [options]</c>, as systemd-shutdown runs
+/// /run/initramfs/shutdown (bootup(7); src/shutdown/shutdown.c passes the verb and its own
+/// <c>--log-level</c>, <c>--log-target</c>, <c>--log-color</c>, <c>--log-location</c>,
+/// <c>--log-time</c>, <c>--timeout</c> and <c>--exit-code</c>). Our own guard mode passes only the verb.
+/// </summary>
+public sealed record FinalStageArguments(ShutdownVerb Verb, bool KexecRequested, TimeSpan Timeout, IReadOnlyList<string> Notes)
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(90);
+
+    private static readonly string[] SystemdOptions = ["--log-level", "--log-target", "--log-color", "--log-location", "--log-time", "--exit-code"];
+
+    public static bool IsVerb(string word) => word is "reboot" or "poweroff" or "halt" or "kexec";
+
+    public static FinalStageArguments Parse(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0 || !IsVerb(args[0]))
+        {
+            throw new FormatException("usage: shutdown reboot|poweroff|halt|kexec [systemd's --log-*, --timeout=, --exit-code= options]");
+        }
+        var notes = new List<string>();
+        bool kexec = args[0] == "kexec";
+        // There is no kexec image in the retained ramdisk: restart through the firmware instead.
+        var verb = kexec ? ShutdownVerb.Reboot : ShutdownVerbs.Parse(args[0])!.Value;
+        if (kexec) notes.Add("kexec was asked for; the retained ramdisk has no kexec image, so the machine reboots");
+        var timeout = DefaultTimeout;
+        for (int i = 1; i < args.Count; i++)
+        {
+            string arg = args[i];
+            string name = arg.Split('=', 2)[0];
+            string? value = arg.Contains('=') ? arg.Split('=', 2)[1] : null;
+            if (name == "--timeout")
+            {
+                value ??= i + 1 < args.Count ? args[++i] : null;
+                timeout = ParseTimeout(value) ?? throw new FormatException($"--timeout: '{value}' is not a time span like 90, 90s, 2min or 500ms");
+            }
+            else if (SystemdOptions.Contains(name))
+            {
+                // Accepted: systemd's logging options do not change what we do.
+                if (value is null && (name is "--log-level" or "--log-target" or "--exit-code") && i + 1 < args.Count && !args[i + 1].StartsWith("--")) i++;
+            }
+            else
+            {
+                notes.Add($"ignoring unknown argument '{arg}'");
+            }
+        }
+        return new FinalStageArguments(verb, kexec, timeout, notes);
+    }
+
+    /// <summary>systemd time spans as systemd-shutdown gets them: plain seconds, or with us, ms, s, min, h.</summary>
+    public static TimeSpan? ParseTimeout(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        int split = 0;
+        while (split < text.Length && char.IsAsciiDigit(text[split])) split++;
+        if (split == 0 || split > 9) return null;
+        long number = long.Parse(text[..split], System.Globalization.CultureInfo.InvariantCulture);
+        return text[split..] switch
+        {
+            "" or "s" or "sec" => TimeSpan.FromSeconds(number),
+            "us" or "usec" => TimeSpan.FromMicroseconds(number),
+            "ms" or "msec" => TimeSpan.FromMilliseconds(number),
+            "min" or "m" => TimeSpan.FromMinutes(number),
+            "h" or "hr" => TimeSpan.FromHours(number),
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,104 @@
+using System.Text;
+using SmbRoot.Core.Control;
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
+
+namespace SmbRoot.Interop;
+
+/// <summary>
+/// The control socket between the <c>init</c> client and PID 1: a SOCK_SEQPACKET unix socket in the
+/// abstract namespace (unix(7)), so it needs no file that the system could delete, and it is
+/// reachable from the system's PID and mount namespaces (they share the network namespace).
+/// Only root may use it: the server checks the peer's SO_PEERCRED.
+/// </summary>
+public static unsafe class ControlSocket
+{
+    public const string Name = "smbroot/control";
+    private const int AF_UNIX = 1, SOCK_SEQPACKET = 5, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
+    private const int SOL_SOCKET = 1, SO_PEERCRED = 17, SO_RCVTIMEO = 20;
+
+    private struct UnixAddress
+    {
+        public ushort Family;
+        public fixed byte Path[108];
+    }
+
+    private struct PeerCredentials
+    {
+        public int Pid, Uid, Gid;
+    }
+
+    private static (UnixAddress Address, int Length) Address()
+    {
+        var address = new UnixAddress { Family = AF_UNIX };
+        var name = Encoding.ASCII.GetBytes(Name);
+        // Path[0] stays 0: an abstract name; its length is part of the address length.
+        for (int i = 0; i < name.Length; i++) address.Path[i + 1] = name[i];
+        return (address, sizeof(ushort) + 1 + name.Length);
+    }
+
+    public static int Listen()
+    {
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) throw new SysException("socket", "control socket", errno);
+        var (address, length) = Address();
+        if (bind(fd, (sockaddr*)&address, (uint)length) < 0 || listen(fd, 8) < 0)
+        {
+            int error = errno;
+            close(fd);
+            throw new SysException("bind", "@" + Name, error);
+        }
+        return fd;
+    }
+
+    /// <summary>A waiting client and its uid and pid, or null when none is waiting.</summary>
+    public static (int Fd, int Uid, int Pid)? Accept(int listener)
+    {
+        int fd = accept4(listener, null, null, SOCK_CLOEXEC);
+        if (fd < 0) return null;
+        var credentials = new PeerCredentials();
+        socklen_t length = (uint)sizeof(PeerCredentials);
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) < 0)
+        {
+            close(fd);
+            return null;
+        }
+        var timeout = stackalloc long[2] { 2, 0 };
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, 16);
+        return (fd, credentials.Uid, credentials.Pid);
+    }
+
+    public static string? Receive(int fd)
+    {
+        var buffer = new byte[ControlMessages.MaxSize];
+        long received;
+        fixed (byte* b = buffer) received = recv(fd, b, buffer.Length, 0);
+        return received <= 0 ? null : Encoding.UTF8.GetString(buffer, 0, (int)received);
+    }
+
+    public static void Send(int fd, string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        fixed (byte* b = bytes) _ = send(fd, b, bytes.Length, 0);
+    }
+
+    /// <summary>The client side: one request, the answer; throws when PID 1 does not listen.</summary>
+    public static string Request(string request, TimeSpan timeout)
+    {
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0) throw new SysException("socket", "control socket", errno);
+        try
+        {
+            var (address, length) = Address();
+            if (connect(fd, (sockaddr*)&address, (uint)length) < 0) throw new SysException("connect", "@" + Name, errno);
+            var wait = stackalloc long[2] { (long)timeout.TotalSeconds, 0 };
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, wait, 16);
+            Send(fd, request);
+            return Receive(fd) ?? throw new SysException("recv", "@" + Name, errno == 0 ? Core.Sys.Errno.ETIMEDOUT : errno);
+        }
+        finally
+        {
+            close(fd);
+        }
+    }
+}

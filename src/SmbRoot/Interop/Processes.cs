@@ -1,0 +1,102 @@
+using System.Runtime.InteropServices;
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
+
+namespace SmbRoot.Interop;
+
+/// <summary>Processes, signals and namespaces: what guard mode and the final stage need.</summary>
+public static unsafe partial class Sys
+{
+    public const int SIGHUP = 1, SIGINT = 2, SIGKILL = 9, SIGUSR1 = 10, SIGUSR2 = 12, SIGTERM = 15, SIGCHLD = 17, SIGPWR = 30;
+    public const int CLONE_NEWNS = 0x00020000, CLONE_NEWPID = 0x20000000;
+    public const int LINUX_REBOOT_CMD_CAD_OFF = 0;
+
+    [LibraryImport("libc", EntryPoint = "posix_spawn", SetLastError = true)]
+    private static partial int posix_spawn_native(int* pid, byte* path, void* fileActions, void* attributes, byte** argv, byte** envp);
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int kill_native(int pid, int signal);
+
+    [LibraryImport("libc", EntryPoint = "unshare", SetLastError = true)]
+    private static partial int unshare_native(int flags);
+
+    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
+    private static partial int setns_native(int fd, int namespaceType);
+
+    // x86_64 (arch/x86/entry/syscalls/syscall_64.tbl); glibc has no wrapper for pivot_root.
+    public const int SYS_pivot_root = 155;
+
+    /// <summary>
+    /// posix_spawn(3): glibc creates the child with clone(CLONE_VM|CLONE_VFORK) and runs execve in
+    /// native code, so no managed code ever runs in a forked copy of this multi-threaded runtime.
+    /// Returns the child's pid.
+    /// </summary>
+    public static int Spawn(string path, string[] argv, string[] environment)
+    {
+        var handles = new List<GCHandle>();
+        try
+        {
+            int pid;
+            int error;
+            fixed (byte* p = Z(path))
+            fixed (nint* a = PinStrings(argv, handles))
+            fixed (nint* e = PinStrings(environment, handles))
+            {
+                error = posix_spawn_native(&pid, p, null, null, (byte**)a, (byte**)e);
+            }
+            if (error != 0) throw new SysException("posix_spawn", path, error);
+            return pid;
+        }
+        finally
+        {
+            foreach (var h in handles) h.Free();
+        }
+    }
+
+    /// <summary>
+    /// Spawns <paramref name="path"/> as PID 1 of a new PID namespace. unshare(CLONE_NEWPID) only
+    /// changes where this thread's next children go (kernel/nsproxy.c); the namespace is put back
+    /// right after, so later children (the reboot helper of the final stage) are ordinary ones.
+    /// </summary>
+    public static int SpawnInNewPidNamespace(string path, string[] argv, string[] environment)
+    {
+        int own = Open("/proc/self/ns/pid", O_RDONLY);
+        try
+        {
+            if (unshare_native(CLONE_NEWPID) < 0) throw new SysException("unshare", "CLONE_NEWPID", Marshal.GetLastPInvokeError());
+            try
+            {
+                return Spawn(path, argv, environment);
+            }
+            finally
+            {
+                if (setns_native(own, CLONE_NEWPID) < 0) throw new SysException("setns", "own PID namespace", Marshal.GetLastPInvokeError());
+            }
+        }
+        finally
+        {
+            Close(own);
+        }
+    }
+
+    /// <summary>unshare(2) for this thread, e.g. CLONE_NEWNS before exec.</summary>
+    public static void Unshare(int flags)
+    {
+        if (unshare_native(flags) < 0) throw new SysException("unshare", flags.ToString("x"), Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>kill(2); returns the errno (0 on success), since ESRCH is an expected answer.</summary>
+    public static int Kill(int pid, int signal) => kill_native(pid, signal) < 0 ? Marshal.GetLastPInvokeError() : 0;
+
+    public static void PivotRoot(string newRoot, string putOld)
+    {
+        fixed (byte* n = Z(newRoot))
+        fixed (byte* o = Z(putOld))
+        {
+            if ((long)syscall(SYS_pivot_root, n, o) < 0) throw new SysException("pivot_root", newRoot, errno);
+        }
+    }
+
+    /// <summary>reboot(LINUX_REBOOT_CMD_CAD_OFF): ctrl-alt-del becomes SIGINT to PID 1 instead of an instant reboot.</summary>
+    public static void DisableCtrlAltDel() => reboot_native(LINUX_REBOOT_CMD_CAD_OFF);
+}
