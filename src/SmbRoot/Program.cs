@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Logging;
 using SmbRoot.Boot;
 using SmbRoot.Core.Plan;
+using SmbRoot.Core.Shutdown;
+using SmbRoot.Guard;
+using SmbRoot.Shutdown;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 
@@ -23,17 +26,40 @@ public static class Program
           rootfstype= rootflags= ro rw rd.cifs.opts= rd.cifs.credentials= init=
           rd.retry=SECONDS rd.shell rd.break=pre-mount|pre-switch rd.debug smbroot.mode=auto|guard|handoff
 
+          smbroot.halt=poweroff|halt
+
         Run by hand:
           smbroot --check-cmdline "root=... ip=..."   show the boot plan for a command line, or what is wrong with it
           smbroot --version
           smbroot --help
+        In a system booted in guard mode (as /run/initramfs/init, root only):
+          init status                                  mode, root, image, loop device, share, network, the system's init
+          init relinquish [--poweroff|--reboot|--halt] [--timeout SECONDS]
+                                                       ask the system's init to shut down its own way, then release
+                                                       the root (default --poweroff, 90 s before PID 1 stops the rest)
+        As the final stage (/run/initramfs/shutdown, run as PID 1 by systemd or by guard mode):
+          shutdown reboot|poweroff|halt|kexec [systemd's --log-*, --timeout=, --exit-code= options]
+        Internal: --enter-system INIT ARGS (guard mode's namespace setup), --reboot-syscall N, and /sbin/modprobe -q -- NAME
         """;
 
     public static int Main(string[] args)
     {
-        if (ModprobeHelper.IsInvokedAsModprobe(Environment.GetCommandLineArgs())) return ModprobeHelper.Run(args);
+        var commandLine = Environment.GetCommandLineArgs();
+        if (ModprobeHelper.IsInvokedAsModprobe(commandLine)) return ModprobeHelper.Run(args);
+        switch (args)
+        {
+            case [Sys.RebootHelperCommand, var command] when int.TryParse(command, out int number):
+                Sys.Reboot(number);
+                return 1;
+            case [EnterSystem.Command, .. var init]:
+                return EnterSystem.Run(init);
+        }
         if (Sys.GetPid() == 1)
         {
+            if (Path.GetFileName(commandLine[0]) == "shutdown" && args.Length > 0 && FinalStageArguments.IsVerb(args[0]))
+            {
+                RunFinalStage(args);
+            }
             RunAsPid1();
         }
         return RunCommand(args);
@@ -60,9 +86,36 @@ public static class Program
                     Console.Error.WriteLine("smbroot: the command line has problems:\n  " + e.Message.Replace("\n", "\n  "));
                     return 2;
                 }
+            case ["status"]:
+                return ControlClient.Status();
+            case ["relinquish", .. var options]:
+                return ControlClient.Relinquish(options);
             default:
                 Console.Error.Write("smbroot: unknown command line\n\n" + Usage);
                 return 2;
+        }
+    }
+
+    /// <summary>PID 1 as the final stage: never returns; whatever fails, the machine still ends as asked.</summary>
+    private static void RunFinalStage(string[] args)
+    {
+        var verb = ShutdownVerb.PowerOff;
+        try
+        {
+            var arguments = FinalStageArguments.Parse(args);
+            verb = arguments.Verb;
+            new FinalStage(Log, Logging).Run(arguments);
+        }
+        catch (Exception e)
+        {
+            try { Log.Error($"final: unexpected {e.GetType().Name}: {e.Message}; going on to {verb.Name()}"); }
+            catch { /* no log: nothing to do about it */ }
+        }
+        while (true)
+        {
+            try { Sys.Reboot(verb switch { ShutdownVerb.Reboot => Sys.RB_AUTOBOOT, ShutdownVerb.Halt => Sys.RB_HALT_SYSTEM, _ => Sys.RB_POWER_OFF }); }
+            catch (Exception) { /* retried below */ }
+            Thread.Sleep(TimeSpan.FromSeconds(10));
         }
     }
 

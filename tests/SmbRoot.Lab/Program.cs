@@ -29,6 +29,15 @@ static int Demo()
     guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(5));
     Console.WriteLine("\ndemo: the server's view while the guest runs (smbstatus):");
     Console.WriteLine(lab.Samba.Status());
-    Console.WriteLine("demo: done; stopping the guest");
+
+    Console.WriteLine("demo: in the guest, 'init status' and then 'init relinquish --halt':\n");
+    guest.Type($"{RootImage.ControlClient} status");
+    guest.WaitFor(@"^mode: ", TimeSpan.FromMinutes(1));
+    guest.Type($"{RootImage.ControlClient} relinquish --halt");
+    guest.WaitFor(@"reboot: System halted", TimeSpan.FromMinutes(3));
+    Thread.Sleep(2000);
+    Console.WriteLine("\ndemo: the server's view with the guest halted but still running (smbstatus):");
+    Console.WriteLine(lab.Samba.Status());
+    Console.WriteLine("demo: done; stopping the halted guest");
     return 0;
 }

@@ -9,6 +9,9 @@ public static class RootImage
     /// <summary>What rcS prints; tests match these lines on the serial console.</summary>
     public const string ReadyMarker = "SMBROOT-LAB-READY";
 
+    /// <summary>SmbRoot's control client as the booted system sees it.</summary>
+    public const string ControlClient = "/run/initramfs/init";
+
     public static void Create(string imagePath, string fileSystem, string workDirectory, string? extraRcS = null)
     {
         string busybox = Shell.Require("busybox", "busybox-static");
@@ -28,6 +31,7 @@ public static class RootImage
         }
         File.WriteAllText(Path.Combine(tree, "etc/inittab"), """
             ::sysinit:/etc/init.d/rcS
+            ::respawn:-/bin/sh
             ::ctrlaltdel:/sbin/reboot
             ::shutdown:/bin/sync
             """);

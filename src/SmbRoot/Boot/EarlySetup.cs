@@ -16,7 +16,7 @@ public static class EarlySetup
         EnsureConsole();
     }
 
-    private static void MountOnce(string source, string target, string type, ulong flags, string? data)
+    public static void MountOnce(string source, string target, string type, ulong flags, string? data)
     {
         Sys.MakeDirectory(target);
         try

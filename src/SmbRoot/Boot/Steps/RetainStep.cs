@@ -1,4 +1,5 @@
 using SmbRoot.Core.State;
+using SmbRoot.Guard;
 using SmbRoot.Interop;
 
 namespace SmbRoot.Boot.Steps;
@@ -33,6 +34,9 @@ public sealed class RetainStep : IBootStep
             context.Interface ?? "", $"{plan.Network.Address}/{plan.Network.PrefixLength}", plan.Mode.ToString().ToLowerInvariant());
         File.WriteAllText(BootState.Path, state.Serialize());
         _copied.Add(BootState.Path);
+        File.WriteAllText(RetainedBinary.ClientWrapper, RetainedBinary.ClientScript());
+        File.SetUnixFileMode(RetainedBinary.ClientWrapper, (UnixFileMode)0x1C0); // 0700: the control socket is root's anyway
+        _copied.Add(RetainedBinary.ClientWrapper);
         Sys.MakeDirectory(BootContext.RetainedRamdisk + "/oldroot");
     }
 

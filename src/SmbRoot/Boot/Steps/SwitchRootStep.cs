@@ -1,4 +1,6 @@
+using SmbRoot.Core.Plan;
 using SmbRoot.Core.Sys;
+using SmbRoot.Guard;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 
@@ -33,7 +35,6 @@ public sealed class SwitchRootStep : IBootStep
         }
 
         context.Log.Say($"switching to the root on {context.LoopDevice ?? context.Plan.Root.Unc}, starting {context.Plan.Init}");
-        context.Logging.DetachKernelLog();
         foreach (var mount in MovedMounts)
         {
             string target = BootContext.SysRoot + mount;
@@ -52,9 +53,19 @@ public sealed class SwitchRootStep : IBootStep
         Sys.ChangeRoot(".");
         Sys.ChangeDirectory("/");
 
+        string init = context.Plan.Init;
+        string initTarget = File.ResolveLinkTarget(init, returnFinalTarget: true)?.FullName ?? init;
+        var mode = BootModes.Resolve(context.Plan.Mode, initTarget);
+        if (mode == BootMode.Guard)
+        {
+            new Supervisor(context).Run(init, context.Plan.InitArguments);
+            return;
+        }
+        context.Log.Say($"handoff: exec {init}; it runs {RetainedBinary.Path} at its end");
+        context.Logging.DetachKernelLog();
         var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()
             .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}").Order(StringComparer.Ordinal).ToArray();
-        Sys.Exec(context.Plan.Init, [context.Plan.Init, .. context.Plan.InitArguments], environment);
+        Sys.Exec(init, [init, .. context.Plan.InitArguments], environment);
     }
 
     /// <summary>

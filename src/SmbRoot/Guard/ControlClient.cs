@@ -1,0 +1,49 @@
+using SmbRoot.Core.Control;
+using SmbRoot.Core.Shutdown;
+using SmbRoot.Interop;
+
+namespace SmbRoot.Guard;
+
+/// <summary>The telinit-style client: <c>init status</c> and <c>init relinquish</c>, talking to PID 1 over the control socket.</summary>
+public static class ControlClient
+{
+    public static int Status() => Ask(new ControlRequest.Status());
+
+    public static int Relinquish(string[] options)
+    {
+        var verb = ShutdownVerb.PowerOff;
+        var deadline = FinalStageArguments.DefaultTimeout;
+        for (int i = 0; i < options.Length; i++)
+        {
+            switch (options[i])
+            {
+                case "--poweroff": verb = ShutdownVerb.PowerOff; break;
+                case "--reboot": verb = ShutdownVerb.Reboot; break;
+                case "--halt": verb = ShutdownVerb.Halt; break;
+                case "--timeout" when i + 1 < options.Length && int.TryParse(options[i + 1], out int seconds) && seconds is > 0 and <= 3600:
+                    deadline = TimeSpan.FromSeconds(seconds);
+                    i++;
+                    break;
+                default:
+                    Console.Error.WriteLine($"init relinquish: unknown option '{options[i]}'; expected --poweroff, --reboot, --halt, --timeout SECONDS (1-3600)");
+                    return 2;
+            }
+        }
+        return Ask(new ControlRequest.Relinquish(verb, deadline));
+    }
+
+    private static int Ask(ControlRequest request)
+    {
+        try
+        {
+            string answer = ControlSocket.Request(ControlMessages.Encode(request), TimeSpan.FromSeconds(10));
+            Console.Out.Write(answer.EndsWith('\n') ? answer : answer + "\n");
+            return answer.StartsWith("error:", StringComparison.Ordinal) ? 1 : 0;
+        }
+        catch (SysException e)
+        {
+            Console.Error.WriteLine($"init: cannot reach SmbRoot's PID 1 ({e.Message}); it listens only in guard mode");
+            return 1;
+        }
+    }
+}

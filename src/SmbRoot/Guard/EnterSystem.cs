@@ -1,0 +1,44 @@
+using SmbRoot.Boot;
+using SmbRoot.Interop;
+
+namespace SmbRoot.Guard;
+
+/// <summary>
+/// Runs as PID 1 of the system's new PID namespace, just before it becomes the system's init:
+/// a mount namespace of its own, a /proc that shows its own PID namespace, and no share mount,
+/// so the system's shutdown scripts can neither see nor unmount it. Then exec the root's init.
+/// </summary>
+public static class EnterSystem
+{
+    public const string Command = "--enter-system";
+
+    public static int Run(string[] args)
+    {
+        if (args.Length < 1 || !args[0].StartsWith('/'))
+        {
+            Console.Error.WriteLine($"smbroot {Command}: expected the init's path and arguments");
+            return 2;
+        }
+        try
+        {
+            Sys.Unshare(Sys.CLONE_NEWNS);
+            Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null);
+            // The /proc moved in from the initramfs shows our parent's PID namespace; the system gets its own.
+            Sys.Mount("proc", "/proc", "proc", 2 | 4 | 8, null);
+            try
+            {
+                Sys.Unmount(BootContext.ShareMountPoint);
+            }
+            catch (SysException e)
+            {
+                Console.Error.WriteLine($"smbroot: warning: could not hide the share from the system: {e.Message}");
+            }
+            Sys.Exec(args[0], args, ["HOME=/", "TERM=linux", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]);
+        }
+        catch (SysException e)
+        {
+            Console.Error.WriteLine($"smbroot: ERROR: starting the system's init {args[0]} failed: {e.Message}");
+        }
+        return 1;
+    }
+}

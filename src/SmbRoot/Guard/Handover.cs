@@ -1,0 +1,28 @@
+using SmbRoot.Boot;
+using SmbRoot.Core.Shutdown;
+using SmbRoot.Interop;
+using SmbRoot.Logging;
+
+namespace SmbRoot.Guard;
+
+/// <summary>
+/// From the running system to the final stage: the same move systemd-shutdown makes
+/// (src/shutdown/shutdown.c: switch_root into /run/initramfs, then exec /shutdown VERB), so both
+/// modes end in one code path, <see cref="Shutdown.FinalStage"/>.
+/// </summary>
+public static class Handover
+{
+    public static void ToFinalStage(BootContext context, ShutdownVerb verb)
+    {
+        Sys.Sync();
+        // pivot_root(2) wants no shared propagation on the way, and a mount point as the new root.
+        Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null);
+        Sys.Mount(RetainedBinary.Ramdisk, RetainedBinary.Ramdisk, null, Sys.MS_BIND, null);
+        Sys.ChangeDirectory(RetainedBinary.Ramdisk);
+        Sys.PivotRoot(".", "oldroot");
+        Sys.ChangeRoot(".");
+        Sys.ChangeDirectory("/");
+        context.Logging.DetachKernelLog();
+        Sys.Exec("/shutdown", ["/shutdown", verb.Name()], ["TERM=linux"]);
+    }
+}
