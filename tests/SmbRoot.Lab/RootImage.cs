@@ -72,4 +72,27 @@ public static class RootImage
         }
         Directory.Delete(tree, recursive: true);
     }
+
+    /// <summary>
+    /// The filesystem's own read-only check on the host, which must find nothing to replay.
+    /// xfs_repair -n fails on a dirty log by itself; e2fsck -fn only warns that it skipped journal
+    /// recovery and still exits 0, so the ext4 superblock's needs_recovery flag is checked as well.
+    /// Throws with the checker's output when the image was not left clean.
+    /// </summary>
+    public static void Check(string imagePath, string fileSystem)
+    {
+        switch (fileSystem)
+        {
+            case "ext4":
+                string features = Shell.Run("dumpe2fs", "-h", imagePath).Split('\n').First(l => l.StartsWith("Filesystem features:"));
+                if (features.Contains("needs_recovery")) throw new InvalidOperationException($"{imagePath}: the ext4 journal needs recovery: {features}");
+                Shell.Run("e2fsck", "-f", "-n", imagePath);
+                break;
+            case "xfs":
+                Shell.Run("xfs_repair", "-n", "-f", imagePath);
+                break;
+            default:
+                throw new ArgumentException($"no checker for {fileSystem}");
+        }
+    }
 }

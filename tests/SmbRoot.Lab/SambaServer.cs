@@ -124,6 +124,24 @@ public sealed class SambaServer : IDisposable
     /// <summary>Open files only (smbstatus -L).</summary>
     public string OpenFiles() => Shell.Run("smbstatus", "-s", ConfigPath, "-L");
 
+    /// <summary>
+    /// Waits until the server shows no session, no tree connection and no open file from any
+    /// client (the lab's guests are its only clients); returns the last smbstatus, or throws with it.
+    /// </summary>
+    public string WaitUntilReleased(TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            string status = Status();
+            bool clean = !status.Contains(User + " ") && !status.Contains("SMB3") && !status.Contains(" " + ShareName + " ")
+                && !status.Contains("DENY_");
+            if (clean) return status;
+            if (clock.Elapsed > timeout) throw new TimeoutException($"the server still shows the guest after {timeout.TotalSeconds:0}s:\n{status}");
+            Thread.Sleep(500);
+        }
+    }
+
     /// <summary>A credentials file in mount.cifs format.</summary>
     public static string CredentialsText(string password) => $"username={User}\npassword={password}\n";
 

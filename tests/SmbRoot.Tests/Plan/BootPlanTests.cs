@@ -21,6 +21,9 @@ public class BootPlanTests
         Assert.False(plan.Shell);
         Assert.Equal(BreakPoint.None, plan.Break);
         Assert.Equal(BootMode.Auto, plan.Mode);
+        Assert.Equal(SmbRoot.Core.Shutdown.ShutdownVerb.PowerOff, plan.HaltVerb);
+        Assert.Equal(SmbRoot.Core.Shutdown.ShutdownVerb.Halt, Parse(Minimal + " smbroot.halt=halt").HaltVerb);
+        Assert.Contains("smbroot.halt=off", Assert.Throws<PlanException>(() => Parse(Minimal + " smbroot.halt=off")).Message);
     }
 
     [Fact]

@@ -1,0 +1,92 @@
+using System.Text.RegularExpressions;
+using SmbRoot.Lab;
+using Xunit;
+
+namespace SmbRoot.IntegrationTests;
+
+/// <summary>
+/// Guard mode and the way out: the system's init in its own PID namespace, and every way the
+/// system can end (relinquish, its own halt -f or poweroff -f) reaching the final stage, checked
+/// with smbstatus while the halted guest still runs and with the filesystem's own check.
+/// </summary>
+[Collection(LabCollection.Name)]
+public sealed class ShutdownTests(LabFixture fixture)
+{
+    private readonly Lab.Lab _lab = fixture.Lab;
+
+    [Theory]
+    [InlineData("ext4")]
+    [InlineData("xfs")]
+    public void Relinquish_halt_leaves_the_server_with_nothing_open(string fileSystem)
+    {
+        string pathInShare = $"relinquish-{fileSystem}/root.img";
+        string image = _lab.AddImage(pathInShare, fileSystem);
+        using var guest = _lab.Boot(_lab.InitramfsWithCredentials(), _lab.CommandLine(pathInShare));
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        string loop = guest.WaitFor(@"LAB: root=(/dev/loop\d+)", TimeSpan.Zero).Groups[1].Value;
+
+        guest.Type($"{RootImage.ControlClient} status");
+        guest.WaitFor(@"mode:\s+guard", TimeSpan.FromMinutes(1));
+        guest.WaitFor(@"system init: /sbin/init, pid \d+ here \(busybox init\)", TimeSpan.FromSeconds(10));
+        guest.WaitFor($@"root:\s+//10\.0\.2\.2/boot/{Regex.Escape(pathInShare)} \({fileSystem}, rw\)", TimeSpan.FromSeconds(10));
+        guest.WaitFor(@"loop device: " + Regex.Escape(loop), TimeSpan.FromSeconds(10));
+        guest.WaitFor(@"network:\s+eth0 10\.0\.2\.15/24 via 10\.0\.2\.2", TimeSpan.FromSeconds(10));
+        Assert.Contains(pathInShare, _lab.Samba.OpenFiles());
+
+        guest.Type($"{RootImage.ControlClient} relinquish --halt");
+        guest.WaitFor(@"final: the root is released", TimeSpan.FromMinutes(2));
+        guest.WaitFor(@"reboot: System halted", TimeSpan.FromMinutes(1));
+
+        Assert.False(guest.HasExited, "a halted guest keeps running; the check below must see the server while it does");
+        _lab.Samba.WaitUntilReleased(TimeSpan.FromSeconds(30));
+        Assert.False(guest.HasExited);
+        guest.Dispose();
+        RootImage.Check(image, fileSystem);
+    }
+
+    [Fact]
+    public void The_systems_own_halt_f_ends_in_the_final_stage()
+    {
+        string image = _lab.AddImage("halt-f/root.img", "ext4");
+        using var guest = _lab.Boot(_lab.InitramfsWithCredentials(), _lab.CommandLine("halt-f/root.img", "smbroot.halt=halt"));
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Contains("halt-f/root.img", _lab.Samba.OpenFiles());
+
+        // reboot(2) inside the system's PID namespace: the kernel turns it into SIGINT for its init.
+        guest.Type("sync; halt -f");
+        guest.WaitFor(@"guard: the system's init asked the kernel to halt or power off; releasing the root, then halt", TimeSpan.FromMinutes(1));
+        guest.WaitFor(@"reboot: System halted", TimeSpan.FromMinutes(2));
+        _lab.Samba.WaitUntilReleased(TimeSpan.FromSeconds(30));
+        Assert.False(guest.HasExited);
+        guest.Dispose();
+        RootImage.Check(image, "ext4");
+    }
+
+    [Fact]
+    public void The_systems_own_poweroff_f_releases_the_root_and_powers_off()
+    {
+        string image = _lab.AddImage("poweroff-f/root.img", "ext4");
+        using var guest = _lab.Boot(_lab.InitramfsWithCredentials(), _lab.CommandLine("poweroff-f/root.img"));
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+
+        guest.Type("sync; poweroff -f");
+        guest.WaitFor(@"final: /dev/loop\d+ detached; the image is closed", TimeSpan.FromMinutes(2));
+        guest.WaitFor(@"final: share unmounted", TimeSpan.FromSeconds(30));
+        guest.WaitFor(@"final: network down", TimeSpan.FromSeconds(30));
+        Assert.True(guest.WaitForExit(TimeSpan.FromMinutes(1)), "QEMU should exit when the guest powers off");
+        Assert.Contains("reboot: Power down", guest.Console);
+        Assert.DoesNotContain("Kernel panic", guest.Console);
+        RootImage.Check(image, "ext4");
+    }
+
+    [Fact]
+    public void Handoff_mode_execs_the_init_with_the_share_in_view()
+    {
+        _lab.AddImage("handoff/root.img", "ext4");
+        using var guest = _lab.Boot(_lab.InitramfsWithCredentials(), _lab.CommandLine("handoff/root.img", "smbroot.mode=handoff"));
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Matches(@"handoff: exec /sbin/init", guest.Console);
+        Assert.Matches(@"LAB: share=//10\.0\.2\.2/boot /run/initramfs/share", guest.Console);
+        Assert.Matches(@"LAB: pid1=init exe=/bin/busybox", guest.Console);
+    }
+}
