@@ -89,4 +89,19 @@ public sealed class ShutdownTests(LabFixture fixture)
         Assert.Matches(@"LAB: share=//10\.0\.2\.2/boot /run/initramfs/share", guest.Console);
         Assert.Matches(@"LAB: pid1=init exe=/bin/busybox", guest.Console);
     }
+
+    [Fact]
+    public void A_system_that_does_not_stop_is_stopped_at_the_deadline()
+    {
+        // busybox init runs its ::shutdown: actions before it halts; this one never ends and ignores SIGTERM.
+        _lab.AddImage("stubborn/root.img", "ext4", extraInittab: "::shutdown:/bin/sh -c 'trap \"\" TERM; sleep 100000'\n");
+        using var guest = _lab.Boot(_lab.InitramfsWithCredentials(), _lab.CommandLine("stubborn/root.img"));
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+
+        guest.Type($"{RootImage.ControlClient} relinquish --halt --timeout 5");
+        guest.WaitFor(@"did not finish shutting down within 5s; sent SIGTERM to its \d+ process\(es\)", TimeSpan.FromMinutes(1));
+        guest.WaitFor(@"stopping what is left of the system with SIGKILL", TimeSpan.FromSeconds(30));
+        guest.WaitFor(@"reboot: System halted", TimeSpan.FromMinutes(1));
+        _lab.Samba.WaitUntilReleased(TimeSpan.FromSeconds(30));
+    }
 }

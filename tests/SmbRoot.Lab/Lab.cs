@@ -41,11 +41,11 @@ public sealed class Lab : IDisposable
     }
 
     /// <summary>Puts a root image on the share at <paramref name="pathInShare"/> (directories created).</summary>
-    public string AddImage(string pathInShare, string fileSystem, string? extraRcS = null)
+    public string AddImage(string pathInShare, string fileSystem, string? extraRcS = null, string? extraInittab = null)
     {
         string path = Path.Combine(Samba.SharePath, pathInShare);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        RootImage.Create(path, fileSystem, WorkDirectory, extraRcS);
+        RootImage.Create(path, fileSystem, WorkDirectory, extraRcS, extraInittab);
         return path;
     }
 

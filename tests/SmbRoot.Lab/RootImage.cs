@@ -12,7 +12,7 @@ public static class RootImage
     /// <summary>SmbRoot's control client as the booted system sees it.</summary>
     public const string ControlClient = "/run/initramfs/init";
 
-    public static void Create(string imagePath, string fileSystem, string workDirectory, string? extraRcS = null)
+    public static void Create(string imagePath, string fileSystem, string workDirectory, string? extraRcS = null, string? extraInittab = null)
     {
         string busybox = Shell.Require("busybox", "busybox-static");
         string tree = Path.Combine(workDirectory, "tree-" + Path.GetFileNameWithoutExtension(imagePath));
@@ -34,7 +34,8 @@ public static class RootImage
             ::respawn:-/bin/sh
             ::ctrlaltdel:/sbin/reboot
             ::shutdown:/bin/sync
-            """);
+
+            """ + (extraInittab ?? ""));
         File.WriteAllText(Path.Combine(tree, "etc/init.d/rcS"), $$"""
             #!/bin/sh
             echo "LAB: pid1=$(cat /proc/1/comm) exe=$(readlink /proc/1/exe)"

@@ -26,6 +26,10 @@ public sealed unsafe class Supervisor(BootContext context)
     private ShutdownVerb? _requested;
     private Stopwatch? _relinquishClock;
     private TimeSpan _relinquishDeadline;
+    private Stopwatch? _killClock;
+
+    /// <summary>Between SIGTERM and SIGKILL when PID 1 stops a system that did not stop by itself.</summary>
+    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
 
     /// <summary>Starts the system's init and supervises it; ends by handing over to the final stage.</summary>
     public void Run(string init, IReadOnlyList<string> initArguments)
@@ -63,9 +67,18 @@ public sealed unsafe class Supervisor(BootContext context)
             }
             if (_relinquishClock is not null && _relinquishClock.Elapsed > _relinquishDeadline)
             {
-                log.Warn($"guard: the system did not finish shutting down within {_relinquishDeadline.TotalSeconds:0}s; stopping it");
-                Sys.Kill(_systemPid, Sys.SIGKILL);
+                int count = TerminateSystemProcesses();
+                log.Warn($"guard: the system did not finish shutting down within {_relinquishDeadline.TotalSeconds:0}s; " +
+                    $"sent SIGTERM to its {count} process(es), SIGKILL in {KillGrace.TotalSeconds:0}s");
                 _relinquishClock = null;
+                _killClock = Stopwatch.StartNew();
+            }
+            if (_killClock is not null && _killClock.Elapsed > KillGrace)
+            {
+                // Killing the namespace's init makes the kernel kill everything left in it (kernel/pid_namespace.c, zap_pid_ns_processes).
+                log.Warn("guard: stopping what is left of the system with SIGKILL");
+                Sys.Kill(_systemPid, Sys.SIGKILL);
+                _killClock = null;
             }
         }
         foreach (var registration in registrations) registration.Dispose();
@@ -99,6 +112,24 @@ public sealed unsafe class Supervisor(BootContext context)
         }
         context.Log.Debug($"guard: passing signal {number} to the system's init");
         Sys.Kill(_systemPid, number);
+    }
+
+    /// <summary>
+    /// SIGTERM to every user process but the system's init (which would take it as a request of
+    /// its own): in guard mode every process other than PID 1 and the kernel's threads is the system's.
+    /// </summary>
+    private int TerminateSystemProcesses()
+    {
+        int count = 0;
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(System.IO.Path.GetFileName(entry), out int pid) || pid == 1 || pid == _systemPid) continue;
+            bool kernelThread;
+            try { kernelThread = File.ReadAllBytes(entry + "/cmdline").Length == 0; }
+            catch (IOException) { continue; }
+            if (!kernelThread && Sys.Kill(pid, Sys.SIGTERM) == 0) count++;
+        }
+        return count;
     }
 
     /// <summary>Reaps children; when the system's init is gone, says how the machine should end.</summary>
