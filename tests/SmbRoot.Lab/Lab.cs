@@ -15,7 +15,10 @@ public sealed class Lab : IDisposable
     public string Initramfs => Path.Combine(RepositoryRoot, "out/initramfs.cpio.gz");
     public SambaServer Samba { get; }
 
-    public Lab(string workDirectory)
+    /// <summary>The lab network the server is on, or null when guests use QEMU's user network.</summary>
+    public LabNetwork? Network { get; }
+
+    public Lab(string workDirectory, string? networkNamespace = null)
     {
         RepositoryRoot = FindRepositoryRoot();
         string versionFile = Path.Combine(RepositoryRoot, "out/kernel-version");
@@ -28,7 +31,8 @@ public sealed class Lab : IDisposable
         WorkDirectory = workDirectory;
         if (Directory.Exists(workDirectory)) Directory.Delete(workDirectory, recursive: true);
         Directory.CreateDirectory(workDirectory);
-        Samba = new SambaServer(Path.Combine(workDirectory, "samba"));
+        if (networkNamespace is not null) Network = new LabNetwork(networkNamespace);
+        Samba = new SambaServer(Path.Combine(workDirectory, "samba"), Network);
     }
 
     private static string FindRepositoryRoot()
@@ -80,7 +84,20 @@ public sealed class Lab : IDisposable
         $"ip=10.0.2.15::10.0.2.2:255.255.255.0:smbroot-guest:eth0:off rd.retry=0 {extra}".TrimEnd();
 
     public QemuMachine Boot(string initrd, string commandLine, string nicModel = "virtio-net-pci", TextWriter? echo = null) =>
-        new(Kernel, initrd, commandLine, nicModel, echo);
+        new(Kernel, initrd, commandLine, [GuestNic.User(nicModel)], null, echo);
 
-    public void Dispose() => Samba.Dispose();
+    /// <summary>The command line for guest number <paramref name="guest"/> on the lab network (192.168.77.10+N).</summary>
+    public string NetworkCommandLine(string pathInShare, int guest, string extra = "") =>
+        $"console=ttyS0 panic=-1 root=cifs://{SambaServer.User}@{LabNetwork.ServerAddress}/{SambaServer.ShareName}/{pathInShare} " +
+        $"ip={LabNetwork.Subnet}.{10 + guest}::{LabNetwork.ServerAddress}:255.255.255.0:guest{guest}:eth0:off rd.retry=0 {extra}".TrimEnd();
+
+    /// <summary>A guest on the lab network, with one NIC per entry of <paramref name="nics"/>.</summary>
+    public QemuMachine BootOnNetwork(string initrd, string commandLine, IReadOnlyList<GuestNic> nics) =>
+        new(Kernel, initrd, commandLine, nics, Network?.Namespace ?? throw new InvalidOperationException("this lab has no network"));
+
+    public void Dispose()
+    {
+        Samba.Dispose();
+        Network?.Dispose();
+    }
 }

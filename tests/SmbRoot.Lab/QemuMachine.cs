@@ -8,6 +8,15 @@ namespace SmbRoot.Lab;
 /// A QEMU guest (TCG: there is no KVM here) booting the built kernel and initramfs, its serial
 /// console captured so tests can wait for lines on it.
 /// </summary>
+/// <summary>
+/// One network card: the QEMU device model (virtio-net-pci, e1000, ...), the backend
+/// (<c>user</c> for QEMU's own NAT, <c>tap,ifname=tap0,script=no,downscript=no</c> for a lab network) and its MAC address.
+/// </summary>
+public sealed record GuestNic(string Model, string Backend, string Mac)
+{
+    public static GuestNic User(string model = "virtio-net-pci") => new(model, "user", "52:54:00:12:34:56");
+}
+
 public sealed class QemuMachine : IDisposable
 {
     private readonly Process _qemu;
@@ -15,17 +24,26 @@ public sealed class QemuMachine : IDisposable
     private readonly object _lock = new();
     private readonly TextWriter? _echo;
 
-    public QemuMachine(string kernel, string initrd, string commandLine, string nicModel = "virtio-net-pci", TextWriter? echo = null)
+    public QemuMachine(string kernel, string initrd, string commandLine, IReadOnlyList<GuestNic> nics, string? networkNamespace = null, TextWriter? echo = null)
     {
         _echo = echo;
         string qemu = Shell.Require("qemu-system-x86_64", "qemu-system-x86");
-        var info = new ProcessStartInfo(qemu,
-        [
+        var arguments = new List<string>
+        {
             "-m", "768", "-smp", "1", "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
             "-kernel", kernel, "-initrd", initrd, "-append", commandLine,
-            "-netdev", "user,id=n0", "-device", $"{nicModel},netdev=n0",
-        ])
-        { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        };
+        for (int i = 0; i < nics.Count; i++)
+        {
+            arguments.AddRange(["-netdev", $"{nics[i].Backend},id=n{i}", "-device", $"{nics[i].Model},netdev=n{i},mac={nics[i].Mac}"]);
+        }
+        // Guests on a lab network run inside its namespace, where their tap devices are.
+        var info = networkNamespace is null
+            ? new ProcessStartInfo(qemu, arguments)
+            : new ProcessStartInfo("ip", ["netns", "exec", networkNamespace, qemu, .. arguments]);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.RedirectStandardInput = true;
         _qemu = Process.Start(info) ?? throw new InvalidOperationException("cannot start qemu");
         _qemu.OutputDataReceived += (_, e) => Append(e.Data);
         _qemu.ErrorDataReceived += (_, e) => Append(e.Data is null ? null : "qemu: " + e.Data);

@@ -5,13 +5,13 @@ using System.Net.Sockets;
 namespace SmbRoot.Lab;
 
 /// <summary>
-/// A private smbd on 127.0.0.1 with its own configuration, state and port, so it never touches
-/// the host's Samba. QEMU's user network shows it to the guest as 10.0.2.2:PORT.
+/// A private smbd with its own configuration, state and port, so it never touches the host's
+/// Samba: on 127.0.0.1 and a free port, which QEMU's user network shows the guest as 10.0.2.2:PORT,
+/// or on a <see cref="LabNetwork"/>'s bridge address and port 445.
 /// </summary>
 public sealed class SambaServer : IDisposable
 {
     public const string ShareName = "boot";
-    public const string UnixUser = "smbroot-lab";
     public const string User = "smbroot";
     public const string Password = "s3cret, with a comma";
 
@@ -21,9 +21,12 @@ public sealed class SambaServer : IDisposable
     public string SharePath => Path.Combine(Directory, "share");
     public string ConfigPath => Path.Combine(Directory, "smb.conf");
     public int Port { get; }
+    private readonly LabNetwork? _network;
+    private string Address => _network is null ? "127.0.0.1" : LabNetwork.ServerAddress;
 
-    public SambaServer(string directory)
+    public SambaServer(string directory, LabNetwork? network = null)
     {
+        _network = network;
         Directory = directory;
         string smbd = Shell.Require("smbd", "samba");
         Shell.Require("smbstatus", "samba");
@@ -31,12 +34,12 @@ public sealed class SambaServer : IDisposable
         {
             System.IO.Directory.CreateDirectory(Path.Combine(directory, sub));
         }
-        Port = FreePort();
+        Port = network is null ? FreePort() : 445;
         File.WriteAllText(ConfigPath, $"""
             [global]
               server role = standalone server
               smb ports = {Port}
-              interfaces = 127.0.0.1
+              interfaces = {Address}
               bind interfaces only = yes
               disable netbios = yes
               private dir = {directory}/private
@@ -61,7 +64,9 @@ public sealed class SambaServer : IDisposable
             """);
         EnsureUnixUser();
         Shell.Run("smbpasswd", ["-c", ConfigPath, "-s", "-a", User], $"{Password}\n{Password}\n");
-        _smbd = Process.Start(new ProcessStartInfo(smbd, ["--foreground", "--no-process-group", "--debug-stdout", "-s", ConfigPath])
+        string[] command = [smbd, "--foreground", "--no-process-group", "--debug-stdout", "-s", ConfigPath];
+        if (network is not null) command = network.Exec(command);
+        _smbd = Process.Start(new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
         }) ?? throw new InvalidOperationException("cannot start smbd");
@@ -72,15 +77,9 @@ public sealed class SambaServer : IDisposable
         WaitForPort();
     }
 
-    /// <summary>The SMB user needs a Unix account behind it; share access is forced to root.</summary>
+    /// <summary>Samba maps the SMB user to the Unix user of the same name; share access is forced to root.</summary>
     private static void EnsureUnixUser()
     {
-        try { Shell.Run("id", UnixUser); }
-        catch (InvalidOperationException)
-        {
-            Shell.Run("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", UnixUser);
-        }
-        // Samba maps the SMB user to the Unix user of the same name.
         try { Shell.Run("id", User); }
         catch (InvalidOperationException)
         {
@@ -101,21 +100,15 @@ public sealed class SambaServer : IDisposable
     private void WaitForPort()
     {
         var clock = Stopwatch.StartNew();
+        string[] listening = ["ss", "-H", "-l", "-t", "-n", $"src {Address}:{Port}"];
+        if (_network is not null) listening = _network.Exec(listening);
         while (clock.Elapsed < TimeSpan.FromSeconds(30))
         {
             if (_smbd.HasExited) throw new InvalidOperationException($"smbd exited with {_smbd.ExitCode}; see {Directory}/smbd.log");
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(200);
-            }
+            if (Shell.Run(listening[0], listening[1..]).Trim().Length > 0) return;
+            Thread.Sleep(200);
         }
-        throw new InvalidOperationException($"smbd did not listen on port {Port} within 30s; see {Directory}/smbd.log");
+        throw new InvalidOperationException($"smbd did not listen on {Address}:{Port} within 30s; see {Directory}/smbd.log");
     }
 
     /// <summary>The server's own view: sessions, shares and locked (open) files, from smbstatus.</summary>

@@ -27,7 +27,7 @@ public static class CifsOptions
     private static readonly HashSet<string> FlagOptions =
     [
         "hard", "soft", "seal", "sign", "nosharesock", "noserverino", "serverino", "mfsymlinks",
-        "noperm", "perm", "nobrl", "brl", "forcemandatorylock", "resilienthandles", "noresilienthandles",
+        "noperm", "perm", "brl", "forcemandatorylock", "resilienthandles", "noresilienthandles",
         "persistenthandles", "nopersistenthandles", "multichannel", "nomultichannel", "nolease",
         "noacl", "cifsacl", "nocase", "ignorecase", "nounix", "unix", "noposix", "posix", "mapposix",
         "nomapposix", "mapchars", "nomapchars", "nohandlecache", "handlecache", "rdma", "fsc",
@@ -50,6 +50,7 @@ public static class CifsOptions
         ["rw"] = "use the kernel's ro/rw keys",
         ["guest"] = "a guest mount is what you get with no credentials file and no user in root=",
         ["user"] = "give the user in root= (cifs://user@server/...) or in the credentials file",
+        ["nobrl"] = "the lock that keeps a read-write image to one machine needs byte-range locks on the server",
     };
 
     private static bool IsNumber(string v) => v.Length is > 0 and <= 10 && v.All(char.IsAsciiDigit);

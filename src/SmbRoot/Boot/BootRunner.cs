@@ -43,8 +43,9 @@ public sealed class BootRunner(BootContext context)
                     current = step;
                     if (step is ShareStep && plan.Break == BreakPoint.PreMount) Fallback.Break(context, "pre-mount");
                     if (step is SwitchRootStep && plan.Break == BreakPoint.PreSwitch) Fallback.Break(context, "pre-switch");
-                    step.Run(context);
+                    // Pushed first: a step that fails half-way undoes its half (every Undo copes with partial work).
                     done.Push(step);
+                    step.Run(context);
                 }
                 throw new BootException("the root's init returned", "nothing: this cannot happen", permanent: true);
             }

@@ -41,6 +41,9 @@ public class KernelHeaderTests
             P("RTM_NEWLINK", RTM_NEWLINK); P("RTM_NEWADDR", RTM_NEWADDR); P("RTM_DELADDR", RTM_DELADDR); P("RTM_NEWROUTE", RTM_NEWROUTE);
             P("NLMSG_ERROR", NLMSG_ERROR); P("NLM_F_CREATE", NLM_F_CREATE); P("NLM_F_REPLACE", NLM_F_REPLACE);
             P("sizeof(nlmsghdr)", sizeof(struct nlmsghdr));
+            P("F_OFD_SETLK", F_OFD_SETLK); P("F_RDLCK", F_RDLCK); P("F_WRLCK", F_WRLCK);
+            P("sizeof(flock)", sizeof(struct flock)); P("offsetof(flock.l_start)", offsetof(struct flock, l_start));
+            P("offsetof(flock.l_pid)", offsetof(struct flock, l_pid));
             return 0;
         }
         """;
@@ -96,6 +99,9 @@ public class KernelHeaderTests
             ["RTM_DELADDR"] = RouteMessages.RTM_DELADDR, ["RTM_NEWROUTE"] = RouteMessages.RTM_NEWROUTE,
             ["NLMSG_ERROR"] = RouteMessages.NLMSG_ERROR, ["NLM_F_CREATE"] = RouteMessages.NLM_F_CREATE, ["NLM_F_REPLACE"] = RouteMessages.NLM_F_REPLACE,
             ["sizeof(nlmsghdr)"] = RouteMessages.HeaderSize,
+            ["F_OFD_SETLK"] = ImageLock.F_OFD_SETLK, ["F_RDLCK"] = ImageLock.F_RDLCK, ["F_WRLCK"] = ImageLock.F_WRLCK,
+            ["sizeof(flock)"] = sizeof(ImageLock.Flock), ["offsetof(flock.l_start)"] = Marshal.OffsetOf<ImageLock.Flock>(nameof(ImageLock.Flock.Start)),
+            ["offsetof(flock.l_pid)"] = Marshal.OffsetOf<ImageLock.Flock>(nameof(ImageLock.Flock.Pid)),
         };
         Assert.Equal(c.Keys.Order(), ours.Keys.Order());
         foreach (var (name, value) in c) Assert.True(value == ours[name], $"{name}: C says {value}, the init uses {ours[name]}");

@@ -52,6 +52,7 @@ public class CifsOptionsTests
     [InlineData("frobnicate", "unknown cifs option 'frobnicate'")]
     [InlineData("seal,,sign", "empty option")]
     [InlineData("hard,soft", "both 'hard' and 'soft'")]
+    [InlineData("nobrl", "byte-range locks")]
     public void Refuses_bad_or_unsafe_options(string value, string expected)
     {
         var error = Assert.Throws<PlanException>(() => CifsOptions.ParseExtra(value));

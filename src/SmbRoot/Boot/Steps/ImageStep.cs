@@ -5,7 +5,7 @@ using SmbRoot.Logging;
 
 namespace SmbRoot.Boot.Steps;
 
-/// <summary>Step 6: open the image on the share, name its filesystem, attach it to a loop device.</summary>
+/// <summary>Step 6: open the image on the share, lock it, name its filesystem, attach it to a loop device.</summary>
 public sealed class ImageStep : IBootStep
 {
     public string Name => "image";
@@ -36,6 +36,20 @@ public sealed class ImageStep : IBootStep
                     "end root= with '/' to use a share directory as the root", permanent: true, inner: e),
                 _ => new BootException($"opening the image {display} failed: {Errno.Describe(e.Errno)}", "the server's log and dmesg", inner: e),
             };
+        }
+
+        int locked = ImageLock.TryTake(context.ImageFd, exclusive: !plan.ReadOnly);
+        if (locked is Errno.EAGAIN or Errno.EACCES)
+        {
+            throw new BootException($"the image {display} is in use by another machine: the server refused the " +
+                $"{(plan.ReadOnly ? "shared" : "exclusive")} lock SmbRoot takes on every image it boots",
+                "that no other machine runs from this image; machines may share an image only when all boot it with ro" +
+                (plan.RetrySeconds > 0 ? $" (rd.retry={plan.RetrySeconds} keeps trying until the lock is free)" : ""));
+        }
+        if (locked != 0)
+        {
+            throw new BootException($"locking the image {display} failed: {Errno.Describe(locked)}",
+                "the server's byte-range lock support (Samba: 'locking = yes', the default)", permanent: true);
         }
 
         var (_, _, size) = Sys.FStat(context.ImageFd, display);

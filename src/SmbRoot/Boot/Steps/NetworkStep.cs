@@ -43,7 +43,7 @@ public sealed class NetworkStep : IBootStep
 
     public void Undo(BootContext context)
     {
-        if (context.Interface is null) return;
+        if (context.Interface is null || context.InterfaceIndex == 0) return;
         var network = context.Plan.Network;
         try { Request(RouteMessages.DeleteAddress(context.InterfaceIndex, network.Address, network.PrefixLength, _sequence), "remove address"); }
         catch (SysException e) { context.Log.Debug($"network undo: {e.Message}"); }

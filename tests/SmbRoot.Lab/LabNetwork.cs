@@ -1,0 +1,49 @@
+namespace SmbRoot.Lab;
+
+/// <summary>
+/// A network the test builds: its own network namespace with a bridge, the server's address on
+/// the bridge, and a tap device per guest NIC. Guests on it reach the server at
+/// <see cref="ServerAddress"/> on the real SMB port, as machines on a LAN do.
+/// </summary>
+public sealed class LabNetwork : IDisposable
+{
+    public const string Bridge = "br0";
+    public const string Subnet = "192.168.77";
+    public const string ServerAddress = Subnet + ".1";
+    public const int PrefixLength = 24;
+
+    private int _taps;
+
+    public string Namespace { get; }
+
+    public LabNetwork(string name)
+    {
+        Shell.Require("ip", "iproute2");
+        Namespace = name;
+        Shell.Run("ip", ["netns", "del", name], null, allowFailure: true);
+        Shell.Run("ip", "netns", "add", name);
+        Ip("link", "set", "lo", "up");
+        Ip("link", "add", Bridge, "type", "bridge");
+        Ip("addr", "add", $"{ServerAddress}/{PrefixLength}", "dev", Bridge);
+        Ip("link", "set", Bridge, "up");
+    }
+
+    private void Ip(params string[] args) => Shell.Run("ip", ["-n", Namespace, .. args]);
+
+    /// <summary>A new tap device on the bridge, for one guest NIC.</summary>
+    public GuestNic AddNic(string model = "virtio-net-pci")
+    {
+        string tap = "tap" + _taps;
+        Ip("tuntap", "add", "dev", tap, "mode", "tap");
+        Ip("link", "set", tap, "master", Bridge);
+        Ip("link", "set", tap, "up");
+        string mac = $"52:54:00:77:00:{_taps + 10:x2}";
+        _taps++;
+        return new GuestNic(model, $"tap,ifname={tap},script=no,downscript=no", mac);
+    }
+
+    /// <summary>The argv prefix that runs a command inside the namespace.</summary>
+    public string[] Exec(params string[] command) => ["ip", "netns", "exec", Namespace, .. command];
+
+    public void Dispose() => Shell.Run("ip", ["netns", "del", Namespace], null, allowFailure: true);
+}
