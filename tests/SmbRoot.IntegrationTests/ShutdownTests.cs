@@ -104,4 +104,37 @@ public sealed class ShutdownTests(LabFixture fixture)
         guest.WaitFor(@"reboot: System halted", TimeSpan.FromMinutes(1));
         _lab.Samba.WaitUntilReleased(TimeSpan.FromSeconds(30));
     }
+
+    /// <summary>
+    /// The real-world case: Debian's own sysvinit, rcS, runlevel 2 and shutdown scripts, shut down
+    /// with its own command, or through relinquish (which asks sysvinit over /run/initctl).
+    /// </summary>
+    [Theory]
+    [InlineData("shutdown -h now")]
+    [InlineData(RootImage.ControlClient + " relinquish --halt")]
+    public void A_Debian_sysvinit_system_shuts_itself_down_and_the_server_is_clean(string command)
+    {
+        string image = _lab.AddDebianImage("debian/root.img");
+        using var guest = _lab.Boot(_lab.InitramfsWithCredentials(), _lab.CommandLine("debian/root.img", "smbroot.halt=halt"));
+        guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(6));
+        Assert.Matches(@"LAB: pid1=init exe=(/usr)?/sbin/init", guest.Console); // merged /usr
+        Assert.Matches(@"LAB: root=/dev/loop\d+ ext4", guest.Console);
+        Assert.Matches(@"LAB: runlevel=N 2", guest.Console);
+        Assert.Contains("debian/root.img", _lab.Samba.OpenFiles());
+
+        guest.WaitFor(@"root \(automatic login\)", TimeSpan.FromMinutes(2));
+        Thread.Sleep(2000);
+        guest.Type($"{RootImage.ControlClient} status");
+        guest.WaitFor(@"system init: /sbin/init, pid \d+ here \(sysvinit\)", TimeSpan.FromMinutes(1));
+
+        guest.Type(command);
+        // Debian's halt script runs halt -i, which takes the interfaces down before the final stage.
+        guest.WaitFor(@"final: eth0 was down", TimeSpan.FromMinutes(4));
+        guest.WaitFor(@"final: the root is released", TimeSpan.FromMinutes(2));
+        guest.WaitFor(@"reboot: System halted", TimeSpan.FromMinutes(1));
+        _lab.Samba.WaitUntilReleased(TimeSpan.FromSeconds(30));
+        Assert.False(guest.HasExited);
+        guest.Dispose();
+        RootImage.Check(image, "ext4");
+    }
 }

@@ -53,6 +53,15 @@ public sealed class Lab : IDisposable
         return path;
     }
 
+    /// <summary>Puts a Debian sysvinit root image (see <see cref="DebianRoot"/>) on the share.</summary>
+    public string AddDebianImage(string pathInShare)
+    {
+        string path = Path.Combine(Samba.SharePath, pathInShare);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        DebianRoot.CreateImage(path);
+        return path;
+    }
+
     /// <summary>
     /// The built initramfs with a second archive appended that holds the credentials file(s): the
     /// kernel unpacks concatenated archives in order (Documentation/driver-api/early-userspace/buffer-format.rst),
@@ -84,7 +93,7 @@ public sealed class Lab : IDisposable
         $"ip=10.0.2.15::10.0.2.2:255.255.255.0:smbroot-guest:eth0:off rd.retry=0 {extra}".TrimEnd();
 
     public QemuMachine Boot(string initrd, string commandLine, string nicModel = "virtio-net-pci", TextWriter? echo = null) =>
-        new(Kernel, initrd, commandLine, [GuestNic.User(nicModel)], null, echo);
+        new(Kernel, initrd, commandLine, [GuestNic.User(nicModel)], null, echo, NextConsoleLog());
 
     /// <summary>The command line for guest number <paramref name="guest"/> on the lab network (192.168.77.10+N).</summary>
     public string NetworkCommandLine(string pathInShare, int guest, string extra = "") =>
@@ -93,7 +102,13 @@ public sealed class Lab : IDisposable
 
     /// <summary>A guest on the lab network, with one NIC per entry of <paramref name="nics"/>.</summary>
     public QemuMachine BootOnNetwork(string initrd, string commandLine, IReadOnlyList<GuestNic> nics) =>
-        new(Kernel, initrd, commandLine, nics, Network?.Namespace ?? throw new InvalidOperationException("this lab has no network"));
+        new(Kernel, initrd, commandLine, nics, Network?.Namespace ?? throw new InvalidOperationException("this lab has no network"),
+            null, NextConsoleLog());
+
+    private int _guests;
+
+    /// <summary>Each guest's console goes to WorkDirectory/guest-N.console as well.</summary>
+    private string NextConsoleLog() => Path.Combine(WorkDirectory, $"guest-{Interlocked.Increment(ref _guests)}.console");
 
     public void Dispose()
     {

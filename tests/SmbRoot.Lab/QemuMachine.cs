@@ -23,10 +23,14 @@ public sealed class QemuMachine : IDisposable
     private readonly StringBuilder _console = new();
     private readonly object _lock = new();
     private readonly TextWriter? _echo;
+    private readonly StreamWriter? _log;
 
-    public QemuMachine(string kernel, string initrd, string commandLine, IReadOnlyList<GuestNic> nics, string? networkNamespace = null, TextWriter? echo = null)
+    /// <param name="consoleLog">a file that gets the console as it comes, for reading after a failed test</param>
+    public QemuMachine(string kernel, string initrd, string commandLine, IReadOnlyList<GuestNic> nics, string? networkNamespace = null,
+        TextWriter? echo = null, string? consoleLog = null)
     {
         _echo = echo;
+        if (consoleLog is not null) _log = new StreamWriter(consoleLog) { AutoFlush = true };
         string qemu = Shell.Require("qemu-system-x86_64", "qemu-system-x86");
         var arguments = new List<string>
         {
@@ -54,7 +58,11 @@ public sealed class QemuMachine : IDisposable
     private void Append(string? line)
     {
         if (line is null) return;
-        lock (_lock) _console.AppendLine(line);
+        lock (_lock)
+        {
+            _console.AppendLine(line);
+            _log?.WriteLine(line);
+        }
         _echo?.WriteLine(line);
     }
 
@@ -106,5 +114,6 @@ public sealed class QemuMachine : IDisposable
         }
         catch (InvalidOperationException) { }
         _qemu.Dispose();
+        lock (_lock) _log?.Dispose();
     }
 }

@@ -13,13 +13,14 @@ public sealed record BootState(
     string? FileSystem,
     string Interface,
     string Address,
+    string? Gateway,
     string Mode)
 {
     public const string Path = "/run/initramfs/smbroot.state";
 
     public string Serialize() => string.Join("\n",
         "share_mount=" + ShareMountPoint, "unc=" + Unc, "image=" + (ImagePath ?? ""), "loop=" + (LoopDevice ?? ""),
-        "fstype=" + (FileSystem ?? ""), "interface=" + Interface, "address=" + Address, "mode=" + Mode) + "\n";
+        "fstype=" + (FileSystem ?? ""), "interface=" + Interface, "address=" + Address, "gateway=" + (Gateway ?? ""), "mode=" + Mode) + "\n";
 
     public static BootState Parse(string text)
     {
@@ -32,6 +33,6 @@ public sealed record BootState(
         string Get(string key) => values.TryGetValue(key, out var v) ? v : throw new FormatException($"{Path}: no {key}= line");
         string? Optional(string key) => Get(key) is { Length: > 0 } v ? v : null;
         return new BootState(Get("share_mount"), Get("unc"), Optional("image"), Optional("loop"), Optional("fstype"),
-            Get("interface"), Get("address"), Get("mode"));
+            Get("interface"), Get("address"), Optional("gateway"), Get("mode"));
     }
 }

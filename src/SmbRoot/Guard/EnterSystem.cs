@@ -5,8 +5,9 @@ namespace SmbRoot.Guard;
 
 /// <summary>
 /// Runs as PID 1 of the system's new PID namespace, just before it becomes the system's init:
-/// a mount namespace of its own, a /proc that shows its own PID namespace, and no share mount,
-/// so the system's shutdown scripts can neither see nor unmount it. Then exec the root's init.
+/// a mount namespace of its own, a /proc that shows its own PID namespace, no share mount (so
+/// the system's shutdown scripts can neither see nor unmount it) and a read-only retained
+/// ramdisk. Then exec the root's init.
 /// </summary>
 public static class EnterSystem
 {
@@ -33,6 +34,10 @@ public static class EnterSystem
             {
                 Console.Error.WriteLine($"smbroot: warning: could not hide the share from the system: {e.Message}");
             }
+            // The retained ramdisk as a read-only mount of its own: the system can neither change
+            // it nor, by remounting /run noexec (Debian's mountkernfs.sh does), stop the client in it from running.
+            Sys.Mount(RetainedBinary.Ramdisk, RetainedBinary.Ramdisk, null, Sys.MS_BIND, null);
+            Sys.Mount(null, RetainedBinary.Ramdisk, null, Sys.MS_REMOUNT | Sys.MS_BIND | Sys.MS_RDONLY | 2 /* MS_NOSUID */, null);
             Sys.Exec(args[0], args, ["HOME=/", "TERM=linux", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]);
         }
         catch (SysException e)

@@ -38,6 +38,7 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         catch (Exception e) when (e is IOException or FormatException) { Problem($"cannot read /smbroot.state ({e.Message}); releasing what mountinfo shows"); }
 
         var deadline = Stopwatch.StartNew();
+        if (state is not null) RestoreNetwork(state);
         Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null);
         MoveShareOut(state);
         UnmountOldRoot(arguments.Timeout, deadline);
@@ -165,13 +166,48 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         }
     }
 
+    /// <summary>
+    /// The share needs the network to close the image. A system's last script may have taken the
+    /// interface down (sysvinit's halt -i, from Debian's /etc/init.d/halt; Slackware's rc.inet1 stop),
+    /// and a link that goes down loses its routes (net/ipv4/fib_frontend.c, fib_disable_ip), so
+    /// the link, the address and the default route are put back as the boot made them.
+    /// </summary>
+    private void RestoreNetwork(BootState state)
+    {
+        try
+        {
+            int index = InterfaceIndex(state);
+            var (address, prefix) = ParseAddress(state);
+            bool wasUp = (int.Parse(File.ReadAllText($"/sys/class/net/{state.Interface}/flags").Trim()[2..], System.Globalization.NumberStyles.HexNumber) & 1) != 0;
+            Sockets.RouteRequest(RouteMessages.SetLinkUp(index, true, 1), 1, $"link up {state.Interface}");
+            Sockets.RouteRequest(RouteMessages.AddAddress(index, address, prefix, 2), 2, $"address {address} on {state.Interface}");
+            if (state.Gateway is { } gateway)
+            {
+                Sockets.RouteRequest(RouteMessages.AddRoute(index, IPAddress.Parse(gateway), null, 0, 3), 3, $"default route via {gateway}");
+            }
+            if (!wasUp) log.Say($"final: {state.Interface} was down (the system's shutdown took it down); brought it back up to release the share");
+        }
+        catch (Exception e) when (e is SysException or IOException or FormatException or ArgumentException)
+        {
+            Problem($"restoring the network on {state.Interface} failed: {e.Message}; releasing the share may hang");
+        }
+    }
+
+    private static int InterfaceIndex(BootState state) => int.Parse(File.ReadAllText($"/sys/class/net/{state.Interface}/ifindex").Trim());
+
+    private static (IPAddress Address, int Prefix) ParseAddress(BootState state)
+    {
+        var parts = state.Address.Split('/');
+        return (IPAddress.Parse(parts[0]), int.Parse(parts[1]));
+    }
+
     private void NetworkDown(BootState state)
     {
         try
         {
-            int index = int.Parse(File.ReadAllText($"/sys/class/net/{state.Interface}/ifindex").Trim());
-            var parts = state.Address.Split('/');
-            Sockets.RouteRequest(RouteMessages.DeleteAddress(index, IPAddress.Parse(parts[0]), int.Parse(parts[1]), 1), 1, "remove address");
+            int index = InterfaceIndex(state);
+            var (address, prefix) = ParseAddress(state);
+            Sockets.RouteRequest(RouteMessages.DeleteAddress(index, address, prefix, 1), 1, "remove address");
             Sockets.RouteRequest(RouteMessages.SetLinkUp(index, false, 2), 2, $"link down {state.Interface}");
             log.Say($"final: network down ({state.Interface})");
         }

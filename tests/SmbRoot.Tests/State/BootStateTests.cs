@@ -8,9 +8,9 @@ public class BootStateTests
     [Fact]
     public void Round_trips()
     {
-        var state = new BootState("/run/initramfs/share", "//10.0.2.2/boot", "machines/a.img", "/dev/loop0", "xfs", "eth0", "10.0.2.15/24", "guard");
+        var state = new BootState("/run/initramfs/share", "//10.0.2.2/boot", "machines/a.img", "/dev/loop0", "xfs", "eth0", "10.0.2.15/24", "10.0.2.2", "guard");
         Assert.Equal(state, BootState.Parse(state.Serialize()));
-        var share = state with { ImagePath = null, LoopDevice = null, FileSystem = null };
+        var share = state with { ImagePath = null, LoopDevice = null, FileSystem = null, Gateway = null };
         Assert.Equal(share, BootState.Parse(share.Serialize()));
     }
 
