@@ -113,7 +113,7 @@ public static class Program
         }
         while (true)
         {
-            try { Sys.Reboot(verb switch { ShutdownVerb.Reboot => Sys.RB_AUTOBOOT, ShutdownVerb.Halt => Sys.RB_HALT_SYSTEM, _ => Sys.RB_POWER_OFF }); }
+            try { Sys.Reboot(verb); }
             catch (Exception) { /* retried below */ }
             Thread.Sleep(TimeSpan.FromSeconds(10));
         }

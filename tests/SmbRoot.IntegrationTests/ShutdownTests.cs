@@ -80,6 +80,21 @@ public sealed class ShutdownTests(LabFixture fixture)
     }
 
     [Fact]
+    public void Ctrl_alt_del_goes_to_the_systems_init_and_its_reboot_ends_in_the_final_stage()
+    {
+        _lab.AddImage("ctrlaltdel/root.img", "ext4");
+        using var guest = _lab.Boot(_lab.InitramfsWithCredentials(), _lab.CommandLine("ctrlaltdel/root.img"));
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+
+        // The kernel sends SIGINT to the real PID 1; busybox init's inittab says ::ctrlaltdel:/sbin/reboot.
+        guest.Monitor("sendkey ctrl-alt-delete");
+        guest.WaitFor(@"guard: the system's init asked the kernel to restart; releasing the root, then reboot", TimeSpan.FromMinutes(1));
+        guest.WaitFor(@"final: the root is released", TimeSpan.FromMinutes(1));
+        Assert.True(guest.WaitForExit(TimeSpan.FromMinutes(1)), "with -no-reboot QEMU exits when the guest reboots");
+        Assert.Contains("reboot: Restarting system", guest.Console);
+    }
+
+    [Fact]
     public void Handoff_mode_execs_the_init_with_the_share_in_view()
     {
         _lab.AddImage("handoff/root.img", "ext4");

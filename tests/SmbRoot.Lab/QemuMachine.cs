@@ -24,6 +24,7 @@ public sealed class QemuMachine : IDisposable
     private readonly object _lock = new();
     private readonly TextWriter? _echo;
     private readonly StreamWriter? _log;
+    private readonly string _monitor = Path.Combine(Path.GetTempPath(), $"smbroot-qemu-{Guid.NewGuid():N}.monitor");
 
     /// <param name="consoleLog">a file that gets the console as it comes, for reading after a failed test</param>
     public QemuMachine(string kernel, string initrd, string commandLine, IReadOnlyList<GuestNic> nics, string? networkNamespace = null,
@@ -34,7 +35,7 @@ public sealed class QemuMachine : IDisposable
         string qemu = Shell.Require("qemu-system-x86_64", "qemu-system-x86");
         var arguments = new List<string>
         {
-            "-m", "768", "-smp", "1", "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
+            "-m", "768", "-smp", "1", "-display", "none", "-monitor", $"unix:{_monitor},server=on,wait=off", "-serial", "stdio", "-no-reboot",
             "-kernel", kernel, "-initrd", initrd, "-append", commandLine,
         };
         for (int i = 0; i < nics.Count; i++)
@@ -102,6 +103,15 @@ public sealed class QemuMachine : IDisposable
 
     public bool WaitForExit(TimeSpan timeout) => _qemu.WaitForExit(timeout);
 
+    /// <summary>A command for QEMU's human monitor, e.g. <c>sendkey ctrl-alt-delete</c> (a key press on the guest's keyboard).</summary>
+    public void Monitor(string command)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(_monitor));
+        socket.Send(Encoding.UTF8.GetBytes(command + "\n"));
+        Thread.Sleep(500); // the monitor answers with a banner and a prompt; the command has run by then
+    }
+
     public void Dispose()
     {
         try
@@ -115,5 +125,6 @@ public sealed class QemuMachine : IDisposable
         catch (InvalidOperationException) { }
         _qemu.Dispose();
         lock (_lock) _log?.Dispose();
+        File.Delete(_monitor);
     }
 }

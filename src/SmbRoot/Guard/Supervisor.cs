@@ -22,7 +22,6 @@ public sealed unsafe class Supervisor(BootContext context)
     private readonly ConcurrentQueue<int> _signals = new();
     private int _wakeRead = -1, _wakeWrite = -1;
     private int _systemPid;
-    private string _systemKind = "";
     private ShutdownVerb? _requested;
     private Stopwatch? _relinquishClock;
     private TimeSpan _relinquishDeadline;
@@ -45,7 +44,6 @@ public sealed unsafe class Supervisor(BootContext context)
 
         _systemPid = Sys.SpawnInNewPidNamespace(RetainedBinary.Loader,
             RetainedBinary.Command("smbroot", [EnterSystem.Command, init, .. initArguments]), []);
-        _systemKind = System.IO.Path.GetFileName(init);
         log.Say($"guard: the system's init {init} runs as pid {_systemPid} (PID 1 of its own namespace); " +
             $"'{RetainedBinary.ClientWrapper} relinquish' ends it and releases the root");
         context.Logging.DetachKernelLog();
@@ -57,33 +55,58 @@ public sealed unsafe class Supervisor(BootContext context)
             fds[0] = new pollfd { fd = listener, events = POLLIN };
             fds[1] = new pollfd { fd = _wakeRead, events = POLLIN };
             poll(fds, 2, 1000);
-            DrainWakeups();
-            while (_signals.TryDequeue(out int signal)) Forward(signal);
-            while (ControlSocket.Accept(listener) is { } client) Serve(client.Fd, client.Uid, client.Pid);
-            if (ReapSystem() is { } ended)
+            try
             {
-                verb = ended;
-                break;
+                if (Step(listener) is { } ended)
+                {
+                    verb = ended;
+                    break;
+                }
             }
-            if (_relinquishClock is not null && _relinquishClock.Elapsed > _relinquishDeadline)
+            catch (Exception e)
             {
-                int count = TerminateSystemProcesses();
-                log.Warn($"guard: the system did not finish shutting down within {_relinquishDeadline.TotalSeconds:0}s; " +
-                    $"sent SIGTERM to its {count} process(es), SIGKILL in {KillGrace.TotalSeconds:0}s");
-                _relinquishClock = null;
-                _killClock = Stopwatch.StartNew();
-            }
-            if (_killClock is not null && _killClock.Elapsed > KillGrace)
-            {
-                // Killing the namespace's init makes the kernel kill everything left in it (kernel/pid_namespace.c, zap_pid_ns_processes).
-                log.Warn("guard: stopping what is left of the system with SIGKILL");
-                Sys.Kill(_systemPid, Sys.SIGKILL);
-                _killClock = null;
+                // PID 1 outlives its own bugs: report, and go on supervising.
+                log.Error($"guard: unexpected {e.GetType().Name}: {e.Message}; supervision goes on");
             }
         }
         foreach (var registration in registrations) registration.Dispose();
         close(listener);
-        Handover.ToFinalStage(context, verb);
+        try
+        {
+            Handover.ToFinalStage(context, verb);
+        }
+        catch (Exception e)
+        {
+            log.Error($"guard: handing over to the final stage failed: {e.Message}; the image stays open on the server");
+            log.Error("  check: that /run/initramfs holds the shutdown binary and its libraries (the retain step)");
+            Sys.Reboot(verb);
+        }
+    }
+
+    /// <summary>One turn of the loop: signals, control requests, reaping, deadlines. Returns how to end once the system's init is gone.</summary>
+    private ShutdownVerb? Step(int listener)
+    {
+        var log = context.Log;
+        DrainWakeups();
+        while (_signals.TryDequeue(out int signal)) Forward(signal);
+        while (ControlSocket.Accept(listener) is { } client) Serve(client.Fd, client.Uid, client.Pid);
+        if (ReapSystem() is { } ended) return ended;
+        if (_relinquishClock is not null && _relinquishClock.Elapsed > _relinquishDeadline)
+        {
+            int count = TerminateSystemProcesses();
+            log.Warn($"guard: the system did not finish shutting down within {_relinquishDeadline.TotalSeconds:0}s; " +
+                $"sent SIGTERM to its {count} process(es), SIGKILL in {KillGrace.TotalSeconds:0}s");
+            _relinquishClock = null;
+            _killClock = Stopwatch.StartNew();
+        }
+        if (_killClock is not null && _killClock.Elapsed > KillGrace)
+        {
+            // Killing the namespace's init makes the kernel kill everything left in it (kernel/pid_namespace.c, zap_pid_ns_processes).
+            log.Warn("guard: stopping what is left of the system with SIGKILL");
+            Sys.Kill(_systemPid, Sys.SIGKILL);
+            _killClock = null;
+        }
+        return null;
     }
 
     private void OnSignal(PosixSignalContext signal)

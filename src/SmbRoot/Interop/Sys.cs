@@ -203,7 +203,15 @@ public static unsafe partial class Sys
         throw new SysException("reboot", command.ToString("x"), Core.Sys.Errno.EPERM);
     }
 
-    /// <summary>The hidden command line of the child that <see cref="Reboot"/> starts.</summary>
+    /// <summary>reboot(2) for a shutdown verb.</summary>
+    public static void Reboot(Core.Shutdown.ShutdownVerb verb) => Reboot(verb switch
+    {
+        Core.Shutdown.ShutdownVerb.Reboot => RB_AUTOBOOT,
+        Core.Shutdown.ShutdownVerb.Halt => RB_HALT_SYSTEM,
+        _ => RB_POWER_OFF,
+    });
+
+    /// <summary>The hidden command line of the child that <see cref="Reboot(int)"/> starts.</summary>
     public const string RebootHelperCommand = "--reboot-syscall";
 
     public static int WaitPid(int pid, out int status, bool noHang = false)

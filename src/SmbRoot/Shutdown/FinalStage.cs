@@ -49,12 +49,7 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         log.Say(_problems.Count == 0
             ? $"final: the root is released (image closed, share unmounted) in {clock.Elapsed.TotalSeconds:0.0}s; {arguments.Verb.Name()}"
             : $"final: {_problems.Count} problem(s) above; going on to {arguments.Verb.Name()}");
-        Sys.Reboot(arguments.Verb switch
-        {
-            ShutdownVerb.Reboot => Sys.RB_AUTOBOOT,
-            ShutdownVerb.Halt => Sys.RB_HALT_SYSTEM,
-            _ => Sys.RB_POWER_OFF,
-        });
+        Sys.Reboot(arguments.Verb);
     }
 
     private void Problem(string message)
@@ -125,6 +120,11 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
             try
             {
                 Loop.Detach(device);
+                break;
+            }
+            catch (SysException e) when (e.Errno == Errno.ENXIO)
+            {
+                // Already detached: systemd-shutdown detaches loop devices itself (src/shutdown/detach-loopback.c).
                 break;
             }
             catch (SysException e) when (e.Errno == Errno.EBUSY && deadline.Elapsed < timeout)
