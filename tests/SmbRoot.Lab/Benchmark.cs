@@ -28,6 +28,8 @@ public static class Benchmark
         lab.AddImage(image, "ext4");
         var toInit = new List<double>();
         var inInit = new List<double>();
+        var relinquish = new List<double>();
+        var release = new List<double>();
         string? memory = null;
         for (int i = 0; i < boots; i++)
         {
@@ -40,11 +42,21 @@ public static class Benchmark
             double end = Timestamp(guest, @"smbroot: root: /dev/loop\d+ on /sysroot");
             inInit.Add(end - start);
             memory = guest.WaitFor(@"LAB: retained-kib=(\d+) mem-available-kib=(\d+)", TimeSpan.Zero).Value;
+
+            // The way out: from typing the request to QEMU exiting at power-off.
+            Thread.Sleep(1000); // the console shell's prompt has no newline, so there is no line to wait for
+            var down = Stopwatch.StartNew();
+            guest.Type($"{RootImage.ControlClient} relinquish --poweroff");
+            if (!guest.WaitForExit(TimeSpan.FromMinutes(3))) throw new TimeoutException("the guest did not power off after relinquish");
+            relinquish.Add(down.Elapsed.TotalSeconds);
+            release.Add(Timestamp(guest, @"smbroot: final: the root is released") - Timestamp(guest, @"smbroot: guard: the system's init (asked|exited|was killed)"));
         }
         Console.WriteLine($"boots:                     {boots} (QEMU TCG, 1 vCPU, 768 MiB, virtio-net, ext4 image)");
         Console.WriteLine($"/init start to root mount: {Summary(inInit)} (guest clock)");
         Console.WriteLine($"QEMU start to root's rcS:  {Summary(toInit)} (host clock)");
         Console.WriteLine($"after the switch:          {memory}");
+        Console.WriteLine($"relinquish to power-off:   {Summary(relinquish)} (host clock, busybox init's own shutdown included)");
+        Console.WriteLine($"final stage, init gone to root released: {Summary(release)} (guest clock)");
     }
 
     private static long CountBytes(Stream stream)
