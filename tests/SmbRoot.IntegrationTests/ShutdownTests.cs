@@ -45,6 +45,25 @@ public sealed class ShutdownTests(LabFixture fixture)
     }
 
     [Fact]
+    public void Only_root_may_use_the_control_socket()
+    {
+        _lab.AddImage("nonroot/root.img", "ext4");
+        using var guest = _lab.Boot(_lab.InitramfsWithCredentials(), _lab.CommandLine("nonroot/root.img"));
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Thread.Sleep(1000);
+        // /run/initramfs is root's alone (0700); give an ordinary user a copy of the client to try the socket itself.
+        guest.Type("mkdir /tmp/c && cp -a /run/initramfs/lib /run/initramfs/lib64 /run/initramfs/shutdown /tmp/c/");
+        string client = "/tmp/c/lib64/ld-linux-x86-64.so.2 --library-path /tmp/c/lib/x86_64-linux-gnu /tmp/c/shutdown";
+        guest.Type("echo 'bob:x:1000:1000::/:/bin/sh' >> /etc/passwd");
+        guest.Type($"su bob -c '{client} relinquish --halt'; echo \"CLIENT-EXIT=$?\"");
+        guest.WaitFor(@"error: only root may control PID 1 \(you are uid 1000\)", TimeSpan.FromMinutes(1));
+        guest.WaitFor(@"CLIENT-EXIT=1", TimeSpan.FromSeconds(30));
+        Thread.Sleep(3000);
+        Assert.DoesNotContain("relinquish requested", guest.Console);
+        Assert.Contains("nonroot/root.img", _lab.Samba.OpenFiles());
+    }
+
+    [Fact]
     public void The_systems_own_halt_f_ends_in_the_final_stage()
     {
         string image = _lab.AddImage("halt-f/root.img", "ext4");
