@@ -32,8 +32,9 @@ public static class RouteMessages
     /// RTM_NEWADDR for a permanent IPv4 address: with no IFA_CACHEINFO the kernel gives it an
     /// infinite lifetime (net/ipv4/devinet.c, inet_rtm_newaddr), so it never expires under the root.
     /// </summary>
-    public static byte[] AddAddress(int index, IPAddress address, int prefixLength, uint sequence) =>
-        Address(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, index, address, prefixLength, sequence);
+    /// <param name="exclusive">NLM_F_EXCL instead of NLM_F_REPLACE: EEXIST when the address is already there, which tells a watcher nothing was missing</param>
+    public static byte[] AddAddress(int index, IPAddress address, int prefixLength, uint sequence, bool exclusive = false) =>
+        Address(RTM_NEWADDR, (ushort)(NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | (exclusive ? NLM_F_EXCL : NLM_F_REPLACE)), index, address, prefixLength, sequence);
 
     /// <summary>RTM_DELADDR: the undo of <see cref="AddAddress"/>.</summary>
     public static byte[] DeleteAddress(int index, IPAddress address, int prefixLength, uint sequence) =>
@@ -56,7 +57,7 @@ public static class RouteMessages
     }
 
     /// <summary>RTM_NEWROUTE: a default route via <paramref name="gateway"/> (or an on-link host route when <paramref name="destination"/> is given).</summary>
-    public static byte[] AddRoute(int index, IPAddress? gateway, IPAddress? destination, int destinationPrefix, uint sequence)
+    public static byte[] AddRoute(int index, IPAddress? gateway, IPAddress? destination, int destinationPrefix, uint sequence, bool exclusive = false)
     {
         var body = new byte[12]; // struct rtmsg
         body[0] = AF_INET;
@@ -71,7 +72,7 @@ public static class RouteMessages
         var oif = new byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(oif, index);
         attributes.Add((RTA_OIF, oif));
-        return Message(RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, sequence, body, attributes);
+        return Message(RTM_NEWROUTE, (ushort)(NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | (exclusive ? NLM_F_EXCL : NLM_F_REPLACE)), sequence, body, attributes);
     }
 
     private static byte[] Message(ushort type, ushort flags, uint sequence, byte[] body, IReadOnlyList<(ushort Type, byte[] Data)> attributes)

@@ -37,7 +37,8 @@ public sealed record BootPlan(
     BreakPoint Break,
     bool Debug,
     BootMode Mode,
-    ShutdownVerb HaltVerb)
+    ShutdownVerb HaltVerb,
+    byte[]? BootInterface)
 {
     public const string DefaultCredentialsPath = "/etc/smbroot/credentials";
     public const string DefaultInit = "/sbin/init";
@@ -78,6 +79,12 @@ public sealed record BootPlan(
         var mount = Try(() => MountOptions.Parse(cmdline.Last("rootflags"), readOnly));
         var extra = Try(() => CifsOptions.ParseExtra(cmdline.Last("rd.cifs.opts")));
         var network = Try(() => NetworkConfig.Parse(cmdline.Last("ip")));
+        byte[]? bootInterface = null;
+        if (cmdline.Last("BOOTIF") is { } bootIf)
+        {
+            try { bootInterface = NetworkConfig.ParseBootInterface(bootIf); }
+            catch (PlanException e) { errors.Add(e.Message); }
+        }
 
         string credentials = cmdline.Last("rd.cifs.credentials") ?? DefaultCredentialsPath;
         if (!credentials.StartsWith('/')) errors.Add($"rd.cifs.credentials={credentials}: expected an absolute path inside the initramfs");
@@ -128,7 +135,7 @@ public sealed record BootPlan(
 
         if (errors.Count > 0) throw new PlanException(string.Join("\n", errors));
         return new BootPlan(root!, fsType, mount!, readOnly, extra!, credentials, network!, init,
-            cmdline.InitArguments, retry, shell, breakPoint, debug, mode, haltVerb);
+            cmdline.InitArguments, retry, shell, breakPoint, debug, mode, haltVerb, bootInterface);
     }
 
     private static T? Fail<T>(List<string> errors, string message) where T : class
@@ -154,7 +161,7 @@ public sealed record BootPlan(
     public string Describe() => string.Join('\n',
         $"root:        {Root} ({(Root.IsImage ? "image file on a loop device" : "share directory as the root")})",
         $"filesystem:  {RootFsType ?? "detect from the superblock"}{(RootMount.Data.Length > 0 ? $", options {RootMount.Data}" : "")}, {(ReadOnly ? "read-only" : "read-write")}",
-        $"network:     {Network}",
+        $"network:     {Network}" + (BootInterface is null ? "" : $", the NIC with MAC {Convert.ToHexString(BootInterface).ToLowerInvariant()} (BOOTIF)"),
         $"cifs:        {(CifsExtraOptions.Count == 0 ? "defaults (vers=3.1.1,hard)" : string.Join(',', CifsExtraOptions))}, credentials {CredentialsPath}",
         $"init:        {Init}{(InitArguments.Count == 0 ? "" : " " + string.Join(' ', InitArguments))} (mode {Mode.ToString().ToLowerInvariant()}; a halt inside the system ends in {HaltVerb.Name()})",
         $"on failure:  {(RetrySeconds > 0 ? $"retry for {RetrySeconds}s, then " : "")}{(Shell ? "rescue shell" : "retry/reboot prompt")}" +

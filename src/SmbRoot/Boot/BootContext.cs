@@ -18,6 +18,17 @@ public sealed class BootContext(BootPlan plan, ILogger log, KernelConsoleLoggerP
 
     public string? Interface { get; set; }
     public int InterfaceIndex { get; set; }
+    public byte[]? Mac { get; set; }
+
+    /// <summary>The address the network step configured: from ip= or from the DHCP lease.</summary>
+    public System.Net.IPAddress? Address { get; set; }
+    public int PrefixLength { get; set; }
+    public System.Net.IPAddress? Gateway { get; set; }
+    public IReadOnlyList<System.Net.IPAddress> DnsServers { get; set; } = [];
+    public Core.Dhcp.DhcpLease? Lease { get; set; }
+
+    /// <summary>The SMB server's address: from root=, or resolved by DNS.</summary>
+    public System.Net.IPAddress? ServerAddress { get; set; }
     public Credentials Credentials { get; set; } = Credentials.None;
     public string? ImagePath { get; set; }
     public int ImageFd { get; set; } = -1;

@@ -13,13 +13,9 @@ namespace SmbRoot.Boot;
 /// </summary>
 public sealed class BootRunner(BootContext context)
 {
-    /// <summary>The common NIC drivers; those present in the initramfs are loaded, the others skipped.</summary>
-    private static readonly string[] NicDrivers =
-        ["virtio_pci", "virtio_net", "e1000", "e1000e", "igb", "igc", "ixgbe", "r8169", "tg3", "bnx2", "vmxnet3", "hv_netvsc"];
-
     private IReadOnlyList<IBootStep> Steps()
     {
-        var steps = new List<IBootStep> { new LoadModulesStep(NicDrivers), new NetworkStep(), new ShareStep() };
+        var steps = new List<IBootStep> { new LoadModulesStep(), new NetworkStep(), new ShareStep() };
         if (context.Plan.Root.IsImage) steps.Add(new ImageStep());
         steps.AddRange([new RootStep(), new RetainStep(), new SwitchRootStep()]);
         return steps;

@@ -35,6 +35,39 @@ public sealed class ModuleLoader
         }
     }
 
+    private readonly HashSet<string> _coldplugged = [];
+
+    /// <summary>The buses whose devices can be a NIC; the CPU's and others' modaliases would pull in unrelated modules.</summary>
+    private static readonly string[] ColdplugBuses = ["pci", "virtio", "usb", "vmbus", "xen"];
+
+    /// <summary>
+    /// Coldplug as udev does it, without udev: each device's modalias from /sys matched against
+    /// modules.alias (the initramfs's, which lists only what it ships), and the matches loaded.
+    /// Devices already seen are skipped, so calling it again picks up only devices that appeared
+    /// since (virtio_net's devices appear once virtio_pci has loaded). Returns how many modules it tried.
+    /// </summary>
+    public int LoadForDevices()
+    {
+        var wanted = new List<string>();
+        foreach (var bus in ColdplugBuses)
+        {
+            string devices = $"/sys/bus/{bus}/devices";
+            if (!Directory.Exists(devices)) continue;
+            foreach (var device in Directory.EnumerateDirectories(devices))
+            {
+                string modalias;
+                try { modalias = File.ReadAllText(device + "/modalias").Trim(); }
+                catch (IOException) { continue; }
+                if (!_coldplugged.Add(modalias)) continue;
+                var modules = Index.Resolve(modalias).Where(Index.Contains).ToArray();
+                if (modules.Length > 0) _log.Debug($"coldplug: {Path.GetFileName(device)} ({modalias}) wants {string.Join(", ", modules)}");
+                wanted.AddRange(modules);
+            }
+        }
+        if (wanted.Count > 0) Load(wanted.Distinct(), optional: true);
+        return wanted.Count;
+    }
+
     /// <summary>
     /// Loads <paramref name="wanted"/> with their dependencies. A required module that is missing or
     /// fails is an error; <paramref name="optional"/> ones (NIC drivers for hardware that may not be

@@ -26,6 +26,7 @@ public sealed unsafe class Supervisor(BootContext context)
     private Stopwatch? _relinquishClock;
     private TimeSpan _relinquishDeadline;
     private Stopwatch? _killClock;
+    private readonly Network.NetworkGuard _networkGuard = new(context);
 
     /// <summary>Between SIGTERM and SIGKILL when PID 1 stops a system that did not stop by itself.</summary>
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
@@ -91,6 +92,7 @@ public sealed unsafe class Supervisor(BootContext context)
         while (_signals.TryDequeue(out int signal)) Forward(signal);
         while (ControlSocket.Accept(listener) is { } client) Serve(client.Fd, client.Uid, client.Pid);
         if (ReapSystem() is { } ended) return ended;
+        _networkGuard.Check();
         if (_relinquishClock is not null && _relinquishClock.Elapsed > _relinquishDeadline)
         {
             int count = TerminateSystemProcesses();
@@ -226,7 +228,9 @@ public sealed unsafe class Supervisor(BootContext context)
             $"root:        {(plan.Root.IsImage ? $"{plan.Root.Unc}/{plan.Root.ImagePathInShare}" : plan.Root.Unc)} ({context.FileSystem ?? "cifs"}, {(plan.ReadOnly ? "ro" : "rw")})",
             $"loop device: {context.LoopDevice ?? "none (the share is the root)"}",
             $"share:       {plan.Root.Unc} on {BootContext.ShareMountPoint} (hidden from the system)",
-            $"network:     {context.Interface} {plan.Network.Address}/{plan.Network.PrefixLength}" + (plan.Network.Gateway is null ? "" : $" via {plan.Network.Gateway}"),
+            $"network:     {context.Interface} {context.Address}/{context.PrefixLength}" + (context.Gateway is null ? "" : $" via {context.Gateway}") +
+                (context.Lease is { } lease ? $", DHCP lease from {lease.Server} for {lease.LeaseTime.TotalSeconds:0}s, renewed every {lease.RenewalTime.TotalSeconds:0}s" : ", static (ip=)"),
+            $"server:      {context.ServerAddress}" + (plan.Root.ServerAddress is null ? $" ({plan.Root.Server}, resolved by DNS)" : ""),
             $"at the end:  a halt or power-off inside the system becomes {plan.HaltVerb.Name()}" +
                 (_requested is { } r ? $"; relinquish ({r.Name()}) in progress" : "")) + "\n";
     }

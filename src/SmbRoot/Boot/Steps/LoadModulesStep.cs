@@ -1,14 +1,16 @@
 namespace SmbRoot.Boot.Steps;
 
-/// <summary>Step 3: the NIC drivers that are present, cifs (with its crypto soft dependencies) and loop.</summary>
-public sealed class LoadModulesStep(IReadOnlyList<string> nicDrivers) : IBootStep
+/// <summary>
+/// Step 3: cifs (with its crypto soft dependencies) and loop. NIC drivers are not named here:
+/// the network step loads them for the devices that are there (<see cref="ModuleLoader.LoadForDevices"/>).
+/// </summary>
+public sealed class LoadModulesStep : IBootStep
 {
     public string Name => "modules";
     public bool Retryable => false;
 
     public void Run(BootContext context)
     {
-        context.Modules.Load(nicDrivers, optional: true);
         context.Modules.Load(context.Plan.Root.IsImage ? ["cifs", "loop"] : ["cifs"]);
     }
 

@@ -1,14 +1,19 @@
-using System.Diagnostics;
 using SmbRoot.Core.Netlink;
+using SmbRoot.Core.Plan;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
+using SmbRoot.Network;
 
 namespace SmbRoot.Boot.Steps;
 
-/// <summary>Step 4: wait for the interface and its link, then set the address and routes by rtnetlink.</summary>
+/// <summary>
+/// Step 4: load the drivers for the NICs that are there, pick the interface (BOOTIF=, the device
+/// in ip=, or the first with a link), bring it up, and configure it from ip= or DHCP by rtnetlink.
+/// </summary>
 public sealed class NetworkStep : IBootStep
 {
-    private static readonly TimeSpan InterfaceWait = TimeSpan.FromSeconds(20), CarrierWait = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan InterfaceWait = TimeSpan.FromSeconds(20), CarrierWait = TimeSpan.FromSeconds(15),
+        DhcpWait = TimeSpan.FromSeconds(30);
     private uint _sequence = 1;
 
     public string Name => "network";
@@ -17,45 +22,65 @@ public sealed class NetworkStep : IBootStep
     public void Run(BootContext context)
     {
         var network = context.Plan.Network;
-        string name = WaitFor(context, InterfaceWait, network.Device is null ? "a network interface" : $"interface {network.Device}",
-            () => network.Device is null ? FirstInterface() : Directory.Exists("/sys/class/net/" + network.Device) ? network.Device : null)
-            ?? throw new BootException(
-                network.Device is null ? "no network interface appeared" : $"interface {network.Device} (from ip=) did not appear",
-                network.Device is null
-                    ? "the NIC's driver: is it in the initramfs (./build.sh --module DRIVER)? dmesg lists the devices the kernel found"
-                    : "the device field of ip=: the interfaces present are " + string.Join(", ", Interfaces().DefaultIfEmpty("none")));
+        string name = Interfaces.Choose(context, InterfaceWait, CarrierWait, Request);
         context.Interface = name;
-        context.InterfaceIndex = int.Parse(File.ReadAllText($"/sys/class/net/{name}/ifindex").Trim());
+        context.InterfaceIndex = Interfaces.Index(name);
+        context.Mac = Interfaces.Mac(name);
 
-        Request(RouteMessages.SetLinkUp(context.InterfaceIndex, true, _sequence), $"link up {name}");
-        if (WaitFor(context, CarrierWait, $"a link on {name}", () => HasCarrier(name) ? name : null) is null)
+        if (network.Method == AddressMethod.Dhcp)
         {
-            throw new BootException($"{name} has no link (no carrier) after {CarrierWait.TotalSeconds:0}s", "the cable, the switch port, or the VM's network backend");
+            string? hostName = network.HostName;
+            var lease = new DhcpClient(context.Log, name, context.InterfaceIndex, context.Mac, hostName).Obtain(DhcpWait);
+            context.Lease = lease;
+            context.Address = lease.Address;
+            context.PrefixLength = lease.PrefixLength;
+            context.Gateway = lease.Router;
+            context.DnsServers = [.. network.DnsServers, .. lease.DnsServers];
+            if ((network.HostName ?? lease.HostName) is { } h) Sys.SetHostName(h);
         }
-        Request(RouteMessages.AddAddress(context.InterfaceIndex, network.Address, network.PrefixLength, _sequence), $"address {network.Address} on {name}");
-        if (network.Gateway is not null)
+        else
         {
-            Request(RouteMessages.AddRoute(context.InterfaceIndex, network.Gateway, null, 0, _sequence), $"default route via {network.Gateway}");
+            context.Address = network.Address;
+            context.PrefixLength = network.PrefixLength;
+            context.Gateway = network.Gateway;
+            context.DnsServers = network.DnsServers;
+            if (network.HostName is not null) Sys.SetHostName(network.HostName);
         }
-        if (network.HostName is not null) Sys.SetHostName(network.HostName);
-        context.Log.Say($"network: {name} is {network.Address}/{network.PrefixLength}" + (network.Gateway is null ? "" : $", gateway {network.Gateway}"));
+        Apply(context);
+        context.Log.Say($"network: {name} is {context.Address}/{context.PrefixLength}" + (context.Gateway is null ? "" : $", gateway {context.Gateway}") +
+            (context.Lease is { } l ? $" (DHCP from {l.Server}, lease {l.LeaseTime.TotalSeconds:0}s)" : ""));
+    }
+
+    /// <summary>Address (permanent: the kernel never expires it, whatever the lease says) and default route.</summary>
+    private void Apply(BootContext context)
+    {
+        Request(seq => RouteMessages.AddAddress(context.InterfaceIndex, context.Address!, context.PrefixLength, seq), $"address {context.Address} on {context.Interface}");
+        if (context.Gateway is not null)
+        {
+            Request(seq => RouteMessages.AddRoute(context.InterfaceIndex, context.Gateway, null, 0, seq), $"default route via {context.Gateway}");
+        }
     }
 
     public void Undo(BootContext context)
     {
         if (context.Interface is null || context.InterfaceIndex == 0) return;
-        var network = context.Plan.Network;
-        try { Request(RouteMessages.DeleteAddress(context.InterfaceIndex, network.Address, network.PrefixLength, _sequence), "remove address"); }
-        catch (SysException e) { context.Log.Debug($"network undo: {e.Message}"); }
-        Request(RouteMessages.SetLinkUp(context.InterfaceIndex, false, _sequence), $"link down {context.Interface}");
+        if (context.Address is not null)
+        {
+            try { Request(seq => RouteMessages.DeleteAddress(context.InterfaceIndex, context.Address, context.PrefixLength, seq), "remove address"); }
+            catch (BootException e) { context.Log.Debug($"network undo: {e.Message}"); }
+        }
+        Request(seq => RouteMessages.SetLinkUp(context.InterfaceIndex, false, seq), $"link down {context.Interface}");
         context.Interface = null;
+        context.Address = null;
+        context.Lease = null;
     }
 
-    private void Request(byte[] message, string what)
+    /// <summary>One rtnetlink request, built for this step's next sequence number, and its acknowledgement.</summary>
+    private void Request(Func<uint, byte[]> build, string what)
     {
         try
         {
-            Sockets.RouteRequest(message, _sequence, what);
+            Sockets.RouteRequest(build(_sequence), _sequence, what);
         }
         catch (SysException e)
         {
@@ -64,37 +89,6 @@ public sealed class NetworkStep : IBootStep
         finally
         {
             _sequence++;
-        }
-    }
-
-    private static IEnumerable<string> Interfaces() =>
-        Directory.Exists("/sys/class/net")
-            ? Directory.GetDirectories("/sys/class/net").Select(Path.GetFileName).OfType<string>().Where(n => n != "lo").Order(StringComparer.Ordinal)
-            : [];
-
-    private static string? FirstInterface() => Interfaces().FirstOrDefault();
-
-    private static bool HasCarrier(string name)
-    {
-        try { return File.ReadAllText($"/sys/class/net/{name}/carrier").Trim() == "1"; }
-        catch (IOException) { return false; } // EINVAL while the link is down
-    }
-
-    /// <summary>Polls <paramref name="probe"/> until it answers or the time is up, saying on the console what it waits for.</summary>
-    private static string? WaitFor(BootContext context, TimeSpan limit, string what, Func<string?> probe)
-    {
-        var clock = Stopwatch.StartNew();
-        var nextReport = TimeSpan.FromSeconds(2);
-        while (true)
-        {
-            if (probe() is { } found) return found;
-            if (clock.Elapsed >= limit) return null;
-            if (clock.Elapsed >= nextReport)
-            {
-                context.Log.Say($"waiting for {what} ({(limit - clock.Elapsed).TotalSeconds:0}s left)");
-                nextReport += TimeSpan.FromSeconds(5);
-            }
-            Thread.Sleep(100);
         }
     }
 }

@@ -31,7 +31,7 @@ public sealed class RetainStep : IBootStep
         var plan = context.Plan;
         var state = new BootState(BootContext.ShareMountPoint, plan.Root.Unc,
             plan.Root.IsImage ? plan.Root.ImagePathInShare : null, context.LoopDevice, context.FileSystem,
-            context.Interface ?? "", $"{plan.Network.Address}/{plan.Network.PrefixLength}", plan.Network.Gateway?.ToString(),
+            context.Interface ?? "", $"{context.Address}/{context.PrefixLength}", context.Gateway?.ToString(),
             plan.Mode.ToString().ToLowerInvariant());
         File.WriteAllText(BootState.Path, state.Serialize());
         _copied.Add(BootState.Path);

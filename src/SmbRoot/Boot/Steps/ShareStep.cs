@@ -16,9 +16,9 @@ public sealed class ShareStep : IBootStep
         var plan = context.Plan;
         var root = plan.Root;
         context.Credentials = ReadCredentials(context);
-        var address = root.ServerAddress
-            ?? throw new BootException($"root=: the server '{root.Server}' is a name, and name resolution is not supported yet",
-                "give the server's IP address in root=", permanent: true);
+        var address = root.ServerAddress ?? Network.Resolver.Resolve(root.Server, context.DnsServers, context.Lease?.DomainName);
+        if (root.ServerAddress is null) context.Log.Say($"share: {root.Server} is {address}");
+        context.ServerAddress = address;
 
         int probe = Sockets.ProbeTcp(address, root.Port, TimeSpan.FromSeconds(5));
         if (probe != 0)
