@@ -1,0 +1,61 @@
+using System.Net;
+using SmbRoot.Core.Dns;
+using Xunit;
+
+namespace SmbRoot.Tests.Dns;
+
+public class DnsMessageTests
+{
+    /// <summary>An answer as dnsmasq sends it: the question, then a CNAME and an A record using compression pointers.</summary>
+    private static byte[] Answer(ushort id, byte rcode = 0)
+    {
+        var query = DnsMessage.QueryA(id, "files.lab.example");
+        var answer = new List<byte>(query);
+        answer[2] = 0x81; // QR, RD
+        answer[3] = (byte)(0x80 | rcode); // RA
+        answer[7] = 2; // ANCOUNT
+        answer.AddRange([0xC0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 6, 3, (byte)'n', (byte)'a', (byte)'s', 0xC0, 18]); // CNAME nas.lab.example
+        answer.AddRange([0xC0, 41, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 168, 77, 1]); // A
+        return answer.ToArray();
+    }
+
+    [Fact]
+    public void The_query_is_a_standard_recursive_A_question()
+    {
+        var query = DnsMessage.QueryA(0x1234, "files.lab.example.");
+        Assert.Equal(new byte[] { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 5 }, query[..13]);
+        Assert.Equal(new byte[] { 0, 0, 1, 0, 1 }, query[^5..]);
+        Assert.Throws<ArgumentException>(() => DnsMessage.QueryA(1, "a..b"));
+        Assert.Throws<ArgumentException>(() => DnsMessage.QueryA(1, new string('x', 64)));
+    }
+
+    [Fact]
+    public void Reads_the_address_after_a_cname()
+    {
+        var (status, addresses) = DnsMessage.TryReadAddresses(Answer(7), 7);
+        Assert.Equal(DnsMessage.Status.Addresses, status);
+        Assert.Equal([IPAddress.Parse("192.168.77.1")], addresses);
+    }
+
+    [Fact]
+    public void Errors_and_other_ids_are_told_apart()
+    {
+        Assert.Equal(DnsMessage.Status.NotAnswer, DnsMessage.TryReadAddresses(Answer(7), 8).Status);
+        Assert.Equal(DnsMessage.Status.NoSuchName, DnsMessage.TryReadAddresses(Answer(7, rcode: 3), 7).Status);
+        Assert.Equal(DnsMessage.Status.ServerFailure, DnsMessage.TryReadAddresses(Answer(7, rcode: 2), 7).Status);
+        Assert.Equal(DnsMessage.Status.NotAnswer, DnsMessage.TryReadAddresses(DnsMessage.QueryA(7, "a.b"), 7).Status);
+    }
+
+    [Fact]
+    public void The_decoder_survives_any_bytes()
+    {
+        var valid = Answer(9);
+        var random = new Random(13);
+        for (int i = 0; i < 20000; i++)
+        {
+            var bytes = (byte[])valid.Clone();
+            for (int k = 0; k < 4; k++) bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+            DnsMessage.TryReadAddresses(bytes[..random.Next(bytes.Length + 1)], 9);
+        }
+    }
+}
