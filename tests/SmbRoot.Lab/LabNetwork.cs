@@ -30,12 +30,12 @@ public sealed class LabNetwork : IDisposable
 
     private void Ip(params string[] args) => Shell.Run("ip", ["-n", Namespace, .. args]);
 
-    /// <summary>A new tap device on the bridge, for one guest NIC.</summary>
-    public GuestNic AddNic(string model = "virtio-net-pci")
+    /// <summary>A new tap device for one guest NIC: on the bridge, or <paramref name="isolated"/> (up, but connected to nothing).</summary>
+    public GuestNic AddNic(string model = "virtio-net-pci", bool isolated = false)
     {
         string tap = "tap" + _taps;
         Ip("tuntap", "add", "dev", tap, "mode", "tap");
-        Ip("link", "set", tap, "master", Bridge);
+        if (!isolated) Ip("link", "set", tap, "master", Bridge);
         Ip("link", "set", tap, "up");
         string mac = $"52:54:00:77:00:{_taps + 10:x2}";
         _taps++;

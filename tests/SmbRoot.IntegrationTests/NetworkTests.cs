@@ -1,0 +1,81 @@
+using SmbRoot.Lab;
+using Xunit;
+
+namespace SmbRoot.IntegrationTests;
+
+/// <summary>Real networks: dnsmasq as DHCP and DNS server on the lab bridge, NICs found without naming a driver.</summary>
+[Collection(NetworkLabCollection.Name)]
+public sealed class NetworkTests(NetworkLabFixture fixture)
+{
+    private readonly Lab.Lab _lab = fixture.Lab;
+
+    [Theory]
+    [InlineData("virtio-net-pci", "virtio_net")]
+    [InlineData("e1000", "e1000")]
+    public void DHCP_and_a_server_name_boot_with_the_NIC_driver_found_by_itself(string model, string driver)
+    {
+        string image = $"dhcp-{driver}/root.img";
+        _lab.AddImage(image, "ext4");
+        using var dns = new Dnsmasq(_lab.Network!);
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.DhcpCommandLine(image), [_lab.Network!.AddNic(model)]);
+
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Matches($@"LAB: nic=eth0:{driver}:up", guest.Console);
+        Assert.Matches(@"network: eth0 is 192\.168\.77\.1\d\d/24, gateway 192\.168\.77\.1 \(DHCP from 192\.168\.77\.1, lease 3600s\)", guest.Console);
+        Assert.Matches(@"share: files\.lab\.example is 192\.168\.77\.1", guest.Console);
+        Assert.Contains(image, _lab.Samba.OpenFiles());
+
+        guest.Type($"{RootImage.ControlClient} status");
+        guest.WaitFor(@"network:\s+eth0 192\.168\.77\.1\d\d/24 via 192\.168\.77\.1, DHCP lease from 192\.168\.77\.1 for 3600s", TimeSpan.FromMinutes(1));
+        guest.WaitFor(@"server:\s+192\.168\.77\.1 \(files\.lab\.example, resolved by DNS\)", TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void BOOTIF_picks_the_right_one_of_two_NICs()
+    {
+        const string image = "bootif/root.img";
+        _lab.AddImage(image, "ext4");
+        using var dns = new Dnsmasq(_lab.Network!);
+        // eth0 has a link but leads nowhere; the machine booted from the second NIC.
+        var dead = _lab.Network!.AddNic("e1000", isolated: true);
+        var wired = _lab.Network.AddNic("virtio-net-pci");
+        string bootIf = "01-" + wired.Mac.Replace(':', '-');
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.DhcpCommandLine(image, $"BOOTIF={bootIf}"), [dead, wired]);
+
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Matches($@"network: using eth1 \({wired.Mac}\) of eth0 \({dead.Mac}\), eth1 \({wired.Mac}\)", guest.Console);
+        Assert.Matches(@"network: eth1 is 192\.168\.77\.1\d\d/24", guest.Console);
+    }
+
+    [Fact]
+    public void A_DHCP_server_that_starts_late_is_waited_for()
+    {
+        const string image = "late-dhcp/root.img";
+        _lab.AddImage(image, "ext4");
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.DhcpCommandLine(image, "rd.retry=300"), [_lab.Network!.AddNic()]);
+
+        guest.WaitFor(@"dhcp: waiting for an offer on eth0 \(\d+s left\)", LabFixture.BootTimeout);
+        Thread.Sleep(TimeSpan.FromSeconds(10));
+        using var dns = new Dnsmasq(_lab.Network);
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Contains(image, _lab.Samba.OpenFiles());
+    }
+
+    [Fact]
+    public void Taking_the_roots_interface_down_inside_the_system_does_not_kill_the_root()
+    {
+        const string image = "link-down/root.img";
+        _lab.AddImage(image, "ext4");
+        using var dns = new Dnsmasq(_lab.Network!);
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.DhcpCommandLine(image), [_lab.Network!.AddNic()]);
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Thread.Sleep(1000);
+
+        guest.Type("ip link set eth0 down; ip addr flush dev eth0; sleep 5; " +
+            "dd if=/dev/urandom of=/root/after-down bs=64k count=16 conv=fsync && sync && echo \"WRITE-AFTER-DOWN-$(wc -c < /root/after-down)\"");
+        guest.WaitFor(@"guard: something took eth0 down under the root; brought it back up", TimeSpan.FromMinutes(1));
+        guest.WaitFor(@"guard: the root's address 192\.168\.77\.1\d\d/24 was removed from eth0; put it back", TimeSpan.FromSeconds(30));
+        guest.WaitFor(@"WRITE-AFTER-DOWN-1048576", TimeSpan.FromMinutes(2));
+        Assert.Contains(image, _lab.Samba.OpenFiles());
+    }
+}

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace SmbRoot.Lab;
+
+/// <summary>
+/// dnsmasq as the lab network's DHCP and DNS server, on the bridge inside the namespace: leases
+/// from .100-.150 with the server as router and DNS server, domain lab.example, and the SMB
+/// server's name <see cref="ServerName"/>. No files of the host's are read or written.
+/// </summary>
+public sealed class Dnsmasq : IDisposable
+{
+    public const string Domain = "lab.example";
+    public const string ServerName = "files." + Domain;
+    private readonly Process _process;
+
+    public string Log => _log.ToString();
+    private readonly System.Text.StringBuilder _log = new();
+
+    public Dnsmasq(LabNetwork network)
+    {
+        string dnsmasq = Shell.Require("dnsmasq", "dnsmasq-base");
+        string[] command = network.Exec(dnsmasq, "--keep-in-foreground", "--log-facility=-", "--conf-file=/dev/null",
+            "--no-resolv", "--no-hosts", "--leasefile-ro", "--log-dhcp", "--log-queries",
+            $"--interface={LabNetwork.Bridge}", "--bind-interfaces", "--except-interface=lo",
+            $"--dhcp-range={LabNetwork.Subnet}.100,{LabNetwork.Subnet}.150,255.255.255.0,1h",
+            $"--dhcp-option=option:router,{LabNetwork.ServerAddress}", $"--dhcp-option=option:dns-server,{LabNetwork.ServerAddress}",
+            $"--domain={Domain}", $"--address=/{ServerName}/{LabNetwork.ServerAddress}", "--pid-file=");
+        var info = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        _process = Process.Start(info) ?? throw new InvalidOperationException("cannot start dnsmasq");
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Thread.Sleep(500);
+        if (_process.HasExited) throw new InvalidOperationException($"dnsmasq exited with {_process.ExitCode}:\n{Log}");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException) { }
+        _process.Dispose();
+    }
+}
