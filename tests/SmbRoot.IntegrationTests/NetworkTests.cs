@@ -78,4 +78,19 @@ public sealed class NetworkTests(NetworkLabFixture fixture)
         guest.WaitFor(@"WRITE-AFTER-DOWN-1048576", TimeSpan.FromMinutes(2));
         Assert.Contains(image, _lab.Samba.OpenFiles());
     }
+
+    [Fact]
+    public void PID_1_renews_the_DHCP_lease_while_the_system_runs()
+    {
+        const string image = "renew/root.img";
+        _lab.AddImage(image, "ext4");
+        using var dns = new Dnsmasq(_lab.Network!, leaseTime: "2m");
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.DhcpCommandLine(image, "rd.debug"), [_lab.Network!.AddNic()]);
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Matches(@"\(DHCP from 192\.168\.77\.1, lease 120s\)", guest.Console);
+
+        // Renewal is due at half the lease (RFC 2131 4.4.5): 60 s after the boot's ACK.
+        guest.WaitFor(@"guard: DHCP lease renewed by 192\.168\.77\.1 for 120s", TimeSpan.FromSeconds(100));
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(dns.Log, @"DHCPACK\(br0\)").Count);
+    }
 }

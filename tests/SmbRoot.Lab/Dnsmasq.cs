@@ -16,13 +16,14 @@ public sealed class Dnsmasq : IDisposable
     public string Log => _log.ToString();
     private readonly System.Text.StringBuilder _log = new();
 
-    public Dnsmasq(LabNetwork network)
+    /// <param name="leaseTime">dnsmasq's lease time; its minimum is 2 minutes</param>
+    public Dnsmasq(LabNetwork network, string leaseTime = "1h")
     {
         string dnsmasq = Shell.Require("dnsmasq", "dnsmasq-base");
         string[] command = network.Exec(dnsmasq, "--keep-in-foreground", "--log-facility=-", "--conf-file=/dev/null",
             "--no-resolv", "--no-hosts", "--leasefile-ro", "--log-dhcp", "--log-queries",
             $"--interface={LabNetwork.Bridge}", "--bind-interfaces", "--except-interface=lo",
-            $"--dhcp-range={LabNetwork.Subnet}.100,{LabNetwork.Subnet}.150,255.255.255.0,1h",
+            $"--dhcp-range={LabNetwork.Subnet}.100,{LabNetwork.Subnet}.150,255.255.255.0,{leaseTime}",
             $"--dhcp-option=option:router,{LabNetwork.ServerAddress}", $"--dhcp-option=option:dns-server,{LabNetwork.ServerAddress}",
             $"--domain={Domain}", $"--address=/{ServerName}/{LabNetwork.ServerAddress}", "--pid-file=");
         var info = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true };
