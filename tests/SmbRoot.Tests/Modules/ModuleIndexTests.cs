@@ -127,4 +127,19 @@ public class ModuleIndexTests
     [InlineData("kernel/arch/x86/crypto/sha512-ssse3.ko.zst", "sha512_ssse3")]
     [InlineData("loop.ko", "loop")]
     public void Names_come_from_paths(string path, string name) => Assert.Equal(name, ModuleIndex.NameFromPath(path));
+
+    [Fact]
+    public void A_devices_modalias_finds_its_driver_as_coldplug_needs()
+    {
+        // From a 6.1 modules.alias: e1000 for QEMU's 82540EM (8086:100e), virtio_pci for any Red Hat virtio PCI device.
+        var index = ModuleIndex.Parse("e1000.ko:\nvirtio_pci.ko:\n", null, null, """
+            alias pci:v00008086d0000100Esv*sd*bc*sc*i* e1000
+            alias pci:v00008086d0000100Fsv*sd*bc*sc*i* e1000
+            alias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_pci
+            """);
+        Assert.Equal(["e1000"], index.Resolve("pci:v00008086d0000100Esv00001AF4sd00001100bc02sc00i00"));
+        Assert.Equal(["virtio_pci"], index.Resolve("pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00"));
+        Assert.Empty(index.Resolve("pci:v000010ECd00008139sv00001AF4sd00001100bc02sc00i00"));
+        Assert.Empty(index.Resolve(""));
+    }
 }
