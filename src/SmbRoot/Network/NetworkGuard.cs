@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using SmbRoot.Boot;
-using SmbRoot.Core.Netlink;
-using SmbRoot.Core.Sys;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 
@@ -11,14 +9,13 @@ namespace SmbRoot.Network;
 /// Guard mode's hold on the root's network: the interface stays up with its address and route
 /// whatever the running system does (Slackware's rc.inet1 stop, `ip link set eth0 down`, a
 /// network manager that flushes addresses), and the DHCP lease is renewed by PID 1 itself.
-/// Each check is an exclusive netlink add: EEXIST means nothing was missing.
 /// </summary>
 public sealed class NetworkGuard(BootContext context)
 {
     private readonly Stopwatch _sinceLease = Stopwatch.StartNew();
     private readonly Stopwatch _sinceCheck = Stopwatch.StartNew();
     private TimeSpan _nextRenewal = context.Lease?.RenewalTime ?? TimeSpan.MaxValue;
-    private uint _sequence = 5000;
+    private RootNetwork? _root;
 
     public void Check()
     {
@@ -27,20 +24,11 @@ public sealed class NetworkGuard(BootContext context)
         _sinceCheck.Restart();
         try
         {
-            int flags = int.Parse(File.ReadAllText($"/sys/class/net/{name}/flags").Trim()[2..], System.Globalization.NumberStyles.HexNumber);
-            if ((flags & (int)RouteMessages.IFF_UP) == 0)
-            {
-                Request(RouteMessages.SetLinkUp(context.InterfaceIndex, true, _sequence));
-                context.Log.Warn($"guard: something took {name} down under the root; brought it back up");
-            }
-            if (Added(RouteMessages.AddAddress(context.InterfaceIndex, context.Address, context.PrefixLength, _sequence, exclusive: true)))
-            {
-                context.Log.Warn($"guard: the root's address {context.Address}/{context.PrefixLength} was removed from {name}; put it back");
-            }
-            if (context.Gateway is { } gateway && Added(RouteMessages.AddRoute(context.InterfaceIndex, gateway, null, 0, _sequence, exclusive: true)))
-            {
-                context.Log.Warn($"guard: the default route via {gateway} was gone; put it back");
-            }
+            _root ??= new RootNetwork(name, context.Address, context.PrefixLength, context.Gateway);
+            var repairs = _root.Restore();
+            if (repairs.LinkWasDown) context.Log.Warn($"guard: something took {name} down under the root; brought it back up");
+            if (repairs.AddressWasMissing) context.Log.Warn($"guard: the root's address {context.Address}/{context.PrefixLength} was removed from {name}; put it back");
+            if (repairs.RouteWasMissing) context.Log.Warn($"guard: the default route via {context.Gateway} was gone; put it back");
             RenewIfDue(name);
         }
         catch (Exception e) when (e is SysException or IOException or FormatException)
@@ -66,25 +54,5 @@ public sealed class NetworkGuard(BootContext context)
         context.Log.Warn(renewed is null
             ? $"guard: the DHCP server {lease.Server} did not renew the lease on {lease.Address}; keeping the address and asking again in 30s"
             : $"guard: the DHCP server now offers {renewed.Address} instead of {lease.Address}; keeping the root's address");
-    }
-
-    private void Request(byte[] message)
-    {
-        try { Sockets.RouteRequest(message, _sequence, "network guard"); }
-        finally { _sequence++; }
-    }
-
-    /// <summary>True when the exclusive add succeeded, i.e. the thing had been missing.</summary>
-    private bool Added(byte[] message)
-    {
-        try
-        {
-            Request(message);
-            return true;
-        }
-        catch (SysException e) when (e.Errno == Errno.EEXIST)
-        {
-            return false;
-        }
     }
 }

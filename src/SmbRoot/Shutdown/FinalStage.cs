@@ -2,12 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using SmbRoot.Boot;
-using SmbRoot.Core.Netlink;
 using SmbRoot.Core.Shutdown;
 using SmbRoot.Core.State;
 using SmbRoot.Core.Sys;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
+using SmbRoot.Network;
 
 namespace SmbRoot.Shutdown;
 
@@ -38,13 +38,14 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         catch (Exception e) when (e is IOException or FormatException) { Problem($"cannot read /smbroot.state ({e.Message}); releasing what mountinfo shows"); }
 
         var deadline = Stopwatch.StartNew();
-        if (state is not null) RestoreNetwork(state);
+        var network = state is null ? null : NetworkOf(state);
+        if (network is not null) RestoreNetwork(network);
         Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null);
         MoveShareOut(state);
         UnmountOldRoot(arguments.Timeout, deadline);
         if (state?.LoopDevice is { } loop) DetachLoop(loop, arguments.Timeout, deadline);
         UnmountShare(arguments.Timeout, deadline);
-        if (state is not null) NetworkDown(state);
+        if (network is not null) NetworkDown(network);
 
         log.Say(_problems.Count == 0
             ? $"final: the root is released (image closed, share unmounted) in {clock.Elapsed.TotalSeconds:0.0}s; {arguments.Verb.Name()}"
@@ -169,51 +170,44 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
     /// <summary>
     /// The share needs the network to close the image. A system's last script may have taken the
     /// interface down (sysvinit's halt -i, from Debian's /etc/init.d/halt; Slackware's rc.inet1 stop),
-    /// and a link that goes down loses its routes (net/ipv4/fib_frontend.c, fib_disable_ip), so
-    /// the link, the address and the default route are put back as the boot made them.
+    /// so the link, the address and the default route are put back as the boot made them.
     /// </summary>
-    private void RestoreNetwork(BootState state)
+    private void RestoreNetwork(RootNetwork network)
     {
         try
         {
-            int index = InterfaceIndex(state);
-            var (address, prefix) = ParseAddress(state);
-            bool wasUp = (int.Parse(File.ReadAllText($"/sys/class/net/{state.Interface}/flags").Trim()[2..], System.Globalization.NumberStyles.HexNumber) & 1) != 0;
-            Sockets.RouteRequest(RouteMessages.SetLinkUp(index, true, 1), 1, $"link up {state.Interface}");
-            Sockets.RouteRequest(RouteMessages.AddAddress(index, address, prefix, 2), 2, $"address {address} on {state.Interface}");
-            if (state.Gateway is { } gateway)
-            {
-                Sockets.RouteRequest(RouteMessages.AddRoute(index, IPAddress.Parse(gateway), null, 0, 3), 3, $"default route via {gateway}");
-            }
-            if (!wasUp) log.Say($"final: {state.Interface} was down (the system's shutdown took it down); brought it back up to release the share");
+            var repairs = network.Restore();
+            if (repairs.LinkWasDown) log.Say($"final: {network.Name} was down (the system's shutdown took it down); brought it back up to release the share");
+            else if (repairs.Any) log.Say($"final: the address or route on {network.Name} was gone; put it back to release the share");
         }
-        catch (Exception e) when (e is SysException or IOException or FormatException or ArgumentException)
+        catch (Exception e) when (e is SysException or IOException or FormatException)
         {
-            Problem($"restoring the network on {state.Interface} failed: {e.Message}; releasing the share may hang");
+            Problem($"restoring the network on {network.Name} failed: {e.Message}; releasing the share may hang");
         }
     }
 
-    private static int InterfaceIndex(BootState state) => int.Parse(File.ReadAllText($"/sys/class/net/{state.Interface}/ifindex").Trim());
-
-    private static (IPAddress Address, int Prefix) ParseAddress(BootState state)
+    /// <summary>The root's network as the state file describes it, or null (reported) when it cannot be read.</summary>
+    private RootNetwork? NetworkOf(BootState state)
     {
         var parts = state.Address.Split('/');
-        return (IPAddress.Parse(parts[0]), int.Parse(parts[1]));
+        if (parts.Length == 2 && IPAddress.TryParse(parts[0], out var address) && int.TryParse(parts[1], out int prefix))
+        {
+            return new RootNetwork(state.Interface, address, prefix, state.Gateway is { } g && IPAddress.TryParse(g, out var gateway) ? gateway : null);
+        }
+        Problem($"/smbroot.state: address '{state.Address}' is not ADDRESS/PREFIX; leaving the network as it is");
+        return null;
     }
 
-    private void NetworkDown(BootState state)
+    private void NetworkDown(RootNetwork network)
     {
         try
         {
-            int index = InterfaceIndex(state);
-            var (address, prefix) = ParseAddress(state);
-            Sockets.RouteRequest(RouteMessages.DeleteAddress(index, address, prefix, 1), 1, "remove address");
-            Sockets.RouteRequest(RouteMessages.SetLinkUp(index, false, 2), 2, $"link down {state.Interface}");
-            log.Say($"final: network down ({state.Interface})");
+            network.Down();
+            log.Say($"final: network down ({network.Name})");
         }
-        catch (Exception e) when (e is SysException or IOException or FormatException or IndexOutOfRangeException)
+        catch (Exception e) when (e is SysException or IOException or FormatException)
         {
-            Problem($"taking {state.Interface} down failed: {e.Message}");
+            Problem($"taking {network.Name} down failed: {e.Message}");
         }
     }
 }
