@@ -6,6 +6,7 @@ using SmbRoot.Guard;
 using SmbRoot.Shutdown;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
+using SmbRoot.RunPhase;
 
 namespace SmbRoot;
 
@@ -111,22 +112,20 @@ public static class Program
             try { Log.Error($"final: unexpected {e.GetType().Name}: {e.Message}; going on to {verb.Name()}"); }
             catch { /* no log: nothing to do about it */ }
         }
-        while (true)
-        {
-            try { Sys.Reboot(verb); }
-            catch (Exception) { /* retried below */ }
-            Thread.Sleep(TimeSpan.FromSeconds(10));
-        }
+        Sys.RebootUntilDone(verb);
     }
 
     /// <summary>PID 1: never returns and never lets an exception out, because the kernel panics when init exits.</summary>
     private static void RunAsPid1()
     {
+        EarlySetup.Run();
+        Logging.AttachKernelLog();
+        Log.Say($"SmbRoot {Version} starting");
         while (true)
         {
             try
             {
-                BootOnce();
+                if (Boot() is { } booted) SystemPhase.Run(booted.Context, booted.Root);
             }
             catch (Exception e)
             {
@@ -137,12 +136,9 @@ public static class Program
         }
     }
 
-    private static void BootOnce()
+    /// <summary>The boot phase: plan, then the steps. Returns what was built, or null after the fallback the console chose.</summary>
+    private static (BootContext Context, BootedRoot Root)? Boot()
     {
-        EarlySetup.Run();
-        Logging.AttachKernelLog();
-        Log.Say($"SmbRoot {Version} starting");
-
         string cmdline = File.ReadAllText("/proc/cmdline").Trim();
         var parsed = KernelCommandLine.Parse(cmdline);
         BootPlan plan;
@@ -155,14 +151,23 @@ public static class Program
             foreach (var line in e.Message.Split('\n')) Log.Error("command line: " + line);
             Log.Error("  check: the kernel command line in the boot loader (GRUB, PXE); see 'smbroot --help'");
             Finish(Fallback.AfterFailure(null, parsed.Has("rd.shell")));
-            return;
+            return null;
         }
         if (plan.Debug) Logging.MinimumLevel = LogLevel.Debug;
         foreach (var line in plan.Describe().Split('\n')) Log.Say(line);
 
         string release = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
         var context = new BootContext(plan, Log, Logging, new ModuleLoader(Log, release));
-        Finish(new BootRunner(context).Run());
+        switch (new BootRunner(context).Run())
+        {
+            case BootRunner.Outcome.Booted booted:
+                return (context, booted.Root);
+            case BootRunner.Outcome.GaveUp gaveUp:
+                Finish(gaveUp.Choice);
+                return null;
+            default:
+                return null;
+        }
     }
 
     private static void Finish(Fallback.Choice choice)

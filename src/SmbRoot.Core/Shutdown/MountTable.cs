@@ -5,38 +5,52 @@ namespace SmbRoot.Core.Shutdown;
 /// <summary>One line of /proc/self/mountinfo (proc(5)).</summary>
 public sealed record MountEntry(int Id, int ParentId, string MountPoint, string FileSystemType, string Source);
 
-/// <summary>
-/// /proc/self/mountinfo, parsed; and the order in which to unmount a tree. Pure: the caller reads the file.
-/// </summary>
-public static class MountTable
+/// <summary>/proc/self/mountinfo, parsed: the mounts, and the lines that did not parse (each is reported, none stops the rest).</summary>
+public sealed record MountTable(IReadOnlyList<MountEntry> Entries, IReadOnlyList<string> Malformed)
 {
-    public static IReadOnlyList<MountEntry> Parse(string mountinfo)
+    /// <summary>
+    /// Never throws: a line that does not parse is kept in <see cref="Malformed"/>. The kernel
+    /// escapes only space, tab, newline and backslash in the mount point, and in the source only
+    /// those too (fs/proc_namespace.c, mangle), so a source with an odd character can still split a line.
+    /// </summary>
+    public static MountTable Parse(string mountinfo)
     {
         var entries = new List<MountEntry>();
+        var malformed = new List<string>();
         foreach (var line in mountinfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var fields = line.Split(' ');
             int separator = Array.IndexOf(fields, "-");
             if (fields.Length < 7 || separator < 6 || separator + 2 >= fields.Length
-                || !int.TryParse(fields[0], out int id) || !int.TryParse(fields[1], out int parent))
+                || !int.TryParse(fields[0], out int id) || !int.TryParse(fields[1], out int parent) || !fields[4].StartsWith('/'))
             {
-                throw new FormatException($"mountinfo: malformed line '{line}'");
+                malformed.Add(line);
+                continue;
             }
             entries.Add(new MountEntry(id, parent, Unescape(fields[4]), fields[separator + 1], Unescape(fields[separator + 2])));
         }
-        return entries;
+        return new MountTable(entries, malformed);
     }
 
     /// <summary>
-    /// The mounts at or below <paramref name="top"/>, children before their parents: the reverse of
-    /// the order they appear in, which is the order they were mounted (fs/proc_namespace.c walks
-    /// the namespace's list in mount order), so stacked mounts come off top first.
+    /// The mounts at or below <paramref name="top"/>, each before the mount it sits on. The order
+    /// comes from the parent ids, not from the order of the lines: a mount moved with MS_MOVE keeps
+    /// its place in the list (fs/namespace.c, attach_recursive_mnt), so it can come before its new parent.
     /// </summary>
-    public static IReadOnlyList<MountEntry> UnmountOrder(IReadOnlyList<MountEntry> entries, string top)
+    public IReadOnlyList<MountEntry> UnmountOrder(string top)
     {
         string prefix = top.TrimEnd('/') + "/";
-        return entries.Where(e => e.MountPoint == top || e.MountPoint.StartsWith(prefix, StringComparison.Ordinal))
-            .Reverse().ToArray();
+        var byId = new Dictionary<int, MountEntry>();
+        foreach (var entry in Entries) byId[entry.Id] = entry;
+        int Depth(MountEntry entry)
+        {
+            int depth = 0;
+            // Bounded: a corrupt table with a parent cycle must not hang the final stage.
+            for (var current = entry; depth <= Entries.Count && byId.TryGetValue(current.ParentId, out var parent) && parent != current; current = parent) depth++;
+            return depth;
+        }
+        return Entries.Where(e => e.MountPoint == top || e.MountPoint.StartsWith(prefix, StringComparison.Ordinal))
+            .OrderByDescending(Depth).ThenByDescending(e => e.Id).ToArray();
     }
 
     /// <summary>mountinfo writes space, tab, newline and backslash as octal escapes (\040).</summary>

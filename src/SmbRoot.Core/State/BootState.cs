@@ -1,9 +1,16 @@
+using System.Net;
 namespace SmbRoot.Core.State;
 
+/// <summary>The root's network as the boot configured it: what the final stage restores, and takes down last.</summary>
+public sealed record NetworkRecord(string Interface, IPAddress Address, int PrefixLength, IPAddress? Gateway)
+{
+    public override string ToString() => $"{Interface} {Address}/{PrefixLength}" + (Gateway is null ? "" : $" via {Gateway}");
+}
+
 /// <summary>
-/// What the boot stage leaves for the final stage in /run/initramfs/smbroot.state: what was
-/// mounted, which loop device, which interface. The boot stage's process image is gone by then,
-/// so this small key=value file is the hand-over. Never holds a secret.
+/// What the boot stage leaves for the final stage in /run/initramfs/smbroot.state: the share's
+/// mount point, the loop device, the network. The boot stage's process image is gone by then, so
+/// this small key=value file is the hand-over. Never holds a secret.
 /// </summary>
 public sealed record BootState(
     string ShareMountPoint,
@@ -11,17 +18,16 @@ public sealed record BootState(
     string? ImagePath,
     string? LoopDevice,
     string? FileSystem,
-    string Interface,
-    string Address,
-    string? Gateway,
-    string Mode)
+    NetworkRecord? Network)
 {
     public const string Path = "/run/initramfs/smbroot.state";
 
     public string Serialize() => string.Join("\n",
-        "share_mount=" + ShareMountPoint, "unc=" + Unc, "image=" + (ImagePath ?? ""), "loop=" + (LoopDevice ?? ""),
-        "fstype=" + (FileSystem ?? ""), "interface=" + Interface, "address=" + Address, "gateway=" + (Gateway ?? ""), "mode=" + Mode) + "\n";
+        "share_mount=" + ShareMountPoint, "unc=" + Unc, "image=" + ImagePath, "loop=" + LoopDevice, "fstype=" + FileSystem,
+        "interface=" + Network?.Interface, "address=" + (Network is { } n ? $"{n.Address}/{n.PrefixLength}" : ""),
+        "gateway=" + Network?.Gateway) + "\n";
 
+    /// <summary>Parses the file; a missing or malformed value is a <see cref="FormatException"/> that names its key.</summary>
     public static BootState Parse(string text)
     {
         var values = new Dictionary<string, string>();
@@ -32,7 +38,23 @@ public sealed record BootState(
         }
         string Get(string key) => values.TryGetValue(key, out var v) ? v : throw new FormatException($"{Path}: no {key}= line");
         string? Optional(string key) => Get(key) is { Length: > 0 } v ? v : null;
-        return new BootState(Get("share_mount"), Get("unc"), Optional("image"), Optional("loop"), Optional("fstype"),
-            Get("interface"), Get("address"), Optional("gateway"), Get("mode"));
+        string shareMount = Get("share_mount");
+        if (!shareMount.StartsWith('/')) throw new FormatException($"{Path}: share_mount={shareMount} is not an absolute path");
+        string? loop = Optional("loop");
+        if (loop is not null && !loop.StartsWith("/dev/loop", StringComparison.Ordinal)) throw new FormatException($"{Path}: loop={loop} is not a loop device");
+        return new BootState(shareMount, Get("unc"), Optional("image"), loop, Optional("fstype"), ParseNetwork(Optional("interface"), Get("address"), Optional("gateway")));
+    }
+
+    private static NetworkRecord? ParseNetwork(string? name, string address, string? gateway)
+    {
+        if (name is null) return null;
+        var parts = address.Split('/');
+        if (parts.Length != 2 || !IPAddress.TryParse(parts[0], out var ip) || !int.TryParse(parts[1], out int prefix) || prefix is < 0 or > 32)
+        {
+            throw new FormatException($"{Path}: address={address}; expected ADDRESS/PREFIX");
+        }
+        IPAddress? router = null;
+        if (gateway is not null && !IPAddress.TryParse(gateway, out router)) throw new FormatException($"{Path}: gateway={gateway} is not an address");
+        return new NetworkRecord(name, ip, prefix, router);
     }
 }

@@ -6,7 +6,7 @@ public static class Errno
     public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENXIO = 6, ENOEXEC = 8, EBADF = 9,
         ECHILD = 10, EAGAIN = 11, ENOMEM = 12, EACCES = 13, EBUSY = 16, EEXIST = 17, ENODEV = 19, ENOTDIR = 20,
         EISDIR = 21, EINVAL = 22, ETXTBSY = 26, ENOSPC = 28, EROFS = 30, ENAMETOOLONG = 36, ENOSYS = 38,
-        ENOTEMPTY = 39, ELOOP = 40, ENOKEY = 126, EOPNOTSUPP = 95, EAFNOSUPPORT = 97, ENETDOWN = 100, ENETUNREACH = 101,
+        ENOTEMPTY = 39, ELOOP = 40, ENOKEY = 126, EOPNOTSUPP = 95, EAFNOSUPPORT = 97, EADDRNOTAVAIL = 99, ENETDOWN = 100, ENETUNREACH = 101,
         ECONNABORTED = 103, ECONNRESET = 104, ETIMEDOUT = 110, ECONNREFUSED = 111, EHOSTDOWN = 112,
         EHOSTUNREACH = 113, EINPROGRESS = 115, ESTALE = 116, EREMOTEIO = 121, EKEYREJECTED = 129;
 
@@ -24,7 +24,7 @@ public static class Errno
         [ENOSPC] = ("ENOSPC", "no space left on device"), [EROFS] = ("EROFS", "read-only filesystem"),
         [ENAMETOOLONG] = ("ENAMETOOLONG", "file name too long"), [ENOSYS] = ("ENOSYS", "function not implemented"),
         [ENOTEMPTY] = ("ENOTEMPTY", "directory not empty"), [ELOOP] = ("ELOOP", "too many levels of symbolic links"), [EOPNOTSUPP] = ("EOPNOTSUPP", "operation not supported"),
-        [EAFNOSUPPORT] = ("EAFNOSUPPORT", "address family not supported"), [ENETDOWN] = ("ENETDOWN", "network is down"),
+        [EAFNOSUPPORT] = ("EAFNOSUPPORT", "address family not supported"), [EADDRNOTAVAIL] = ("EADDRNOTAVAIL", "address not available"), [ENETDOWN] = ("ENETDOWN", "network is down"),
         [ENETUNREACH] = ("ENETUNREACH", "network is unreachable"), [ECONNABORTED] = ("ECONNABORTED", "connection aborted"),
         [ECONNRESET] = ("ECONNRESET", "connection reset by peer"), [ETIMEDOUT] = ("ETIMEDOUT", "connection timed out"),
         [ECONNREFUSED] = ("ECONNREFUSED", "connection refused"), [EHOSTDOWN] = ("EHOSTDOWN", "host is down"),

@@ -4,7 +4,7 @@ using SmbRoot.Logging;
 
 namespace SmbRoot.Boot;
 
-/// <summary>The plan plus what the steps found and made on the way: the state that undo and shutdown need.</summary>
+/// <summary>What every step reads: the plan, the log and the module loader. What the steps build comes back as resources, not through here.</summary>
 public sealed class BootContext(BootPlan plan, ILogger log, KernelConsoleLoggerProvider logging, ModuleLoader modules)
 {
     public const string SysRoot = "/sysroot";
@@ -15,24 +15,4 @@ public sealed class BootContext(BootPlan plan, ILogger log, KernelConsoleLoggerP
     public ILogger Log { get; } = log;
     public KernelConsoleLoggerProvider Logging { get; } = logging;
     public ModuleLoader Modules { get; } = modules;
-
-    public string? Interface { get; set; }
-    public int InterfaceIndex { get; set; }
-    public byte[]? Mac { get; set; }
-
-    /// <summary>The address the network step configured: from ip= or from the DHCP lease.</summary>
-    public System.Net.IPAddress? Address { get; set; }
-    public int PrefixLength { get; set; }
-    public System.Net.IPAddress? Gateway { get; set; }
-    public IReadOnlyList<System.Net.IPAddress> DnsServers { get; set; } = [];
-    public Core.Dhcp.DhcpLease? Lease { get; set; }
-
-    /// <summary>The SMB server's address: from root=, or resolved by DNS.</summary>
-    public System.Net.IPAddress? ServerAddress { get; set; }
-    public Credentials Credentials { get; set; } = Credentials.None;
-    public string? ImagePath { get; set; }
-    public int ImageFd { get; set; } = -1;
-    public string? LoopDevice { get; set; }
-    public string? FileSystem { get; set; }
-    public bool LastFailurePermanent { get; set; }
 }

@@ -3,25 +3,30 @@ using SmbRoot.Boot.Steps;
 using SmbRoot.Core.Plan;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
+using SmbRoot.Resources;
 
 namespace SmbRoot.Boot;
 
 /// <summary>
-/// Runs the steps in order. On a failure it says which step failed, what it tried and what to
-/// check, undoes what was done in reverse, and then retries with back-off while rd.retry lasts,
-/// or falls back to the shell or the prompt. Returns only to let PID 1 reboot or power off.
+/// The boot phase: runs the steps in order, each returning the resource it built. On a failure
+/// it says which step failed, what it tried and what to check, releases what was built in
+/// reverse, and then retries with back-off while rd.retry lasts, or falls back to the shell or
+/// the prompt. Nothing here is past the point of no return: the switch is the caller's.
 /// </summary>
 public sealed class BootRunner(BootContext context)
 {
-    private IReadOnlyList<IBootStep> Steps()
+    /// <summary>How long the undo of a failed attempt may wait for something busy.</summary>
+    private static readonly TimeSpan UndoTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>What the boot ended in: the built root, or the fallback the person at the console chose.</summary>
+    public abstract record Outcome
     {
-        var steps = new List<IBootStep> { new LoadModulesStep(), new NetworkStep(), new ShareStep() };
-        if (context.Plan.Root.IsImage) steps.Add(new ImageStep());
-        steps.AddRange([new RootStep(), new RetainStep(), new SwitchRootStep()]);
-        return steps;
+        public sealed record Booted(BootedRoot Root) : Outcome;
+
+        public sealed record GaveUp(Fallback.Choice Choice) : Outcome;
     }
 
-    public Fallback.Choice Run()
+    public Outcome Run()
     {
         var plan = context.Plan;
         var log = context.Log;
@@ -30,33 +35,20 @@ public sealed class BootRunner(BootContext context)
         int attempt = 1;
         while (true)
         {
-            var done = new Stack<IBootStep>();
-            IBootStep? current = null;
+            var built = new ResourceStack();
+            var progress = new Progress();
+            bool permanent;
             try
             {
-                foreach (var step in Steps())
-                {
-                    current = step;
-                    if (step is ShareStep && plan.Break == BreakPoint.PreMount) Fallback.Break(context, "pre-mount");
-                    if (step is SwitchRootStep && plan.Break == BreakPoint.PreSwitch) Fallback.Break(context, "pre-switch");
-                    // Pushed first: a step that fails half-way undoes its half (every Undo copes with partial work).
-                    done.Push(step);
-                    step.Run(context);
-                }
-                throw new BootException("the root's init returned", "nothing: this cannot happen", permanent: true);
+                return new Outcome.Booted(Attempt(built, progress));
             }
             catch (Exception e)
             {
-                Report(current, e);
+                Report(progress.Step, e);
+                permanent = !progress.Retryable || e is BootException { Permanent: true };
             }
+            built.ReleaseAll(new Deadline(UndoTimeout), (resource, e) => log.Warn($"undoing {resource.Name}: {e.Message}"));
 
-            while (done.TryPop(out var step))
-            {
-                try { step.Undo(context); }
-                catch (Exception e) { log.Warn($"undoing {step.Name}: {e.Message}"); }
-            }
-
-            bool permanent = current is null || !current.Retryable || context.LastFailurePermanent;
             var left = TimeSpan.FromSeconds(plan.RetrySeconds) - retryClock.Elapsed;
             if (!permanent && left > TimeSpan.Zero)
             {
@@ -69,29 +61,64 @@ public sealed class BootRunner(BootContext context)
             }
             if (!permanent) log.Error($"giving up after {attempt} attempt(s) in {retryClock.Elapsed.TotalSeconds:0}s (rd.retry={plan.RetrySeconds})");
             var choice = Fallback.AfterFailure(context, plan.Shell);
-            if (choice != Fallback.Choice.Retry) return choice;
+            if (choice != Fallback.Choice.Retry) return new Outcome.GaveUp(choice);
             retryClock.Restart();
             backoff = TimeSpan.FromSeconds(2);
             attempt++;
         }
     }
 
-    private void Report(IBootStep? step, Exception e)
+    /// <summary>Which step is running, and whether trying it again can help.</summary>
+    private sealed class Progress
     {
-        string where = step?.Name ?? "boot";
-        context.LastFailurePermanent = e is BootException { Permanent: true };
+        public string Step { get; private set; } = "boot";
+        public bool Retryable { get; private set; } = true;
+
+        public void Enter(string step, bool retryable) => (Step, Retryable) = (step, retryable);
+    }
+
+    /// <summary>One attempt: steps 3 to 8. What each step builds goes on <paramref name="built"/> as soon as it exists.</summary>
+    private BootedRoot Attempt(ResourceStack built, Progress progress)
+    {
+        var plan = context.Plan;
+        progress.Enter("modules", retryable: false);
+        LoadModulesStep.Run(context);
+        progress.Enter("network", retryable: true);
+        var network = NetworkStep.Run(context, built);
+        if (plan.Break == BreakPoint.PreMount) Fallback.Break(context, "pre-mount");
+        progress.Enter("share", retryable: true);
+        var share = built.Push(ShareStep.Run(context, network));
+        LoopAttachment? image = null;
+        if (plan.Root.IsImage)
+        {
+            progress.Enter("image", retryable: true);
+            image = built.Push(ImageStep.Run(context, share));
+        }
+        progress.Enter("root", retryable: true);
+        var root = RootStep.Run(context, image, share, built);
+        var booted = new BootedRoot(network, share, image, root);
+        progress.Enter("retain", retryable: false);
+        RetainStep.Run(context, booted);
+        progress.Enter("switch", retryable: false);
+        RunPhase.SwitchRoot.Check(context);
+        if (plan.Break == BreakPoint.PreSwitch) Fallback.Break(context, "pre-switch");
+        return booted;
+    }
+
+    private void Report(string step, Exception e)
+    {
         switch (e)
         {
             case BootException b:
-                context.Log.Error($"{where}: {b.Message}");
+                context.Log.Error($"{step}: {b.Message}");
                 context.Log.Error($"  check: {b.Check}");
                 break;
             case SysException s:
-                context.Log.Error($"{where}: {s.Message}");
+                context.Log.Error($"{step}: {s.Message}");
                 context.Log.Error("  check: dmesg for the kernel's side of it");
                 break;
             default:
-                context.Log.Error($"{where}: unexpected {e.GetType().Name}: {e.Message}");
+                context.Log.Error($"{step}: unexpected {e.GetType().Name}: {e.Message}");
                 if (context.Plan.Debug) context.Log.Error(e.StackTrace ?? "");
                 break;
         }

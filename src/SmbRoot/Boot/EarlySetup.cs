@@ -8,12 +8,18 @@ public static class EarlySetup
 {
     public static void Run()
     {
-        const ulong nosuidNoexecNodev = 2 | 8 | 4;
+        MountKernelFilesystems();
+        MountOnce("tmpfs", "/run", "tmpfs", Sys.MS_NOSUID | Sys.MS_NODEV, "mode=0755");
+        EnsureConsole();
+    }
+
+    /// <summary>/proc, /sys and /dev: what the boot and the final stage both need first.</summary>
+    public static void MountKernelFilesystems()
+    {
+        const ulong nosuidNoexecNodev = Sys.MS_NOSUID | Sys.MS_NOEXEC | Sys.MS_NODEV;
         MountOnce("proc", "/proc", "proc", nosuidNoexecNodev, null);
         MountOnce("sysfs", "/sys", "sysfs", nosuidNoexecNodev, null);
-        MountOnce("devtmpfs", "/dev", "devtmpfs", 2 /* nosuid */, "mode=0755");
-        MountOnce("tmpfs", "/run", "tmpfs", 2 | 4, "mode=0755");
-        EnsureConsole();
+        MountOnce("devtmpfs", "/dev", "devtmpfs", Sys.MS_NOSUID, "mode=0755");
     }
 
     public static void MountOnce(string source, string target, string type, ulong flags, string? data)

@@ -25,7 +25,7 @@ public static class EnterSystem
             Sys.Unshare(Sys.CLONE_NEWNS);
             Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null);
             // The /proc moved in from the initramfs shows our parent's PID namespace; the system gets its own.
-            Sys.Mount("proc", "/proc", "proc", 2 | 4 | 8, null);
+            Sys.Mount("proc", "/proc", "proc", Sys.MS_NOSUID | Sys.MS_NODEV | Sys.MS_NOEXEC, null);
             try
             {
                 Sys.Unmount(BootContext.ShareMountPoint);
@@ -37,7 +37,7 @@ public static class EnterSystem
             // The retained ramdisk as a read-only mount of its own: the system can neither change
             // it nor, by remounting /run noexec (Debian's mountkernfs.sh does), stop the client in it from running.
             Sys.Mount(RetainedBinary.Ramdisk, RetainedBinary.Ramdisk, null, Sys.MS_BIND, null);
-            Sys.Mount(null, RetainedBinary.Ramdisk, null, Sys.MS_REMOUNT | Sys.MS_BIND | Sys.MS_RDONLY | 2 /* MS_NOSUID */, null);
+            Sys.Mount(null, RetainedBinary.Ramdisk, null, Sys.MS_REMOUNT | Sys.MS_BIND | Sys.MS_RDONLY | Sys.MS_NOSUID, null);
             Sys.Exec(args[0], args, ["HOME=/", "TERM=linux", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]);
         }
         catch (SysException e)

@@ -46,7 +46,7 @@ public static class SystemInit
 
     private static bool IsFifo(string path)
     {
-        try { return (Sys.Stat(path).Mode & 0xF000) == 0x1000; }
+        try { return (Sys.Stat(path).Mode & Sys.S_IFMT) == Sys.S_IFIFO; }
         catch (SysException) { return false; }
     }
 }

@@ -26,6 +26,9 @@ public sealed unsafe class PacketSocket : IDisposable
         public fixed byte Address[8];
     }
 
+    /// <summary>For the guard's poll set: readable when a packet is waiting.</summary>
+    public int Fd => _fd;
+
     private static ushort NetworkOrder(ushort value) => (ushort)(value << 8 | value >> 8);
 
     public PacketSocket(int interfaceIndex, string name)

@@ -29,7 +29,7 @@ public static unsafe partial class Sys
     /// <summary>
     /// posix_spawn(3): glibc creates the child with clone(CLONE_VM|CLONE_VFORK) and runs execve in
     /// native code, so no managed code ever runs in a forked copy of this multi-threaded runtime.
-    /// Returns the child's pid.
+    /// The child starts with default signal dispositions and an empty mask. Returns its pid.
     /// </summary>
     public static int Spawn(string path, string[] argv, string[] environment)
     {
@@ -38,12 +38,14 @@ public static unsafe partial class Sys
         {
             int pid;
             int error;
+            byte* attributes = CleanSignalSpawnAttributes();
             fixed (byte* p = Z(path))
             fixed (nint* a = PinStrings(argv, handles))
             fixed (nint* e = PinStrings(environment, handles))
             {
-                error = posix_spawn_native(&pid, p, null, null, (byte**)a, (byte**)e);
+                error = posix_spawn_native(&pid, p, null, attributes, (byte**)a, (byte**)e);
             }
+            FreeSpawnAttributes(attributes);
             if (error != 0) throw new SysException("posix_spawn", path, error);
             return pid;
         }

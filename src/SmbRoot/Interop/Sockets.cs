@@ -19,7 +19,10 @@ public static unsafe class Sockets
         if (fd < 0) throw new SysException("socket", "netlink", errno);
         try
         {
-            var timeout = new Timeval { tv_sec = 5 };
+            // rtnetlink handles the request inside send() (net/netlink/af_netlink.c, netlink_unicast_kernel
+            // runs rtnetlink_rcv in the sender's context), so the answer is queued before recv: the
+            // timeout only bounds the unexpected, well inside one turn of the guard's poll loop.
+            var timeout = new Timeval { tv_usec = 250_000 };
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(Timeval));
             fixed (byte* m = message)
             {

@@ -13,8 +13,14 @@ public static unsafe partial class Sys
 {
     public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_TRUNC = 0x200, O_NONBLOCK = 0x800,
         O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
-    public const ulong MS_RDONLY = 1, MS_REMOUNT = 32, MS_BIND = 4096, MS_MOVE = 8192, MS_REC = 16384, MS_PRIVATE = 1 << 18;
+    public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096, MS_MOVE = 8192,
+        MS_REC = 16384, MS_PRIVATE = 1 << 18;
     public const int MNT_DETACH = 2;
+    public const int AT_FDCWD = -100, AT_REMOVEDIR = 0x200;
+
+    /// <summary>File types and mode bits (inode(7)).</summary>
+    public const uint S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFIFO = 0x1000, AnyExecuteBit = 0x49 /* 0111 */;
+    public const uint Mode0700 = 0x1C0, Mode0755 = 0x1ED;
 
     public static byte[] Z(string s)
     {
@@ -45,7 +51,7 @@ public static unsafe partial class Sys
         fixed (byte* t = Z(target)) Check(umount2(t, flags), "umount", target);
     }
 
-    public static void MakeDirectory(string path, uint mode = 0x1ED)
+    public static void MakeDirectory(string path, uint mode = Mode0755)
     {
         fixed (byte* p = Z(path))
         {
@@ -131,7 +137,6 @@ public static unsafe partial class Sys
 
     public static void Unlink(int directoryFd, string name, bool isDirectory)
     {
-        const int AT_REMOVEDIR = 0x200;
         fixed (byte* p = Z(name)) Check(unlinkat(directoryFd, p, isDirectory ? AT_REMOVEDIR : 0), "unlink", name);
     }
 
@@ -211,6 +216,17 @@ public static unsafe partial class Sys
         _ => RB_POWER_OFF,
     });
 
+    /// <summary>The end of PID 1's road: reboot(2) for <paramref name="verb"/>, tried again every 10 s should it ever fail. Never returns.</summary>
+    public static void RebootUntilDone(Core.Shutdown.ShutdownVerb verb)
+    {
+        while (true)
+        {
+            try { Reboot(verb); }
+            catch (SysException) { /* tried again below */ }
+            Thread.Sleep(TimeSpan.FromSeconds(10));
+        }
+    }
+
     /// <summary>The hidden command line of the child that <see cref="Reboot(int)"/> starts.</summary>
     public const string RebootHelperCommand = "--reboot-syscall";
 
@@ -235,7 +251,10 @@ public static unsafe partial class Sys
             return handle.AddrOfPinnedObject();
         }).Append(0).ToArray();
 
-    /// <summary>execve(2) in this process: returns only by throwing.</summary>
+    /// <summary>
+    /// execve(2) in this process, with default signal dispositions and an empty mask for the new
+    /// program; returns only by throwing, with this process's signal state as it was.
+    /// </summary>
     public static void Exec(string path, string[] argv, string[] environment)
     {
         var handles = new List<GCHandle>();
@@ -244,8 +263,10 @@ public static unsafe partial class Sys
         fixed (nint* a = PinStrings(argv, handles))
         fixed (nint* e = PinStrings(environment, handles))
         {
+            var saved = ResetSignalsForExec();
             execve(p, (byte**)a, (byte**)e);
             error = errno;
+            RestoreSignals(saved);
         }
         foreach (var h in handles) h.Free();
         throw new SysException("execve", path, error);

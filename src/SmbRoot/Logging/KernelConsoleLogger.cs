@@ -24,10 +24,11 @@ public sealed class KernelConsoleLoggerProvider : ILoggerProvider
     /// Starts writing to /dev/kmsg once /dev and /proc are mounted. By default the kernel drops
     /// /dev/kmsg writes past 10 in 5 seconds without an error (kernel/printk/printk.c,
     /// devkmsg_write with printk_devkmsg=ratelimit), so the boot turns the limit off and puts the
-    /// setting back in <see cref="DetachKernelLog"/>. If it cannot, every line also goes to the console.
+    /// setting back in <see cref="DetachKernelLog"/>. Attaching twice is attaching once. If it cannot, every line also goes to the console.
     /// </summary>
     public void AttachKernelLog()
     {
+        if (_kmsg >= 0) return; // attached already: keep the descriptor and the saved setting
         try
         {
             _kmsg = Sys.Open("/dev/kmsg", Sys.O_WRONLY);

@@ -10,7 +10,7 @@ namespace SmbRoot.Network;
 /// <summary>
 /// DHCP (RFC 2131) over a packet socket: DISCOVER, OFFER, REQUEST, ACK, with retransmission
 /// back-off (4 s doubling to 16 s, as RFC 2131 4.1 suggests, but starting at 1 s for a fast boot)
-/// and progress on the console. Renewal for guard mode uses the same socket.
+/// and progress on the console. Guard mode's renewal (<see cref="NetworkGuard"/>) sends and reads through the same helpers.
 /// </summary>
 public sealed class DhcpClient(ILogger log, string interfaceName, int interfaceIndex, byte[] mac, string? hostName)
 {
@@ -49,22 +49,7 @@ public sealed class DhcpClient(ILogger log, string interfaceName, int interfaceI
             "that a DHCP server serves this network segment (and this MAC, if it has a list), or give a static ip=");
     }
 
-    /// <summary>A renewal (RFC 2131 4.4.5): REQUEST with the current address; null when no ACK came.</summary>
-    public DhcpLease? Renew(DhcpLease current)
-    {
-        using var socket = new PacketSocket(interfaceIndex, interfaceName);
-        uint xid = (uint)Random.Shared.Next();
-        for (int attempt = 0; attempt < 3; attempt++)
-        {
-            Send(socket, DhcpMessage.Renew(mac, xid, current.Address, hostName), current.Address);
-            var answer = Await(socket, xid, [DhcpMessageType.Ack, DhcpMessageType.Nak], TimeSpan.FromSeconds(2 << attempt));
-            if (answer?.Type == DhcpMessageType.Ack) return DhcpLease.FromReply(answer);
-            if (answer?.Type == DhcpMessageType.Nak) return null;
-        }
-        return null;
-    }
-
-    private static void Send(PacketSocket socket, DhcpMessage message, IPAddress source) =>
+    public static void Send(PacketSocket socket, DhcpMessage message, IPAddress source) =>
         socket.Broadcast(UdpFrame.Build(source, IPAddress.Broadcast, DhcpMessage.ClientPort, DhcpMessage.ServerPort, message.Encode()));
 
     private DhcpMessage? Await(PacketSocket socket, uint xid, DhcpMessageType[] types, TimeSpan timeout)
@@ -74,12 +59,16 @@ public sealed class DhcpClient(ILogger log, string interfaceName, int interfaceI
         {
             var packet = socket.Receive(timeout - clock.Elapsed);
             if (packet is null) return null;
-            if (UdpFrame.TryParse(packet, DhcpMessage.ClientPort) is not { } payload) continue;
-            var reply = DhcpMessage.TryDecode(payload);
-            if (reply is null || reply.Operation != DhcpMessage.BootReply || reply.TransactionId != xid) continue;
-            if (!reply.HardwareAddress.AsSpan().SequenceEqual(mac)) continue;
-            if (reply.Type is { } type && types.Contains(type)) return reply;
+            if (ReplyTo(packet, mac) is { } reply && reply.TransactionId == xid && reply.Type is { } type && types.Contains(type)) return reply;
         }
         return null;
+    }
+
+    /// <summary>The DHCP reply to this client (<paramref name="mac"/>) that <paramref name="packet"/> carries, or null.</summary>
+    public static DhcpMessage? ReplyTo(byte[] packet, byte[] mac)
+    {
+        if (UdpFrame.TryParse(packet, DhcpMessage.ClientPort) is not { } payload) return null;
+        var reply = DhcpMessage.TryDecode(payload);
+        return reply is not null && reply.Operation == DhcpMessage.BootReply && reply.HardwareAddress.AsSpan().SequenceEqual(mac) ? reply : null;
     }
 }

@@ -1,5 +1,6 @@
-using System.Diagnostics;
-using SmbRoot.Boot;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using SmbRoot.Core.Dhcp;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 
@@ -8,51 +9,107 @@ namespace SmbRoot.Network;
 /// <summary>
 /// Guard mode's hold on the root's network: the interface stays up with its address and route
 /// whatever the running system does (Slackware's rc.inet1 stop, `ip link set eth0 down`, a
-/// network manager that flushes addresses), and the DHCP lease is renewed by PID 1 itself.
+/// network manager that flushes addresses), and PID 1 renews the DHCP lease itself. Nothing here
+/// waits: the supervisor's poll loop calls <see cref="OnTimer"/> when <see cref="NextDeadline"/>
+/// comes and <see cref="OnReadable"/> when <see cref="PollFd"/> has a packet.
 /// </summary>
-public sealed class NetworkGuard(BootContext context)
+public sealed class NetworkGuard(ILogger log, RootNetwork network, string? hostName, TimeSpan now) : IDisposable
 {
-    private readonly Stopwatch _sinceLease = Stopwatch.StartNew();
-    private readonly Stopwatch _sinceCheck = Stopwatch.StartNew();
-    private TimeSpan _nextRenewal = context.Lease?.RenewalTime ?? TimeSpan.MaxValue;
-    private RootNetwork? _root;
+    private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
+    private TimeSpan _nextCheck = now + CheckInterval;
+    private readonly LeaseRenewal? _renewal = network.Lease is { } lease ? new LeaseRenewal(lease, now, () => (uint)Random.Shared.Next()) : null;
+    private PacketSocket? _socket;
 
-    public void Check()
+    /// <summary>The lease as last renewed, for <c>init status</c>.</summary>
+    public DhcpLease? Lease => _renewal?.Lease;
+
+    /// <summary>The DHCP socket while a renewal waits for its answer; -1 otherwise.</summary>
+    public int PollFd => _socket?.Fd ?? -1;
+
+    public TimeSpan NextDeadline => _renewal is null ? _nextCheck : Min(_nextCheck, _renewal.NextDeadline);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    public void OnTimer(TimeSpan now)
     {
-        if (context.Interface is not { } name || context.Address is null) return;
-        if (_sinceCheck.Elapsed < TimeSpan.FromSeconds(1)) return;
-        _sinceCheck.Restart();
+        if (now >= _nextCheck)
+        {
+            _nextCheck = now + CheckInterval;
+            Check();
+        }
+        if (_renewal?.Due(now) is not { } step) return;
         try
         {
-            _root ??= new RootNetwork(name, context.Address, context.PrefixLength, context.Gateway);
-            var repairs = _root.Restore();
-            if (repairs.LinkWasDown) context.Log.Warn($"guard: something took {name} down under the root; brought it back up");
-            if (repairs.AddressWasMissing) context.Log.Warn($"guard: the root's address {context.Address}/{context.PrefixLength} was removed from {name}; put it back");
-            if (repairs.RouteWasMissing) context.Log.Warn($"guard: the default route via {context.Gateway} was gone; put it back");
-            RenewIfDue(name);
+            switch (step)
+            {
+                case LeaseRenewal.Step.Send send:
+                    _socket ??= new PacketSocket(Interfaces.Index(network.Interface), network.Interface);
+                    var current = _renewal.Lease.Address;
+                    DhcpClient.Send(_socket, DhcpMessage.Renew(network.Mac!, send.TransactionId, current, hostName), current);
+                    break;
+                case LeaseRenewal.Step.GaveUp gaveUp:
+                    CloseSocket();
+                    log.Warn($"guard: the DHCP server {_renewal.Lease.Server} did not renew the lease on {_renewal.Lease.Address}; " +
+                        $"keeping the address and asking again in {gaveUp.RetryIn.TotalSeconds:0}s");
+                    break;
+            }
+        }
+        catch (SysException e)
+        {
+            log.Warn($"guard: renewing the DHCP lease failed: {e.Message}");
+        }
+    }
+
+    public void OnReadable(TimeSpan now)
+    {
+        if (_socket is null || _renewal is null) return;
+        while (_socket.Receive(TimeSpan.Zero) is { } packet)
+        {
+            if (DhcpClient.ReplyTo(packet, network.Mac!) is not { } reply) continue;
+            var offered = reply.YourAddress;
+            switch (_renewal.OnReply(reply, now))
+            {
+                case LeaseRenewal.Result.Renewed:
+                    log.Debug($"guard: DHCP lease renewed by {_renewal.Lease.Server} for {_renewal.Lease.LeaseTime.TotalSeconds:0}s");
+                    CloseSocket();
+                    return;
+                case LeaseRenewal.Result.Refused:
+                    log.Warn($"guard: the DHCP server refused to renew {_renewal.Lease.Address} (NAK); keeping the address and asking again in 30s");
+                    CloseSocket();
+                    return;
+                case LeaseRenewal.Result.OtherAddress:
+                    log.Warn($"guard: the DHCP server now offers {offered} instead of {_renewal.Lease.Address}; keeping the root's address");
+                    CloseSocket();
+                    return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Puts back what the system took away. rtnetlink answers in the sender's context
+    /// (net/netlink/af_netlink.c, netlink_unicast_kernel), so these requests do not wait on the network.
+    /// </summary>
+    private void Check()
+    {
+        try
+        {
+            var repairs = network.Restore();
+            var record = network.Record;
+            if (repairs.LinkWasDown) log.Warn($"guard: something took {record.Interface} down under the root; brought it back up");
+            if (repairs.AddressWasMissing) log.Warn($"guard: the root's address {record.Address}/{record.PrefixLength} was removed from {record.Interface}; put it back");
+            if (repairs.RouteWasMissing) log.Warn($"guard: the default route via {record.Gateway} was gone; put it back");
         }
         catch (Exception e) when (e is SysException or IOException or FormatException)
         {
-            context.Log.Warn($"guard: checking {name} failed: {e.Message}");
+            log.Warn($"guard: checking {network.Interface} failed: {e.Message}");
         }
     }
 
-    private void RenewIfDue(string name)
+    private void CloseSocket()
     {
-        if (context.Lease is not { } lease || _sinceLease.Elapsed < _nextRenewal) return;
-        var renewed = new DhcpClient(context.Log, name, context.InterfaceIndex, context.Mac!, context.Plan.Network.HostName).Renew(lease);
-        if (renewed is not null && renewed.Address.Equals(lease.Address))
-        {
-            context.Lease = renewed;
-            _sinceLease.Restart();
-            _nextRenewal = renewed.RenewalTime;
-            context.Log.Debug($"guard: DHCP lease renewed by {renewed.Server} for {renewed.LeaseTime.TotalSeconds:0}s");
-            return;
-        }
-        // The address stays: it is permanent in the kernel, and the root depends on it. Ask again later.
-        _nextRenewal = _sinceLease.Elapsed + TimeSpan.FromSeconds(30);
-        context.Log.Warn(renewed is null
-            ? $"guard: the DHCP server {lease.Server} did not renew the lease on {lease.Address}; keeping the address and asking again in 30s"
-            : $"guard: the DHCP server now offers {renewed.Address} instead of {lease.Address}; keeping the root's address");
+        _socket?.Dispose();
+        _socket = null;
     }
+
+    public void Dispose() => CloseSocket();
 }

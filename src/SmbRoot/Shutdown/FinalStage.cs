@@ -1,22 +1,22 @@
 using System.Diagnostics;
-using System.Net;
 using Microsoft.Extensions.Logging;
 using SmbRoot.Boot;
 using SmbRoot.Core.Shutdown;
 using SmbRoot.Core.State;
-using SmbRoot.Core.Sys;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 using SmbRoot.Network;
+using SmbRoot.Resources;
 
 namespace SmbRoot.Shutdown;
 
 /// <summary>
-/// Steps 11-12: PID 1 in the retained ramdisk, the old root at /oldroot. Unmount the old root
-/// tree deepest first, detach the loop device (its file is the SMB handle: closing it releases
-/// the image and its locks on the server), unmount the share (tree disconnect and logoff), and
-/// only then take the network down and call reboot(2). Each step that fails is retried until the
-/// deadline and reported; the steps after it still run.
+/// Steps 11-12: PID 1 in the retained ramdisk, the old root at /oldroot. First what the boot
+/// recorded, released in reverse with the same code the boot's undo uses: the old root's mount
+/// tree, the loop device (its file is the SMB handle: detaching it closes the image and drops its
+/// lock on the server), the share (tree disconnect and logoff). Then, as systemd-shutdown does,
+/// a sweep of what the kernel still shows until a pass changes nothing. Only then the network
+/// goes down. A step that fails is reported and the steps after it still run.
 /// </summary>
 public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
 {
@@ -26,31 +26,44 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
 
     public void Run(FinalStageArguments arguments)
     {
-        EarlySetup.MountOnce("proc", "/proc", "proc", 2 | 4 | 8, null);
-        EarlySetup.MountOnce("sysfs", "/sys", "sysfs", 2 | 4 | 8, null);
-        EarlySetup.MountOnce("devtmpfs", "/dev", "devtmpfs", 2, "mode=0755");
+        EarlySetup.MountKernelFilesystems();
         logging.AttachKernelLog();
         foreach (var note in arguments.Notes) log.Say("final: " + note);
         var clock = Stopwatch.StartNew();
+        var deadline = new Deadline(arguments.Timeout);
 
-        BootState? state = null;
-        try { state = BootState.Parse(File.ReadAllText("/smbroot.state")); }
-        catch (Exception e) when (e is IOException or FormatException) { Problem($"cannot read /smbroot.state ({e.Message}); releasing what mountinfo shows"); }
+        var state = ReadState();
+        var network = state?.Network is { } record ? new RootNetwork(record) : null;
+        if (network is not null) Step("restoring the network", () => RestoreNetwork(network));
+        Step("making the mounts private", () => Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null));
+        var share = MoveShareOut(state);
 
-        var deadline = Stopwatch.StartNew();
-        var network = state is null ? null : NetworkOf(state);
-        if (network is not null) RestoreNetwork(network);
-        Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null);
-        MoveShareOut(state);
-        UnmountOldRoot(arguments.Timeout, deadline);
-        if (state?.LoopDevice is { } loop) DetachLoop(loop, arguments.Timeout, deadline);
-        UnmountShare(arguments.Timeout, deadline);
-        if (network is not null) NetworkDown(network);
+        Release(new RootMount(OldRoot, "the old root"), deadline, "old root unmounted");
+        if (state?.LoopDevice is { } device) Release(new LoopAttachment(device, state.ImagePath ?? "the image", state.FileSystem), deadline, $"{device} detached; the image is closed");
+        Sweep(deadline);
+        if (share is not null) Release(share, deadline, "share unmounted");
+        foreach (var leftover in MountTree.Read().Entries.Where(m => m.FileSystemType is "cifs" or "smb3"))
+        {
+            Release(new ShareMount(leftover.Source, leftover.MountPoint), deadline, $"{leftover.Source} on {leftover.MountPoint} unmounted");
+        }
+        if (network is not null) Release(network, deadline, $"network down ({network.Interface})");
 
         log.Say(_problems.Count == 0
             ? $"final: the root is released (image closed, share unmounted) in {clock.Elapsed.TotalSeconds:0.0}s; {arguments.Verb.Name()}"
             : $"final: {_problems.Count} problem(s) above; going on to {arguments.Verb.Name()}");
-        Sys.Reboot(arguments.Verb);
+    }
+
+    private BootState? ReadState()
+    {
+        try
+        {
+            return BootState.Parse(File.ReadAllText("/smbroot.state"));
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+            Problem($"cannot read /smbroot.state ({e.Message}); releasing what the kernel shows");
+            return null;
+        }
     }
 
     private void Problem(string message)
@@ -59,113 +72,104 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         log.Error("final: " + message);
     }
 
-    private static IReadOnlyList<MountEntry> Mounts() => MountTable.Parse(File.ReadAllText("/proc/self/mountinfo"));
-
-    /// <summary>The share sits under the old root (/oldroot/run/initramfs/share); it must outlive it, so it moves here first.</summary>
-    private void MoveShareOut(BootState? state)
+    /// <summary>Runs one step; what goes wrong is reported and the final stage goes on.</summary>
+    private void Step(string what, Action action)
     {
-        string expected = OldRoot + (state?.ShareMountPoint ?? BootContext.ShareMountPoint);
-        var share = Mounts().LastOrDefault(m => m.MountPoint == expected)
-            ?? Mounts().LastOrDefault(m => m.FileSystemType is "cifs" or "smb3" && m.MountPoint.StartsWith(OldRoot + "/", StringComparison.Ordinal));
-        if (share is null)
-        {
-            if (Mounts().Any(m => m.MountPoint == Share)) return;
-            Problem($"no share mount at {expected}");
-            return;
-        }
-        Sys.MakeDirectory(Share);
-        try { Sys.Mount(share.MountPoint, Share, null, Sys.MS_MOVE, null); }
-        catch (SysException e) { Problem($"moving the share out of the old root failed: {e.Message}"); }
+        try { action(); }
+        catch (Exception e) { Problem($"{what} failed: {e.Message}"); }
     }
 
-    private void UnmountOldRoot(TimeSpan timeout, Stopwatch deadline)
+    private void Release(IResource resource, Deadline deadline, string done)
     {
-        while (true)
+        try
         {
-            var left = MountTable.UnmountOrder(Mounts(), OldRoot);
-            if (left.Count == 0)
-            {
-                log.Say("final: old root unmounted");
-                return;
-            }
-            bool progress = false;
-            foreach (var mount in left)
+            resource.Release(deadline);
+            log.Say("final: " + done);
+        }
+        catch (Exception e)
+        {
+            Problem($"releasing {resource.Name} failed: {e.Message}");
+        }
+    }
+
+    /// <summary>Mountinfo as it is now; lines that do not parse are reported once each, and the rest is used.</summary>
+    private MountTable Mounts()
+    {
+        var table = MountTree.Read();
+        foreach (var line in table.Malformed.Where(_reportedMalformed.Add)) log.Warn($"final: skipping a mountinfo line that does not parse: '{line}'");
+        return table;
+    }
+
+    private readonly HashSet<string> _reportedMalformed = [];
+
+    /// <summary>The share sits under the old root (/oldroot/run/initramfs/share); it must outlive it, so it moves here first.</summary>
+    private ShareMount? MoveShareOut(BootState? state)
+    {
+        var mounts = Mounts().Entries;
+        string expected = OldRoot + (state?.ShareMountPoint ?? BootContext.ShareMountPoint);
+        var found = mounts.LastOrDefault(m => m.MountPoint == expected)
+            ?? mounts.LastOrDefault(m => m.FileSystemType is "cifs" or "smb3" && m.MountPoint.StartsWith(OldRoot + "/", StringComparison.Ordinal));
+        string unc = state?.Unc ?? found?.Source ?? "the share";
+        if (found is null)
+        {
+            if (mounts.Any(m => m.MountPoint == Share)) return new ShareMount(unc, Share);
+            Problem($"no share mount at {expected}");
+            return null;
+        }
+        try
+        {
+            Sys.MakeDirectory(Share);
+            Sys.Mount(found.MountPoint, Share, null, Sys.MS_MOVE, null);
+            return new ShareMount(unc, Share);
+        }
+        catch (SysException e)
+        {
+            Problem($"moving the share out of the old root failed: {e.Message}");
+            return new ShareMount(unc, found.MountPoint);
+        }
+    }
+
+    /// <summary>
+    /// What the kernel still shows after the recorded releases: mounts under the old root, and loop
+    /// devices with a backing file (ones the system set up itself). Repeated until a pass changes
+    /// nothing, the way systemd-shutdown repeats umount_all and loopback_detach_all.
+    /// </summary>
+    private void Sweep(Deadline deadline)
+    {
+        for (int pass = 1; ; pass++)
+        {
+            bool changed = false;
+            foreach (var mount in Mounts().UnmountOrder(OldRoot))
             {
                 try
                 {
                     Sys.Unmount(mount.MountPoint);
-                    progress = true;
-                    log.Debug($"final: unmounted {mount.MountPoint}");
+                    log.Say($"final: sweep: unmounted {mount.MountPoint}");
+                    changed = true;
                 }
-                catch (SysException e) when (e.Errno == Errno.EBUSY && deadline.Elapsed < timeout)
-                {
-                }
-                catch (SysException e)
-                {
-                    // What cannot go is at least made read-only, so the filesystem is clean on the image (s6's umountall does the same).
-                    try { Sys.Mount(null, mount.MountPoint, null, Sys.MS_REMOUNT | Sys.MS_RDONLY, null); }
-                    catch (SysException) { }
-                    Problem($"cannot unmount {mount.MountPoint} ({mount.FileSystemType}): {e.Message}");
-                    return;
-                }
+                catch (SysException) { /* reported after the last pass */ }
             }
-            if (!progress) Thread.Sleep(200);
+            foreach (var device in AttachedLoopDevices())
+            {
+                try
+                {
+                    LoopAttachment.Detach(device, deadline);
+                    log.Say($"final: sweep: detached {device}");
+                    changed = true;
+                }
+                catch (Exception e) when (e is SysException or IOException) { /* reported after the last pass */ }
+            }
+            if (!changed) break;
         }
+        foreach (var mount in Mounts().UnmountOrder(OldRoot)) Problem($"still mounted: {mount.MountPoint} ({mount.FileSystemType})");
+        foreach (var device in AttachedLoopDevices()) Problem($"{device} still holds {File.ReadAllText(LoopAttachment.BackingFileOf(device)).Trim()}");
     }
 
-    private void DetachLoop(string device, TimeSpan timeout, Stopwatch deadline)
-    {
-        string backing = $"/sys/block/{Path.GetFileName(device)}/loop/backing_file";
-        while (true)
-        {
-            try
-            {
-                Loop.Detach(device);
-                break;
-            }
-            catch (SysException e) when (e.Errno == Errno.ENXIO)
-            {
-                // Already detached: systemd-shutdown detaches loop devices itself (src/shutdown/detach-loopback.c).
-                break;
-            }
-            catch (SysException e) when (e.Errno == Errno.EBUSY && deadline.Elapsed < timeout)
-            {
-                Thread.Sleep(200);
-            }
-            catch (SysException e)
-            {
-                Problem($"detaching {device} failed: {e.Message}; the image stays open on the server");
-                return;
-            }
-        }
-        // LOOP_CLR_FD lets go of the file asynchronously (drivers/block/loop.c, __loop_clr_fd); wait until it has.
-        while (File.Exists(backing) && deadline.Elapsed < timeout) Thread.Sleep(50);
-        if (File.Exists(backing)) Problem($"{device} still holds {File.ReadAllText(backing).Trim()}");
-        else log.Say($"final: {device} detached; the image is closed");
-    }
-
-    private void UnmountShare(TimeSpan timeout, Stopwatch deadline)
-    {
-        if (!Mounts().Any(m => m.MountPoint == Share)) return;
-        while (true)
-        {
-            try
-            {
-                Sys.Unmount(Share);
-                log.Say("final: share unmounted");
-                return;
-            }
-            catch (SysException e) when (e.Errno == Errno.EBUSY && deadline.Elapsed < timeout)
-            {
-                Thread.Sleep(200);
-            }
-            catch (SysException e)
-            {
-                Problem($"unmounting the share failed: {e.Message}");
-                return;
-            }
-        }
-    }
+    private static IEnumerable<string> AttachedLoopDevices() =>
+        Directory.Exists("/sys/block")
+            ? Directory.GetDirectories("/sys/block", "loop*").Select(Path.GetFileName).OfType<string>()
+                .Where(name => File.Exists(LoopAttachment.BackingFileOf(name))).Order(StringComparer.Ordinal).Select(name => "/dev/" + name).ToList()
+            : [];
 
     /// <summary>
     /// The share needs the network to close the image. A system's last script may have taken the
@@ -174,40 +178,8 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
     /// </summary>
     private void RestoreNetwork(RootNetwork network)
     {
-        try
-        {
-            var repairs = network.Restore();
-            if (repairs.LinkWasDown) log.Say($"final: {network.Name} was down (the system's shutdown took it down); brought it back up to release the share");
-            else if (repairs.Any) log.Say($"final: the address or route on {network.Name} was gone; put it back to release the share");
-        }
-        catch (Exception e) when (e is SysException or IOException or FormatException)
-        {
-            Problem($"restoring the network on {network.Name} failed: {e.Message}; releasing the share may hang");
-        }
-    }
-
-    /// <summary>The root's network as the state file describes it, or null (reported) when it cannot be read.</summary>
-    private RootNetwork? NetworkOf(BootState state)
-    {
-        var parts = state.Address.Split('/');
-        if (parts.Length == 2 && IPAddress.TryParse(parts[0], out var address) && int.TryParse(parts[1], out int prefix))
-        {
-            return new RootNetwork(state.Interface, address, prefix, state.Gateway is { } g && IPAddress.TryParse(g, out var gateway) ? gateway : null);
-        }
-        Problem($"/smbroot.state: address '{state.Address}' is not ADDRESS/PREFIX; leaving the network as it is");
-        return null;
-    }
-
-    private void NetworkDown(RootNetwork network)
-    {
-        try
-        {
-            network.Down();
-            log.Say($"final: network down ({network.Name})");
-        }
-        catch (Exception e) when (e is SysException or IOException or FormatException)
-        {
-            Problem($"taking {network.Name} down failed: {e.Message}");
-        }
+        var repairs = network.Restore();
+        if (repairs.LinkWasDown) log.Say($"final: {network.Interface} was down (the system's shutdown took it down); brought it back up to release the share");
+        else if (repairs.Any) log.Say($"final: the address or route on {network.Interface} was gone; put it back to release the share");
     }
 }

@@ -22,7 +22,7 @@ public class MountTableTests
     [Fact]
     public void Parses_fields_and_octal_escapes()
     {
-        var mounts = MountTable.Parse(AfterPivot);
+        var mounts = MountTable.Parse(AfterPivot).Entries;
         Assert.Equal(10, mounts.Count);
         Assert.Equal(new MountEntry(35, 34, "/oldroot/run/initramfs/share", "cifs", "//10.0.2.2/boot"), mounts[6]);
         Assert.Equal("/oldroot/mnt/with space", mounts[8].MountPoint);
@@ -31,7 +31,7 @@ public class MountTableTests
     [Fact]
     public void Unmount_order_is_children_first_and_only_below_the_top()
     {
-        var order = MountTable.UnmountOrder(MountTable.Parse(AfterPivot), "/oldroot").Select(m => m.MountPoint).ToList();
+        var order = MountTable.Parse(AfterPivot).UnmountOrder("/oldroot").Select(m => m.MountPoint).ToList();
         Assert.Equal("/oldroot", order[^1]);
         Assert.True(order.IndexOf("/oldroot/dev/pts") < order.IndexOf("/oldroot/dev"));
         Assert.True(order.IndexOf("/oldroot/run/initramfs/share") < order.IndexOf("/oldroot/run"));
@@ -44,16 +44,58 @@ public class MountTableTests
     public void A_prefix_is_not_a_parent()
     {
         var mounts = MountTable.Parse("1 0 0:1 / /oldroot rw - ext4 a rw\n2 0 0:2 / /oldroot2 rw - ext4 b rw\n");
-        Assert.Equal(["/oldroot"], MountTable.UnmountOrder(mounts, "/oldroot").Select(m => m.MountPoint));
+        Assert.Equal(["/oldroot"], mounts.UnmountOrder("/oldroot").Select(m => m.MountPoint));
+    }
+
+    // Read off a real kernel (6.1): tmpfs "child" mounted, then tmpfs "parent", then
+    // `mount --move` of child into parent. The moved mount keeps its earlier place in the list.
+    private const string MovedChildBeforeItsParent = """
+        42 1 0:30 / /tmp rw,relatime - tmpfs tmpfs rw
+        62 63 0:38 / /tmp/mv/parent/child rw,relatime - tmpfs child rw
+        63 42 0:39 / /tmp/mv/parent rw,relatime - tmpfs parent rw
+        """;
+
+    [Fact]
+    public void A_moved_mount_comes_off_before_the_mount_it_was_moved_onto()
+    {
+        var order = MountTable.Parse(MovedChildBeforeItsParent).UnmountOrder("/tmp/mv").Select(m => m.MountPoint);
+        Assert.Equal(["/tmp/mv/parent/child", "/tmp/mv/parent"], order);
+    }
+
+    [Fact]
+    public void Stacked_mounts_come_off_top_first()
+    {
+        var mounts = MountTable.Parse("1 0 0:1 / /oldroot rw - ext4 a rw\n5 1 0:2 / /oldroot/run rw - tmpfs lower rw\n3 5 0:3 / /oldroot/run rw - tmpfs upper rw\n");
+        Assert.Equal(["upper", "lower", "a"], mounts.UnmountOrder("/oldroot").Select(m => m.Source));
+    }
+
+    [Fact]
+    public void A_parent_cycle_does_not_hang()
+    {
+        var mounts = MountTable.Parse("1 2 0:1 / /a rw - tmpfs x rw\n2 1 0:2 / /a/b rw - tmpfs y rw\n");
+        Assert.Equal(2, mounts.UnmountOrder("/a").Count);
     }
 
     [Theory]
     [InlineData("garbage")]
     [InlineData("1 2 3 4 5 6 7")]
     [InlineData("x 0 0:1 / / rw - ext4 a rw")]
-    public void Malformed_lines_are_format_errors(string line)
+    [InlineData("name rw,vers=3.1.1 - cifs //server/share rw")]
+    public void A_malformed_line_is_set_aside_and_the_rest_is_kept(string line)
     {
-        Assert.Throws<FormatException>(() => MountTable.Parse(line));
+        var mounts = MountTable.Parse("30 22 7:0 / /oldroot rw - ext4 /dev/loop0 rw\n" + line + "\n40 30 0:20 / /oldroot/proc rw - proc proc rw\n");
+        Assert.Equal([line], mounts.Malformed);
+        Assert.Equal(["/oldroot/proc", "/oldroot"], mounts.UnmountOrder("/oldroot").Select(m => m.MountPoint));
+    }
+
+    [Fact]
+    public void A_cifs_source_with_a_newline_costs_only_its_own_line()
+    {
+        // The kernel does not escape a newline in a cifs source: the line breaks in two.
+        const string text = "30 22 7:0 / /oldroot rw - ext4 /dev/loop0 rw\n35 30 0:40 / /oldroot/share rw - cifs //server/odd\nname rw,vers=3.1.1\n36 30 0:5 / /oldroot/dev rw - devtmpfs devtmpfs rw\n";
+        var mounts = MountTable.Parse(text);
+        Assert.Equal(["/oldroot", "/oldroot/share", "/oldroot/dev"], mounts.Entries.Select(m => m.MountPoint));
+        Assert.Equal(["name rw,vers=3.1.1"], mounts.Malformed);
     }
 
     [Theory]

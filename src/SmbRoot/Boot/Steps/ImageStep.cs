@@ -2,24 +2,22 @@ using SmbRoot.Core.Filesystems;
 using SmbRoot.Core.Sys;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
+using SmbRoot.Resources;
 
 namespace SmbRoot.Boot.Steps;
 
 /// <summary>Step 6: open the image on the share, lock it, name its filesystem, attach it to a loop device.</summary>
-public sealed class ImageStep : IBootStep
+public static class ImageStep
 {
-    public string Name => "image";
-    public bool Retryable => true;
-
-    public void Run(BootContext context)
+    public static LoopAttachment Run(BootContext context, ShareMount share)
     {
         var plan = context.Plan;
-        string path = BootContext.ShareMountPoint + "/" + plan.Root.ImagePathInShare;
+        string path = share.MountPoint + "/" + plan.Root.ImagePathInShare;
         string display = plan.Root.Unc + "/" + plan.Root.ImagePathInShare;
-        context.ImagePath = path;
+        int fd;
         try
         {
-            context.ImageFd = Sys.Open(path, plan.ReadOnly ? Sys.O_RDONLY : Sys.O_RDWR);
+            fd = Sys.Open(path, plan.ReadOnly ? Sys.O_RDONLY : Sys.O_RDWR);
         }
         catch (SysException e)
         {
@@ -38,7 +36,22 @@ public sealed class ImageStep : IBootStep
             };
         }
 
-        int locked = ImageLock.TryTake(context.ImageFd, exclusive: !plan.ReadOnly);
+        try
+        {
+            return Attach(context, fd, display);
+        }
+        catch
+        {
+            Sys.Close(fd); // the lock goes with it
+            throw;
+        }
+    }
+
+    /// <summary>Locks the open image, names its filesystem and attaches it; the caller closes <paramref name="fd"/> if this throws.</summary>
+    private static LoopAttachment Attach(BootContext context, int fd, string display)
+    {
+        var plan = context.Plan;
+        int locked = ImageLock.TryTake(fd, exclusive: !plan.ReadOnly);
         if (locked is Errno.EAGAIN or Errno.EACCES)
         {
             throw new BootException($"the image {display} is in use by another machine: the server refused the " +
@@ -52,15 +65,15 @@ public sealed class ImageStep : IBootStep
                 "the server's byte-range lock support (Samba: 'locking = yes', the default)", permanent: true);
         }
 
-        var (_, _, size) = Sys.FStat(context.ImageFd, display);
+        var (_, _, size) = Sys.FStat(fd, display);
         if (size < 64 * 1024)
         {
             throw new BootException($"the image {display} is {size} bytes: too small to hold a root filesystem", "that the image was copied completely");
         }
         var head = new byte[Math.Min(SuperblockDetector.BytesNeeded, (int)Math.Min(size, int.MaxValue))];
-        Sys.PRead(context.ImageFd, head, 0, display);
+        Sys.PRead(fd, head, 0, display);
         string? detected = SuperblockDetector.Detect(head);
-        context.FileSystem = plan.RootFsType ?? detected ?? throw new BootException(
+        string fileSystem = plan.RootFsType ?? detected ?? throw new BootException(
             $"the image {display} holds no filesystem this boot knows (xfs, ext2/3/4, btrfs, squashfs, f2fs, vfat)",
             "that the file is a filesystem image (not a partitioned disk image), or set rootfstype=", permanent: true);
         if (plan.RootFsType is not null && detected is not null && detected != plan.RootFsType && !(detected == "ext4" && plan.RootFsType.StartsWith("ext")))
@@ -68,21 +81,8 @@ public sealed class ImageStep : IBootStep
             context.Log.Warn($"rootfstype={plan.RootFsType}, but the image's superblock says {detected}; mounting as {plan.RootFsType} as asked");
         }
 
-        context.LoopDevice = Loop.Attach(context.ImageFd, plan.ReadOnly, plan.Root.ImagePathInShare);
-        context.Log.Say($"image: {display} ({size / (1024 * 1024)} MiB, {context.FileSystem}) on {context.LoopDevice}{(plan.ReadOnly ? ", read-only" : "")}");
-    }
-
-    public void Undo(BootContext context)
-    {
-        if (context.LoopDevice is not null)
-        {
-            Loop.Detach(context.LoopDevice);
-            context.LoopDevice = null;
-        }
-        if (context.ImageFd >= 0)
-        {
-            Sys.Close(context.ImageFd);
-            context.ImageFd = -1;
-        }
+        string device = Loop.Attach(fd, plan.ReadOnly, plan.Root.ImagePathInShare);
+        context.Log.Say($"image: {display} ({size / (1024 * 1024)} MiB, {fileSystem}) on {device}{(plan.ReadOnly ? ", read-only" : "")}");
+        return new LoopAttachment(device, display, fileSystem, fd);
     }
 }

@@ -7,17 +7,13 @@ namespace SmbRoot.Boot.Steps;
 /// <summary>
 /// Step 8: copy what the final stage needs (this binary and its libraries, listed in
 /// /etc/smbroot/retain by the initramfs builder) into /run/initramfs, which survives the switch,
-/// and leave the state file the final stage reads back.
+/// and leave the state file the final stage reads back. A retry overwrites what a failed try left.
 /// </summary>
-public sealed class RetainStep : IBootStep
+public static class RetainStep
 {
     private const string Manifest = "/etc/smbroot/retain";
-    private readonly List<string> _copied = [];
 
-    public string Name => "retain";
-    public bool Retryable => false;
-
-    public void Run(BootContext context)
+    public static void Run(BootContext context, BootedRoot booted)
     {
         foreach (var file in File.ReadAllLines(Manifest).Where(l => l.StartsWith('/')))
         {
@@ -26,24 +22,17 @@ public sealed class RetainStep : IBootStep
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target, overwrite: true);
             File.SetUnixFileMode(target, File.GetUnixFileMode(file));
-            _copied.Add(target);
         }
-        var plan = context.Plan;
-        var state = new BootState(BootContext.ShareMountPoint, plan.Root.Unc,
-            plan.Root.IsImage ? plan.Root.ImagePathInShare : null, context.LoopDevice, context.FileSystem,
-            context.Interface ?? "", $"{context.Address}/{context.PrefixLength}", context.Gateway?.ToString(),
-            plan.Mode.ToString().ToLowerInvariant());
-        File.WriteAllText(BootState.Path, state.Serialize());
-        _copied.Add(BootState.Path);
+        File.WriteAllText(BootState.Path, StateOf(context, booted).Serialize());
         File.WriteAllText(RetainedBinary.ClientWrapper, RetainedBinary.ClientScript());
-        File.SetUnixFileMode(RetainedBinary.ClientWrapper, (UnixFileMode)0x1C0); // 0700: the control socket is root's anyway
-        _copied.Add(RetainedBinary.ClientWrapper);
+        File.SetUnixFileMode(RetainedBinary.ClientWrapper, (UnixFileMode)Sys.Mode0700); // the control socket is root's anyway
         Sys.MakeDirectory(BootContext.RetainedRamdisk + "/oldroot");
     }
 
-    public void Undo(BootContext context)
+    private static BootState StateOf(BootContext context, BootedRoot booted)
     {
-        foreach (var file in _copied) File.Delete(file);
-        _copied.Clear();
+        var plan = context.Plan;
+        return new BootState(booted.Share.MountPoint, booted.Share.Unc, plan.Root.IsImage ? plan.Root.ImagePathInShare : null,
+            booted.Image?.Device, booted.Image?.FileSystem, booted.Network.Record);
     }
 }

@@ -1,42 +1,43 @@
 using SmbRoot.Core.Sys;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
+using SmbRoot.Resources;
 
 namespace SmbRoot.Boot.Steps;
 
 /// <summary>Step 7: mount the loop device (or, in directory mode, the share itself) at /sysroot and find its init.</summary>
-public sealed class RootStep : IBootStep
+public static class RootStep
 {
-    public string Name => "root";
-    public bool Retryable => true;
-
-    public void Run(BootContext context)
+    public static RootMount Run(BootContext context, LoopAttachment? image, ShareMount share, ResourceStack built)
     {
         var plan = context.Plan;
         Sys.MakeDirectory(BootContext.SysRoot);
-        if (plan.Root.IsImage)
+        RootMount root;
+        if (image is { FileSystem: { } fs })
         {
-            string fs = context.FileSystem!;
             // ext2 and ext3 are served by the ext4 driver (fs/ext4/super.c registers all three).
             context.Modules.Load([fs is "ext2" or "ext3" ? "ext4" : fs]);
             try
             {
-                Sys.Mount(context.LoopDevice, BootContext.SysRoot, fs, plan.RootMount.Flags, plan.RootMount.Data);
+                Sys.Mount(image.Device, BootContext.SysRoot, fs, plan.RootMount.Flags, plan.RootMount.Data);
             }
             catch (SysException e)
             {
-                throw new BootException($"mounting {context.LoopDevice} ({fs}) on {BootContext.SysRoot} failed: {Errno.Describe(e.Errno)}",
+                throw new BootException($"mounting {image.Device} ({fs}) on {BootContext.SysRoot} failed: {Errno.Describe(e.Errno)}",
                     e.Errno == Errno.EINVAL
                         ? $"that the image holds a valid {fs} filesystem and that rootflags= are options {fs} knows; dmesg shows the filesystem's reason"
                         : "dmesg shows the filesystem's reason; the image may need a check (fsck) on the server", permanent: true, inner: e);
             }
+            root = built.Push(new RootMount(BootContext.SysRoot, image.Device));
         }
         else
         {
-            Sys.Mount(BootContext.ShareMountPoint, BootContext.SysRoot, null, Sys.MS_BIND, null);
+            Sys.Mount(share.MountPoint, BootContext.SysRoot, null, Sys.MS_BIND, null);
+            root = built.Push(new RootMount(BootContext.SysRoot, share.Unc));
         }
-        context.Log.Say($"root: {(plan.Root.IsImage ? context.LoopDevice : plan.Root.Unc)} on {BootContext.SysRoot}{(plan.ReadOnly ? " (read-only)" : "")}");
+        context.Log.Say($"root: {image?.Device ?? share.Unc} on {BootContext.SysRoot}{(plan.ReadOnly ? " (read-only)" : "")}");
         CheckInit(context);
+        return root;
     }
 
     /// <summary>The init must exist in the new root and be executable, checked before anything is torn down.</summary>
@@ -49,7 +50,7 @@ public sealed class RootStep : IBootStep
             int initFd = Sys.OpenInRoot(rootFd, init, Sys.O_PATH);
             var (_, mode, _) = Sys.FStat(initFd, init);
             Sys.Close(initFd);
-            if ((mode & 0xF000) != 0x8000 || (mode & 0x49) == 0)
+            if ((mode & Sys.S_IFMT) != Sys.S_IFREG || (mode & Sys.AnyExecuteBit) == 0)
             {
                 throw new BootException($"{init} in the root is not an executable file", "init= and the file's mode in the image", permanent: true);
             }
@@ -63,11 +64,5 @@ public sealed class RootStep : IBootStep
         {
             Sys.Close(rootFd);
         }
-    }
-
-    public void Undo(BootContext context)
-    {
-        try { Sys.Unmount(BootContext.SysRoot); }
-        catch (SysException e) when (e.Errno == Errno.EINVAL) { /* not mounted */ }
     }
 }

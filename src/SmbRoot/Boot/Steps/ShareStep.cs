@@ -2,23 +2,21 @@ using SmbRoot.Core.Plan;
 using SmbRoot.Core.Sys;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
+using SmbRoot.Network;
+using SmbRoot.Resources;
 
 namespace SmbRoot.Boot.Steps;
 
 /// <summary>Step 5: mount the share under /run/initramfs, with mount.cifs's options built by hand and the password from a file.</summary>
-public sealed class ShareStep : IBootStep
+public static class ShareStep
 {
-    public string Name => "share";
-    public bool Retryable => true;
-
-    public void Run(BootContext context)
+    public static ShareMount Run(BootContext context, RootNetwork network)
     {
         var plan = context.Plan;
         var root = plan.Root;
-        context.Credentials = ReadCredentials(context);
-        var address = root.ServerAddress ?? Network.Resolver.Resolve(root.Server, context.DnsServers, context.Lease?.DomainName);
+        var credentials = ReadCredentials(context);
+        var address = root.ServerAddress ?? Resolver.Resolve(root.Server, network.DnsServers, network.Lease?.DomainName);
         if (root.ServerAddress is null) context.Log.Say($"share: {root.Server} is {address}");
-        context.ServerAddress = address;
 
         int probe = Sockets.ProbeTcp(address, root.Port, TimeSpan.FromSeconds(5));
         if (probe != 0)
@@ -32,23 +30,24 @@ public sealed class ShareStep : IBootStep
         string options;
         try
         {
-            options = CifsOptions.Build(root, address, context.Credentials, plan.CifsExtraOptions, plan.ReadOnly);
+            options = CifsOptions.Build(root, address, credentials, plan.CifsExtraOptions, plan.ReadOnly);
         }
         catch (PlanException e)
         {
             throw new BootException(e.Message, $"the credentials file {plan.CredentialsPath}", permanent: true);
         }
-        Sys.MakeDirectory(BootContext.RetainedRamdisk, 0x1C0);
-        Sys.MakeDirectory(BootContext.ShareMountPoint, 0x1C0);
+        Sys.MakeDirectory(BootContext.RetainedRamdisk, Sys.Mode0700);
+        Sys.MakeDirectory(BootContext.ShareMountPoint, Sys.Mode0700);
         context.Log.Say($"share: mounting {root.Unc} on {BootContext.ShareMountPoint}");
         context.Log.Debug($"share: options {CifsOptions.Redact(options)}");
         try
         {
             Sys.Mount(root.Unc, BootContext.ShareMountPoint, "cifs", plan.ReadOnly ? Sys.MS_RDONLY : 0, options);
+            return new ShareMount(root.Unc, BootContext.ShareMountPoint, address);
         }
         catch (SysException e)
         {
-            string user = root.User ?? context.Credentials.UserName ?? "guest";
+            string user = root.User ?? credentials.UserName ?? "guest";
             throw e.Errno switch
             {
                 Errno.EACCES or Errno.EPERM or Errno.EKEYREJECTED or Errno.ENOKEY => new BootException(
@@ -92,18 +91,6 @@ public sealed class ShareStep : IBootStep
         catch (PlanException e)
         {
             throw new BootException(e.Message, $"the format of {path}: username=, password=, domain= lines (mount.cifs(8))", permanent: true);
-        }
-    }
-
-    public void Undo(BootContext context)
-    {
-        try
-        {
-            Sys.Unmount(BootContext.ShareMountPoint);
-        }
-        catch (SysException e) when (e.Errno == Errno.EINVAL)
-        {
-            // Not mounted: nothing to undo.
         }
     }
 }

@@ -1,0 +1,24 @@
+using SmbRoot.Boot;
+using SmbRoot.Core.Dhcp;
+using SmbRoot.Core.Plan;
+
+namespace SmbRoot.Guard;
+
+/// <summary>What <c>init status</c> prints in guard mode.</summary>
+public static class StatusText
+{
+    public static string Format(BootPlan plan, BootedRoot booted, int systemPid, string initKind, DhcpLease? lease, string ending)
+    {
+        var network = booted.Network.Record;
+        return string.Join('\n',
+            "mode:        guard (SmbRoot is PID 1; the system's init runs in its own PID namespace)",
+            $"system init: {plan.Init}, pid {systemPid} here ({initKind})",
+            $"root:        {(plan.Root.IsImage ? $"{plan.Root.Unc}/{plan.Root.ImagePathInShare}" : plan.Root.Unc)} ({booted.Image?.FileSystem ?? "cifs"}, {(plan.ReadOnly ? "ro" : "rw")})",
+            $"loop device: {booted.Image?.Device ?? "none (the share is the root)"}",
+            $"share:       {booted.Share.Unc} on {booted.Share.MountPoint} (hidden from the system)",
+            $"network:     {network}" +
+                (lease is { } l ? $", DHCP lease from {l.Server} for {l.LeaseTime.TotalSeconds:0}s, renewed every {l.RenewalTime.TotalSeconds:0}s" : ", static (ip=)"),
+            $"server:      {booted.Share.ServerAddress}" + (plan.Root.ServerAddress is null ? $" ({plan.Root.Server}, resolved by DNS)" : ""),
+            $"at the end:  {ending}") + "\n";
+    }
+}

@@ -1,0 +1,69 @@
+using SmbRoot.Core.Shutdown;
+using SmbRoot.Core.Sys;
+using SmbRoot.Interop;
+
+namespace SmbRoot.Resources;
+
+/// <summary>The root filesystem's mount and everything mounted below it: /sysroot during the boot, /oldroot in the final stage.</summary>
+public sealed class RootMount(string mountPoint, string source) : IResource
+{
+    public string MountPoint => mountPoint;
+
+    public string Name => $"root {source} on {mountPoint}";
+
+    public void Release(Deadline deadline)
+    {
+        var failed = MountTree.Unmount(mountPoint, deadline);
+        if (failed.Count > 0) throw new IOException("cannot unmount " + string.Join(", ", failed));
+    }
+}
+
+/// <summary>Unmounting a tree of mounts as the kernel shows it, each mount before the one it sits on.</summary>
+public static class MountTree
+{
+    /// <summary>/proc/self/mountinfo now. A line that does not parse is set aside (see <see cref="MountTable.Malformed"/>).</summary>
+    public static MountTable Read() => MountTable.Parse(File.ReadAllText("/proc/self/mountinfo"));
+
+    /// <summary>
+    /// Unmounts everything at and below <paramref name="top"/>, retrying what is busy until the
+    /// deadline. What will not go is made read-only, so its filesystem is clean on the image
+    /// (s6-linux-init's umountall does the same). Returns what is still mounted, with the reason.
+    /// </summary>
+    public static IReadOnlyList<string> Unmount(string top, Deadline deadline)
+    {
+        var failed = new List<string>();
+        var notMountPoints = new HashSet<int>();
+        while (true)
+        {
+            var left = Read().UnmountOrder(top).Where(m => !notMountPoints.Contains(m.Id)).ToList();
+            if (left.Count == 0) return failed;
+            bool progress = false;
+            SysException? busy = null;
+            foreach (var mount in left)
+            {
+                try
+                {
+                    Sys.Unmount(mount.MountPoint);
+                    progress = true;
+                }
+                catch (SysException e) when (e.Errno == Errno.EINVAL)
+                {
+                    notMountPoints.Add(mount.Id); // umount2(2): not a mount point (any more) in this namespace
+                }
+                catch (SysException e)
+                {
+                    busy ??= e;
+                }
+            }
+            if (progress) continue;
+            if (deadline.WaitAndRetry(TimeSpan.FromMilliseconds(200))) continue;
+            foreach (var mount in left)
+            {
+                try { Sys.Mount(null, mount.MountPoint, null, Sys.MS_REMOUNT | Sys.MS_RDONLY, null); }
+                catch (SysException) { /* reported below as still mounted */ }
+                failed.Add($"{mount.MountPoint} ({mount.FileSystemType}): {busy?.Message}");
+            }
+            return failed;
+        }
+    }
+}

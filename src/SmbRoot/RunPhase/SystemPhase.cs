@@ -1,0 +1,48 @@
+using SmbRoot.Boot;
+using SmbRoot.Core.Plan;
+using SmbRoot.Core.Shutdown;
+using SmbRoot.Guard;
+using SmbRoot.Interop;
+using SmbRoot.Logging;
+
+namespace SmbRoot.RunPhase;
+
+/// <summary>
+/// The run phase, after the point of no return: switch root, then guard or handoff. Whatever
+/// happens here ends in the final stage, which releases the root and then reboots, halts or powers
+/// off. Nothing here undoes a boot step: the initramfs is gone, and the network carries the root.
+/// </summary>
+public static class SystemPhase
+{
+    public static void Run(BootContext context, BootedRoot booted)
+    {
+        var log = context.Log;
+        var verb = context.Plan.HaltVerb;
+        try
+        {
+            SwitchRoot.Switch(context, booted.Image?.Device ?? booted.Share.Unc);
+            string init = context.Plan.Init;
+            string initTarget = File.ResolveLinkTarget(init, returnFinalTarget: true)?.FullName ?? init;
+            if (BootModes.Resolve(context.Plan.Mode, initTarget) == BootMode.Guard)
+            {
+                verb = new Supervisor(context, booted).Run(init, context.Plan.InitArguments);
+            }
+            else
+            {
+                log.Say($"handoff: exec {init}; it runs {RetainedBinary.Path} at its end");
+                context.Logging.DetachKernelLog();
+                var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+                    .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}").Order(StringComparer.Ordinal).ToArray();
+                Sys.Exec(init, [init, .. context.Plan.InitArguments], environment);
+            }
+        }
+        catch (Exception e)
+        {
+            context.Logging.AttachKernelLog();
+            log.Error($"run: starting the system failed: {(e is SysException s ? s.Message : $"unexpected {e.GetType().Name}: {e.Message}")}");
+            log.Error($"  check: that init={context.Plan.Init} is a program this machine can run (architecture, #! line, its libraries in the image)");
+            log.Error($"past the point of no return: releasing the root, then {verb.Name()}");
+        }
+        Handover.ToFinalStage(context, verb);
+    }
+}
