@@ -21,13 +21,13 @@ public sealed class BootTests(LabFixture fixture)
         guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
         // The root image's rcS prints what it sees (see RootImage): its init is PID 1, / is the loop device.
         Assert.Matches(@"LAB: pid1=init exe=/bin/busybox", guest.Console);
-        var root = guest.WaitFor(@"LAB: root=(/dev/loop\d+) (\w+)", TimeSpan.Zero);
+        var root = guest.Seen(@"LAB: root=(/dev/loop\d+) (\w+)");
         Assert.Equal(fileSystem, root.Groups[2].Value);
         // Guard mode hides the share from the system; PID 1's own view has it under /run/initramfs.
         Assert.Matches(@"(?m)^LAB: share=$", guest.Console);
         guest.Type($"{RootImage.ControlClient} status");
         guest.WaitFor(@"share:\s+//10\.0\.2\.2/boot on /run/initramfs/share", TimeSpan.FromMinutes(1));
-        guest.WaitFor(@"loop device: " + Regex.Escape(root.Groups[1].Value), TimeSpan.Zero);
+        guest.Seen(@"loop device: " + Regex.Escape(root.Groups[1].Value));
 
         // The server's own view: the guest's session holds the image open for reading and writing.
         string locks = _lab.Samba.OpenFiles();
@@ -44,7 +44,7 @@ public sealed class BootTests(LabFixture fixture)
         using var guest = _lab.Boot(_lab.InitramfsWithCredentials("not the password"), _lab.CommandLine("denied/root.img"));
 
         guest.WaitFor(@"ERROR: share: the server 10\.0\.2\.2 refused the login as 'smbroot'", LabFixture.BootTimeout);
-        guest.WaitFor(@"check: the username, password and domain in /etc/smbroot/credentials", TimeSpan.Zero);
+        guest.Seen(@"check: the username, password and domain in /etc/smbroot/credentials");
         AssertFallsBackToThePrompt(guest);
         Assert.DoesNotContain("not the password", guest.Console);
     }

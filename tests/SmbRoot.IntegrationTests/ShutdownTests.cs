@@ -23,7 +23,7 @@ public sealed class ShutdownTests(LabFixture fixture)
         string image = _lab.AddImage(pathInShare, fileSystem);
         using var guest = _lab.Boot(_lab.InitramfsWithCredentials(), _lab.CommandLine(pathInShare));
         guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
-        string loop = guest.WaitFor(@"LAB: root=(/dev/loop\d+)", TimeSpan.Zero).Groups[1].Value;
+        string loop = guest.Seen(@"LAB: root=(/dev/loop\d+)").Groups[1].Value;
 
         guest.Type($"{RootImage.ControlClient} status");
         guest.WaitFor(@"mode:\s+guard", TimeSpan.FromMinutes(1));
@@ -123,7 +123,8 @@ public sealed class ShutdownTests(LabFixture fixture)
         guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
 
         guest.Type($"{RootImage.ControlClient} relinquish --halt --timeout 5");
-        guest.WaitFor(@"did not finish shutting down within 5s; sent SIGTERM to its \d+ process\(es\)", TimeSpan.FromMinutes(1));
+        guest.WaitFor(@"did not finish shutting down within 5s", TimeSpan.FromMinutes(1));
+        guest.WaitFor(@"sent SIGTERM to its \d+ process\(es\)", TimeSpan.FromSeconds(10));
         guest.WaitFor(@"stopping what is left of the system with SIGKILL", TimeSpan.FromSeconds(30));
         guest.WaitFor(@"reboot: System halted", TimeSpan.FromMinutes(1));
         _lab.Samba.WaitUntilReleased(TimeSpan.FromSeconds(30));

@@ -41,7 +41,7 @@ public static class Benchmark
             double start = Timestamp(guest, @"Run /init as init process");
             double end = Timestamp(guest, @"smbroot: root: /dev/loop\d+ on /sysroot");
             inInit.Add(end - start);
-            memory = guest.WaitFor(@"LAB: retained-kib=(\d+) mem-available-kib=(\d+)", TimeSpan.Zero).Value;
+            memory = guest.Seen(@"LAB: retained-kib=(\d+) mem-available-kib=(\d+)").Value;
 
             // The way out: from typing the request to QEMU exiting at power-off.
             Thread.Sleep(1000); // the console shell's prompt has no newline, so there is no line to wait for
@@ -69,7 +69,7 @@ public static class Benchmark
     }
 
     private static double Timestamp(QemuMachine guest, string message) =>
-        double.Parse(guest.WaitFor(@"^\[\s*(\d+\.\d+)\] " + message, TimeSpan.Zero).Groups[1].Value, CultureInfo.InvariantCulture);
+        double.Parse(guest.Seen(@"^\[\s*(\d+\.\d+)\] " + message).Groups[1].Value, CultureInfo.InvariantCulture);
 
     private static string KiB(long bytes) => $"{bytes / 1024} KiB";
 

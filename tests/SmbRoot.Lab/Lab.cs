@@ -45,11 +45,12 @@ public sealed class Lab : IDisposable
     }
 
     /// <summary>Puts a root image on the share at <paramref name="pathInShare"/> (directories created).</summary>
-    public string AddImage(string pathInShare, string fileSystem, string? extraRcS = null, string? extraInittab = null)
+    public string AddImage(string pathInShare, string fileSystem, string? extraRcS = null, string? extraInittab = null,
+        IReadOnlyDictionary<string, byte[]>? extraFiles = null)
     {
         string path = Path.Combine(Samba.SharePath, pathInShare);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        RootImage.Create(path, fileSystem, WorkDirectory, extraRcS, extraInittab);
+        RootImage.Create(path, fileSystem, WorkDirectory, extraRcS, extraInittab, extraFiles);
         return path;
     }
 

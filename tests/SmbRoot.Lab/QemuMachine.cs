@@ -74,18 +74,28 @@ public sealed class QemuMachine : IDisposable
 
     public bool HasExited => _qemu.HasExited;
 
-    /// <summary>Waits for a console line matching <paramref name="pattern"/>; throws with the console when it does not come.</summary>
+    private int _cursor;
+
+    /// <summary>
+    /// Waits for console output matching <paramref name="pattern"/> that came after the previous
+    /// match (a cursor, so an old line never answers a new question); throws with the console when it does not come.
+    /// </summary>
     public Match WaitFor(string pattern, TimeSpan timeout)
     {
         var regex = new Regex(pattern, RegexOptions.Multiline);
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var match = regex.Match(Console);
-            if (match.Success) return match;
+            var match = regex.Match(Console, _cursor);
+            if (match.Success)
+            {
+                _cursor = match.Index + match.Length;
+                return match;
+            }
             if (clock.Elapsed > timeout || _qemu.HasExited)
             {
                 Thread.Sleep(200);
+                if (regex.Match(Console, _cursor) is { Success: true } late) return late;
                 throw new TimeoutException(
                     $"no console line matching /{pattern}/ within {clock.Elapsed.TotalSeconds:0}s" +
                     (_qemu.HasExited ? " (QEMU exited)" : "") + ". Console:\n" + Console);
@@ -93,6 +103,12 @@ public sealed class QemuMachine : IDisposable
             Thread.Sleep(100);
         }
     }
+
+    /// <summary>A match anywhere in what the console has shown so far (lines before the cursor too); throws when there is none.</summary>
+    public Match Seen(string pattern) =>
+        new Regex(pattern, RegexOptions.Multiline).Match(Console) is { Success: true } match
+            ? match
+            : throw new InvalidOperationException($"the console never showed /{pattern}/. Console:\n" + Console);
 
     /// <summary>Types a line on the guest's serial console.</summary>
     public void Type(string line)

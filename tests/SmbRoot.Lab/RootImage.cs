@@ -12,7 +12,9 @@ public static class RootImage
     /// <summary>SmbRoot's control client as the booted system sees it.</summary>
     public const string ControlClient = "/run/initramfs/init";
 
-    public static void Create(string imagePath, string fileSystem, string workDirectory, string? extraRcS = null, string? extraInittab = null)
+    /// <param name="extraFiles">files put into the root as they are, mode 0755: path in the root → content</param>
+    public static void Create(string imagePath, string fileSystem, string workDirectory, string? extraRcS = null, string? extraInittab = null,
+        IReadOnlyDictionary<string, byte[]>? extraFiles = null)
     {
         string busybox = Shell.Require("busybox", "busybox-static");
         string tree = Path.Combine(workDirectory, "tree-" + Path.GetFileNameWithoutExtension(imagePath));
@@ -50,6 +52,12 @@ public static class RootImage
             echo "{{ReadyMarker}}"
             """);
         File.SetUnixFileMode(Path.Combine(tree, "etc/init.d/rcS"), (UnixFileMode)0x1ED);
+        foreach (var (pathInRoot, content) in extraFiles ?? new Dictionary<string, byte[]>())
+        {
+            string file = Path.Combine(tree, pathInRoot.TrimStart('/'));
+            File.WriteAllBytes(file, content);
+            File.SetUnixFileMode(file, (UnixFileMode)0x1ED);
+        }
 
         if (File.Exists(imagePath)) File.Delete(imagePath);
         switch (fileSystem)

@@ -35,8 +35,14 @@ public class BootStateTests
             """.ReplaceLineEndings("\n"), Image.Serialize());
     }
 
+    [Fact]
+    public void A_missing_key_is_named()
+    {
+        string text = string.Join('\n', Image.Serialize().Split('\n').Where(l => !l.StartsWith("unc=")));
+        Assert.Contains("no unc= line", Assert.Throws<FormatException>(() => BootState.Parse(text)).Message);
+    }
+
     [Theory]
-    [InlineData("share_mount=/x\n", "no unc= line")]
     [InlineData("address=10.0.2.15", "address=10.0.2.15; expected ADDRESS/PREFIX")]
     [InlineData("address=10.0.2.15/99", "address=10.0.2.15/99; expected ADDRESS/PREFIX")]
     [InlineData("gateway=router", "gateway=router is not an address")]
@@ -46,7 +52,7 @@ public class BootStateTests
     {
         string key = replacement.Split('=')[0];
         var lines = Image.Serialize().Split('\n').Select(l => l.StartsWith(key + "=") ? replacement.TrimEnd('\n') : l);
-        string text = replacement.EndsWith('\n') ? replacement : string.Join('\n', lines);
+        string text = string.Join('\n', lines);
         Assert.Contains(message, Assert.Throws<FormatException>(() => BootState.Parse(text)).Message);
     }
 }
