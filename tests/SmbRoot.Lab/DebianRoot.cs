@@ -7,11 +7,10 @@ namespace SmbRoot.Lab;
 /// </summary>
 public static class DebianRoot
 {
-    public const string Mirror = "http://deb.debian.org/debian";
     public const string Suite = "bookworm";
     private const string CacheDirectory = "/var/cache/smbroot-lab";
 
-    /// <summary>The debootstrapped tree, made once per machine (about 30 s with a near mirror).</summary>
+    /// <summary>The debootstrapped tree, made once per machine (about 30 s with a near mirror: the one this machine's apt uses).</summary>
     public static string Tree()
     {
         string tree = Path.Combine(CacheDirectory, $"{Suite}-sysvinit");
@@ -20,7 +19,7 @@ public static class DebianRoot
         string partial = tree + ".partial";
         if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
         Directory.CreateDirectory(CacheDirectory);
-        Shell.Run("debootstrap", "--variant=minbase", "--include=sysvinit-core,procps", Suite, partial, Mirror);
+        Shell.Run("debootstrap", "--variant=minbase", "--include=sysvinit-core,procps", Suite, partial, AptSources.MirrorFor(Suite));
         Configure(partial);
         File.WriteAllText(Path.Combine(partial, ".complete"), "");
         if (Directory.Exists(tree)) Directory.Delete(tree, recursive: true);

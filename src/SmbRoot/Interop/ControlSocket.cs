@@ -14,8 +14,8 @@ namespace SmbRoot.Interop;
 public static unsafe class ControlSocket
 {
     public const string Name = "smbroot/control";
-    private const int AF_UNIX = 1, SOCK_SEQPACKET = 5, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
-    private const int SOL_SOCKET = 1, SO_PEERCRED = 17, SO_RCVTIMEO = 20;
+    public const int AF_UNIX = 1, SOCK_SEQPACKET = 5, SO_PEERCRED = 17;
+    private const int SOCK_NONBLOCK = Sockets.SOCK_NONBLOCK, SOCK_CLOEXEC = Sockets.SOCK_CLOEXEC, SOL_SOCKET = Sockets.SOL_SOCKET, SO_RCVTIMEO = Sockets.SO_RCVTIMEO;
 
     private struct UnixAddress
     {
@@ -63,7 +63,8 @@ public static unsafe class ControlSocket
             close(fd);
             return null;
         }
-        var timeout = stackalloc long[2] { 2, 0 };
+        // The client sends its request right after connecting; a peer that does not may hold PID 1's loop for 200 ms at most.
+        var timeout = stackalloc long[2] { 0, 200_000 };
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, 16);
         return (fd, credentials.Uid, credentials.Pid);
     }

@@ -11,8 +11,9 @@ namespace SmbRoot.Interop;
 /// </summary>
 public sealed unsafe class PacketSocket : IDisposable
 {
-    private const int AF_PACKET = 17, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
-    private const ushort ETH_P_IP = 0x0800;
+    public const int AF_PACKET = 17, SOCK_DGRAM = 2;
+    private const int SOCK_CLOEXEC = Sockets.SOCK_CLOEXEC;
+    public const ushort ETH_P_IP = 0x0800;
     private readonly int _fd;
     private readonly int _interfaceIndex;
 

@@ -35,7 +35,7 @@ public static unsafe partial class Sys
     private const nint SIG_DFL = 0, SIG_IGN = 1;
 
     /// <summary>glibc's sigset_t is 1024 bits; posix_spawnattr_t is 336 bytes (bits/types/sigset_t.h, spawn.h).</summary>
-    private const int SigsetBytes = 128, SpawnAttributeBytes = 336;
+    public const int SigsetBytes = 128, SpawnAttributeBytes = 336;
 
     [LibraryImport("libc", EntryPoint = "posix_spawnattr_init")]
     private static partial int posix_spawnattr_init(byte* attributes);

@@ -8,9 +8,9 @@ namespace SmbRoot.Interop;
 /// <summary>The two sockets the boot uses: rtnetlink to configure the interface, TCP to probe the server.</summary>
 public static unsafe class Sockets
 {
-    private const int AF_INET = 2, AF_NETLINK = 16, SOCK_STREAM = 1, SOCK_RAW = 3, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
-    private const int NETLINK_ROUTE = 0, SOL_SOCKET = 1, SO_ERROR = 4, SO_RCVTIMEO = 20;
-    private const short POLLOUT = 4;
+    public const int AF_INET = 2, AF_NETLINK = 16, SOCK_STREAM = 1, SOCK_RAW = 3, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
+    public const int NETLINK_ROUTE = 0, SOL_SOCKET = 1, SO_ERROR = 4, SO_RCVTIMEO = 20;
+    public const short POLLOUT = 4;
 
     /// <summary>Sends one rtnetlink request and waits for its acknowledgement; throws on a negative one.</summary>
     public static void RouteRequest(byte[] message, uint sequence, string what)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using SmbRoot.Core.Netlink;
+using SmbRoot.Core.Guard;
 using SmbRoot.Core.Plan;
 using SmbRoot.Interop;
 using Xunit;
@@ -21,6 +22,15 @@ public class KernelHeaderTests
         #include <sys/mount.h>
         #include <sys/reboot.h>
         #include <sys/syscall.h>
+        #include <sys/socket.h>
+        #include <sys/stat.h>
+        #include <sys/wait.h>
+        #include <signal.h>
+        #include <spawn.h>
+        #include <poll.h>
+        #include <sched.h>
+        #include <linux/if_ether.h>
+        #include <linux/if_packet.h>
         #include <linux/loop.h>
         #include <linux/rtnetlink.h>
         #include <linux/netlink.h>
@@ -44,6 +54,23 @@ public class KernelHeaderTests
             P("F_OFD_SETLK", F_OFD_SETLK); P("F_RDLCK", F_RDLCK); P("F_WRLCK", F_WRLCK);
             P("sizeof(flock)", sizeof(struct flock)); P("offsetof(flock.l_start)", offsetof(struct flock, l_start));
             P("offsetof(flock.l_pid)", offsetof(struct flock, l_pid));
+            P("MS_NOSUID", MS_NOSUID); P("MS_NODEV", MS_NODEV); P("MS_NOEXEC", MS_NOEXEC); P("MS_REMOUNT", MS_REMOUNT);
+            P("AT_FDCWD", AT_FDCWD); P("AT_REMOVEDIR", AT_REMOVEDIR);
+            P("S_IFMT", S_IFMT); P("S_IFREG", S_IFREG); P("S_IFIFO", S_IFIFO); P("S_IXUSR|S_IXGRP|S_IXOTH", S_IXUSR | S_IXGRP | S_IXOTH);
+            P("SYS_pivot_root", SYS_pivot_root); P("SYS_rt_sigaction", SYS_rt_sigaction); P("SYS_rt_sigprocmask", SYS_rt_sigprocmask);
+            P("POSIX_SPAWN_SETSIGDEF", POSIX_SPAWN_SETSIGDEF); P("POSIX_SPAWN_SETSIGMASK", POSIX_SPAWN_SETSIGMASK);
+            P("sizeof(posix_spawnattr_t)", sizeof(posix_spawnattr_t)); P("sizeof(sigset_t)", sizeof(sigset_t)); P("SIG_SETMASK", SIG_SETMASK);
+            P("_NSIG-1", _NSIG - 1);
+            P("SIGHUP", SIGHUP); P("SIGINT", SIGINT); P("SIGKILL", SIGKILL); P("SIGUSR1", SIGUSR1); P("SIGUSR2", SIGUSR2);
+            P("SIGTERM", SIGTERM); P("SIGPWR", SIGPWR);
+            P("SIGHUP(machine)", SIGHUP); P("SIGINT(machine)", SIGINT); P("SIGTERM(machine)", SIGTERM); P("SIGPWR(machine)", SIGPWR);
+            P("CLONE_NEWNS", CLONE_NEWNS); P("CLONE_NEWPID", CLONE_NEWPID);
+            P("POLLIN|POLLERR|POLLHUP", POLLIN | POLLERR | POLLHUP); P("POLLOUT", POLLOUT);
+            P("AF_INET", AF_INET); P("AF_UNIX", AF_UNIX); P("AF_NETLINK", AF_NETLINK); P("AF_PACKET", AF_PACKET);
+            P("SOCK_STREAM", SOCK_STREAM); P("SOCK_DGRAM", SOCK_DGRAM); P("SOCK_RAW", SOCK_RAW); P("SOCK_SEQPACKET", SOCK_SEQPACKET);
+            P("SOCK_NONBLOCK", SOCK_NONBLOCK); P("SOCK_CLOEXEC", SOCK_CLOEXEC);
+            P("SOL_SOCKET", SOL_SOCKET); P("SO_ERROR", SO_ERROR); P("SO_RCVTIMEO", SO_RCVTIMEO); P("SO_PEERCRED", SO_PEERCRED);
+            P("NETLINK_ROUTE", NETLINK_ROUTE); P("ETH_P_IP", ETH_P_IP);
             return 0;
         }
         """;
@@ -102,6 +129,23 @@ public class KernelHeaderTests
             ["F_OFD_SETLK"] = ImageLock.F_OFD_SETLK, ["F_RDLCK"] = ImageLock.F_RDLCK, ["F_WRLCK"] = ImageLock.F_WRLCK,
             ["sizeof(flock)"] = sizeof(ImageLock.Flock), ["offsetof(flock.l_start)"] = Marshal.OffsetOf<ImageLock.Flock>(nameof(ImageLock.Flock.Start)),
             ["offsetof(flock.l_pid)"] = Marshal.OffsetOf<ImageLock.Flock>(nameof(ImageLock.Flock.Pid)),
+            ["MS_NOSUID"] = (long)Sys.MS_NOSUID, ["MS_NODEV"] = (long)Sys.MS_NODEV, ["MS_NOEXEC"] = (long)Sys.MS_NOEXEC, ["MS_REMOUNT"] = (long)Sys.MS_REMOUNT,
+            ["AT_FDCWD"] = Sys.AT_FDCWD, ["AT_REMOVEDIR"] = Sys.AT_REMOVEDIR,
+            ["S_IFMT"] = Sys.S_IFMT, ["S_IFREG"] = Sys.S_IFREG, ["S_IFIFO"] = Sys.S_IFIFO, ["S_IXUSR|S_IXGRP|S_IXOTH"] = Sys.AnyExecuteBit,
+            ["SYS_pivot_root"] = Sys.SYS_pivot_root, ["SYS_rt_sigaction"] = Sys.SYS_rt_sigaction, ["SYS_rt_sigprocmask"] = Sys.SYS_rt_sigprocmask,
+            ["POSIX_SPAWN_SETSIGDEF"] = Sys.POSIX_SPAWN_SETSIGDEF, ["POSIX_SPAWN_SETSIGMASK"] = Sys.POSIX_SPAWN_SETSIGMASK,
+            ["sizeof(posix_spawnattr_t)"] = Sys.SpawnAttributeBytes, ["sizeof(sigset_t)"] = Sys.SigsetBytes, ["SIG_SETMASK"] = Sys.SIG_SETMASK,
+            ["_NSIG-1"] = Sys.LastSignal,
+            ["SIGHUP"] = Sys.SIGHUP, ["SIGINT"] = Sys.SIGINT, ["SIGKILL"] = Sys.SIGKILL, ["SIGUSR1"] = Sys.SIGUSR1, ["SIGUSR2"] = Sys.SIGUSR2,
+            ["SIGTERM"] = Sys.SIGTERM, ["SIGPWR"] = Sys.SIGPWR,
+            ["CLONE_NEWNS"] = Sys.CLONE_NEWNS, ["CLONE_NEWPID"] = Sys.CLONE_NEWPID,
+            ["POLLIN|POLLERR|POLLHUP"] = Sys.ReadableEvents, ["POLLOUT"] = Sockets.POLLOUT,
+            ["AF_INET"] = Sockets.AF_INET, ["AF_UNIX"] = ControlSocket.AF_UNIX, ["AF_NETLINK"] = Sockets.AF_NETLINK, ["AF_PACKET"] = PacketSocket.AF_PACKET,
+            ["SOCK_STREAM"] = Sockets.SOCK_STREAM, ["SOCK_DGRAM"] = PacketSocket.SOCK_DGRAM, ["SOCK_RAW"] = Sockets.SOCK_RAW, ["SOCK_SEQPACKET"] = ControlSocket.SOCK_SEQPACKET,
+            ["SOCK_NONBLOCK"] = Sockets.SOCK_NONBLOCK, ["SOCK_CLOEXEC"] = Sockets.SOCK_CLOEXEC,
+            ["SOL_SOCKET"] = Sockets.SOL_SOCKET, ["SO_ERROR"] = Sockets.SO_ERROR, ["SO_RCVTIMEO"] = Sockets.SO_RCVTIMEO, ["SO_PEERCRED"] = ControlSocket.SO_PEERCRED,
+            ["NETLINK_ROUTE"] = Sockets.NETLINK_ROUTE, ["ETH_P_IP"] = PacketSocket.ETH_P_IP,
+            ["SIGHUP(machine)"] = GuardMachine.SIGHUP, ["SIGINT(machine)"] = GuardMachine.SIGINT, ["SIGTERM(machine)"] = GuardMachine.SIGTERM, ["SIGPWR(machine)"] = GuardMachine.SIGPWR,
         };
         Assert.Equal(c.Keys.Order(), ours.Keys.Order());
         foreach (var (name, value) in c) Assert.True(value == ours[name], $"{name}: C says {value}, the init uses {ours[name]}");
