@@ -11,8 +11,8 @@ namespace SmbRoot.Interop;
 /// </summary>
 public sealed unsafe class PacketSocket : IDisposable
 {
-    public const int AF_PACKET = 17, SOCK_DGRAM = 2;
-    private const int SOCK_CLOEXEC = Sockets.SOCK_CLOEXEC;
+    public const int AF_PACKET = 17;
+    private const int SOCK_DGRAM = Sockets.SOCK_DGRAM, SOCK_CLOEXEC = Sockets.SOCK_CLOEXEC;
     public const ushort ETH_P_IP = 0x0800;
     private readonly int _fd;
     private readonly int _interfaceIndex;

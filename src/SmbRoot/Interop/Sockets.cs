@@ -5,10 +5,10 @@ using static Tmds.Linux.LibC;
 
 namespace SmbRoot.Interop;
 
-/// <summary>The two sockets the boot uses: rtnetlink to configure the interface, TCP to probe the server.</summary>
+/// <summary>The boot's sockets: rtnetlink to configure the interface, TCP to probe the server, UDP for DNS.</summary>
 public static unsafe class Sockets
 {
-    public const int AF_INET = 2, AF_NETLINK = 16, SOCK_STREAM = 1, SOCK_RAW = 3, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
+    public const int AF_INET = 2, AF_NETLINK = 16, SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
     public const int NETLINK_ROUTE = 0, SOL_SOCKET = 1, SO_ERROR = 4, SO_RCVTIMEO = 20;
     public const short POLLOUT = 4;
 
@@ -76,6 +76,31 @@ public static unsafe class Sockets
             socklen_t length = sizeof(int);
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &socketError, &length);
             return socketError;
+        }
+        finally
+        {
+            close(fd);
+        }
+    }
+
+    /// <summary>One UDP datagram to <paramref name="server"/> and its first answer, or null when none comes within <paramref name="timeout"/>.</summary>
+    public static byte[]? UdpExchange(IPAddress server, int port, byte[] query, TimeSpan timeout)
+    {
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return null;
+        try
+        {
+            var address = new sockaddr_in { sin_family = AF_INET, sin_port = htons((ushort)port) };
+            var bytes = server.GetAddressBytes();
+            for (int i = 0; i < 4; i++) address.sin_addr.s_addr[i] = bytes[i];
+            if (connect(fd, (sockaddr*)&address, (uint)sizeof(sockaddr_in)) < 0) return null;
+            fixed (byte* q = query) if ((long)send(fd, q, query.Length, 0) < 0) return null;
+            var pfd = new pollfd { fd = fd, events = POLLIN };
+            if (poll(&pfd, 1, (int)timeout.TotalMilliseconds) <= 0) return null;
+            var buffer = new byte[1500];
+            long received;
+            fixed (byte* b = buffer) received = recv(fd, b, buffer.Length, 0);
+            return received <= 0 ? null : buffer[..(int)received];
         }
         finally
         {

@@ -141,7 +141,7 @@ public class KernelHeaderTests
             ["CLONE_NEWNS"] = Sys.CLONE_NEWNS, ["CLONE_NEWPID"] = Sys.CLONE_NEWPID,
             ["POLLIN|POLLERR|POLLHUP"] = Sys.ReadableEvents, ["POLLOUT"] = Sockets.POLLOUT,
             ["AF_INET"] = Sockets.AF_INET, ["AF_UNIX"] = ControlSocket.AF_UNIX, ["AF_NETLINK"] = Sockets.AF_NETLINK, ["AF_PACKET"] = PacketSocket.AF_PACKET,
-            ["SOCK_STREAM"] = Sockets.SOCK_STREAM, ["SOCK_DGRAM"] = PacketSocket.SOCK_DGRAM, ["SOCK_RAW"] = Sockets.SOCK_RAW, ["SOCK_SEQPACKET"] = ControlSocket.SOCK_SEQPACKET,
+            ["SOCK_STREAM"] = Sockets.SOCK_STREAM, ["SOCK_DGRAM"] = Sockets.SOCK_DGRAM, ["SOCK_RAW"] = Sockets.SOCK_RAW, ["SOCK_SEQPACKET"] = ControlSocket.SOCK_SEQPACKET,
             ["SOCK_NONBLOCK"] = Sockets.SOCK_NONBLOCK, ["SOCK_CLOEXEC"] = Sockets.SOCK_CLOEXEC,
             ["SOL_SOCKET"] = Sockets.SOL_SOCKET, ["SO_ERROR"] = Sockets.SO_ERROR, ["SO_RCVTIMEO"] = Sockets.SO_RCVTIMEO, ["SO_PEERCRED"] = ControlSocket.SO_PEERCRED,
             ["NETLINK_ROUTE"] = Sockets.NETLINK_ROUTE, ["ETH_P_IP"] = PacketSocket.ETH_P_IP,
