@@ -5,7 +5,7 @@ public static class Errno
 {
     public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENXIO = 6, ENOEXEC = 8, EBADF = 9,
         ECHILD = 10, EAGAIN = 11, ENOMEM = 12, EACCES = 13, EBUSY = 16, EEXIST = 17, ENODEV = 19, ENOTDIR = 20,
-        EISDIR = 21, EINVAL = 22, ETXTBSY = 26, ENOSPC = 28, EROFS = 30, ENAMETOOLONG = 36, ENOSYS = 38,
+        EISDIR = 21, EINVAL = 22, ETXTBSY = 26, ENOSPC = 28, EROFS = 30, EPIPE = 32, ENAMETOOLONG = 36, ENOSYS = 38,
         ENOTEMPTY = 39, ELOOP = 40, ENOKEY = 126, EOPNOTSUPP = 95, EAFNOSUPPORT = 97, EADDRNOTAVAIL = 99, ENETDOWN = 100, ENETUNREACH = 101,
         ECONNABORTED = 103, ECONNRESET = 104, ETIMEDOUT = 110, ECONNREFUSED = 111, EHOSTDOWN = 112,
         EHOSTUNREACH = 113, EINPROGRESS = 115, ESTALE = 116, EREMOTEIO = 121, EKEYREJECTED = 129;
@@ -21,7 +21,7 @@ public static class Errno
         [EEXIST] = ("EEXIST", "already exists"), [ENODEV] = ("ENODEV", "no such device"),
         [ENOTDIR] = ("ENOTDIR", "not a directory"), [EISDIR] = ("EISDIR", "is a directory"),
         [EINVAL] = ("EINVAL", "invalid argument"), [ETXTBSY] = ("ETXTBSY", "text file busy"),
-        [ENOSPC] = ("ENOSPC", "no space left on device"), [EROFS] = ("EROFS", "read-only filesystem"),
+        [ENOSPC] = ("ENOSPC", "no space left on device"), [EROFS] = ("EROFS", "read-only filesystem"), [EPIPE] = ("EPIPE", "broken pipe"),
         [ENAMETOOLONG] = ("ENAMETOOLONG", "file name too long"), [ENOSYS] = ("ENOSYS", "function not implemented"),
         [ENOTEMPTY] = ("ENOTEMPTY", "directory not empty"), [ELOOP] = ("ELOOP", "too many levels of symbolic links"), [EOPNOTSUPP] = ("EOPNOTSUPP", "operation not supported"),
         [EAFNOSUPPORT] = ("EAFNOSUPPORT", "address family not supported"), [EADDRNOTAVAIL] = ("EADDRNOTAVAIL", "address not available"), [ENETDOWN] = ("ENETDOWN", "network is down"),

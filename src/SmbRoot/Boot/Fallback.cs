@@ -65,7 +65,7 @@ public static class Fallback
     {
         log.Say($"starting {ShellPath}: {why}");
         int child = Sys.Spawn(ShellPath, [ShellPath], ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/", "TERM=linux", "PS1=smbroot# "]);
-        Sys.WaitPid(child, out _);
+        Sys.WaitPid(child);
     }
 
     /// <summary>One line from the console, or null at end of input.</summary>

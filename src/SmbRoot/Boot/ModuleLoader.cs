@@ -97,19 +97,30 @@ public sealed class ModuleLoader
             }
             string path = Path.Combine(_directory, Index.PathOf(module));
             int fd = Sys.Open(path, Sys.O_RDONLY);
-            int error;
-            try { error = Sys.FInitModule(fd, ""); }
-            finally { Sys.Close(fd); }
-            if (error == 0) _log.Debug($"loaded module {module}");
-            else if (error == Errno.EEXIST) _log.Debug($"module {module} was already loaded");
-            else if (mayFail)
+            try
+            {
+                Sys.FInitModule(fd, "", module);
+                _log.Debug($"loaded module {module}");
+            }
+            catch (SysException e) when (e.Errno == Errno.EEXIST)
+            {
+                _log.Debug($"module {module} was already loaded");
+            }
+            catch (SysException e) when (mayFail)
             {
                 // ENODEV is a driver saying "no hardware (or CPU feature) for me", which is normal here.
                 failed.Add(module);
-                _log.Debug($"module {module} did not load ({Errno.Describe(error)}); going on without it");
+                _log.Debug($"module {module} did not load ({Errno.Describe(e.Errno)}); going on without it");
             }
-            else throw new BootException($"loading kernel module {module} failed: {Errno.Describe(error)}",
-                "dmesg shows the kernel's reason; the module must match the running kernel", permanent: true);
+            catch (SysException e)
+            {
+                throw new BootException($"loading kernel module {module} failed: {Errno.Describe(e.Errno)}",
+                    "dmesg shows the kernel's reason; the module must match the running kernel", permanent: true, inner: e);
+            }
+            finally
+            {
+                Sys.Close(fd);
+            }
         }
     }
 }

@@ -33,7 +33,14 @@ public sealed class Supervisor(BootContext context, BootedRoot booted)
     public ShutdownVerb Run(string init, IReadOnlyList<string> initArguments)
     {
         var log = _context.Log;
-        Sys.DisableCtrlAltDel();
+        try
+        {
+            Sys.DisableCtrlAltDel();
+        }
+        catch (SysException e)
+        {
+            log.Warn($"guard: ctrl-alt-del stays an instant reboot, without releasing the root: {e.Message}");
+        }
         int listener = ControlSocket.Listen();
         using var wakeup = new WakeupPipe();
         var registrations = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, (PosixSignal)Sys.SIGPWR }
@@ -97,10 +104,7 @@ public sealed class Supervisor(BootContext context, BootedRoot booted)
             wakeup.Drain();
             while (owner._signals.TryDequeue(out int signal)) Apply(machine.Handle(new GuardEvent.Signal(signal), now));
             for (int i = 0; ready[0] && i < ClientsPerTurn && ControlSocket.Accept(listener) is { } client; i++) Serve(client, now);
-            while (Sys.WaitPid(-1, out int status, noHang: true) is > 0 and var pid)
-            {
-                Apply(machine.Handle(new GuardEvent.ChildExited(pid, new WaitStatus(status)), now));
-            }
+            while (Reap() is { } exited) Apply(machine.Handle(new GuardEvent.ChildExited(exited.Pid, new WaitStatus(exited.Status)), now));
             if (_ending is { } ended) return ended;
             if (ready[2]) network.OnReadable(now);
             network.OnTimer(now);
@@ -110,6 +114,13 @@ public sealed class Supervisor(BootContext context, BootedRoot booted)
 
         private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
+        /// <summary>One exited child, or null when none has exited (ECHILD: none is left at all).</summary>
+        private static (int Pid, int Status)? Reap()
+        {
+            try { return Sys.WaitPid(-1, noHang: true); }
+            catch (SysException e) when (e.Errno == Core.Sys.Errno.ECHILD) { return null; }
+        }
+
         private void Serve((int Fd, int Uid, int Pid) client, TimeSpan now)
         {
             try
@@ -118,6 +129,10 @@ public sealed class Supervisor(BootContext context, BootedRoot booted)
                 string? text = client.Uid == 0 ? ControlSocket.Receive(client.Fd) : null;
                 var request = text is null ? null : ControlMessages.Decode(text);
                 Apply(machine.Handle(new GuardEvent.Control(request, client.Uid, client.Pid), now), client.Fd);
+            }
+            catch (SysException e)
+            {
+                owner._context.Log.Warn($"guard: serving a control request from pid {client.Pid}: {e.Message}");
             }
             finally
             {
@@ -135,7 +150,7 @@ public sealed class Supervisor(BootContext context, BootedRoot booted)
                 {
                     case GuardAction.Forward f:
                         log.Debug($"guard: passing signal {f.Signal} to the system's init");
-                        _ = Sys.Kill(machine.SystemPid, f.Signal); // ESRCH: the init is already gone, and its exit is on its way
+                        Sys.Signal(machine.SystemPid, f.Signal);
                         break;
                     case GuardAction.AskToShutDown ask:
                         log.Say("guard: " + SystemInit.AskToShutDown(machine.SystemPid, ask.Verb));
@@ -144,7 +159,7 @@ public sealed class Supervisor(BootContext context, BootedRoot booted)
                         log.Warn($"guard: sent SIGTERM to its {SystemProcesses.TerminateAll(machine.SystemPid)} process(es)");
                         break;
                     case GuardAction.KillSystem:
-                        _ = Sys.Kill(machine.SystemPid, Sys.SIGKILL);
+                        Sys.Signal(machine.SystemPid, Sys.SIGKILL);
                         break;
                     case GuardAction.Say say when say.Warning:
                         log.Warn(say.Text);

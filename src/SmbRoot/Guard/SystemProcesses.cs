@@ -18,7 +18,7 @@ public static class SystemProcesses
             bool kernelThread;
             try { kernelThread = File.ReadAllBytes(entry + "/cmdline").Length == 0; }
             catch (IOException) { continue; }
-            if (!kernelThread && Sys.Kill(pid, Sys.SIGTERM) == 0) count++;
+            if (!kernelThread && Sys.Signal(pid, Sys.SIGTERM)) count++;
         }
         return count;
     }

@@ -51,17 +51,23 @@ public static unsafe class ControlSocket
         return fd;
     }
 
-    /// <summary>A waiting client and its uid and pid, or null when none is waiting.</summary>
+    /// <summary>A waiting client and its uid and pid, or null when none is waiting (EAGAIN on the non-blocking listener).</summary>
     public static (int Fd, int Uid, int Pid)? Accept(int listener)
     {
         int fd = accept4(listener, null, null, SOCK_CLOEXEC);
-        if (fd < 0) return null;
+        if (fd < 0)
+        {
+            // ECONNABORTED: the client gave up while queued (accept(2)); there is nobody to serve.
+            if (errno is Core.Sys.Errno.EAGAIN or Core.Sys.Errno.ECONNABORTED) return null;
+            throw new SysException("accept4", "@" + Name, errno);
+        }
         var credentials = new PeerCredentials();
         socklen_t length = (uint)sizeof(PeerCredentials);
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) < 0)
         {
+            int error = errno;
             close(fd);
-            return null;
+            throw new SysException("getsockopt", "SO_PEERCRED", error);
         }
         // The client sends its request right after connecting; a peer that does not may hold PID 1's loop for 200 ms at most.
         var timeout = stackalloc long[2] { 0, 200_000 };
@@ -69,18 +75,27 @@ public static unsafe class ControlSocket
         return (fd, credentials.Uid, credentials.Pid);
     }
 
+    /// <summary>One message, or null when none came before the receive timeout or the peer closed or reset the connection.</summary>
     public static string? Receive(int fd)
     {
         var buffer = new byte[ControlMessages.MaxSize];
         long received;
         fixed (byte* b = buffer) received = recv(fd, b, buffer.Length, 0);
+        if (received < 0 && errno is not (Core.Sys.Errno.EAGAIN or Core.Sys.Errno.ECONNRESET)) throw new SysException("recv", "@" + Name, errno);
         return received <= 0 ? null : Encoding.UTF8.GetString(buffer, 0, (int)received);
     }
 
+    /// <summary>Sends one answer. A client that has already gone (EPIPE, ECONNRESET) needs none, so that is not an error.</summary>
     public static void Send(int fd, string text)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
-        fixed (byte* b = bytes) _ = send(fd, b, bytes.Length, 0);
+        fixed (byte* b = bytes)
+        {
+            if ((long)send(fd, b, bytes.Length, MSG_NOSIGNAL) < 0 && errno is not (Core.Sys.Errno.EPIPE or Core.Sys.Errno.ECONNRESET))
+            {
+                throw new SysException("send", "@" + Name, errno);
+            }
+        }
     }
 
     /// <summary>The client side: one request, the answer; throws when PID 1 does not listen.</summary>

@@ -30,10 +30,10 @@ public static unsafe partial class ImageLock
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int fcntl_native(int fd, int command, Flock* flock);
 
-    /// <summary>Takes the lock without waiting: exclusive for a read-write boot, shared for ro. Returns 0 or the errno.</summary>
-    public static int TryTake(int fd, bool exclusive)
+    /// <summary>Takes the lock without waiting: exclusive for a read-write boot, shared for ro. EAGAIN or EACCES: someone else holds it.</summary>
+    public static void Take(int fd, bool exclusive)
     {
         var flock = new Flock { Type = exclusive ? F_WRLCK : F_RDLCK, Whence = 0 /* SEEK_SET */, Start = LockOffset, Length = 1 };
-        return fcntl_native(fd, F_OFD_SETLK, &flock) < 0 ? Marshal.GetLastPInvokeError() : 0;
+        if (fcntl_native(fd, F_OFD_SETLK, &flock) < 0) throw new SysException("fcntl", "F_OFD_SETLK on the image", Marshal.GetLastPInvokeError());
     }
 }

@@ -57,16 +57,18 @@ public sealed unsafe class PacketSocket : IDisposable
         }
     }
 
-    /// <summary>The next IPv4 packet, or null when none comes within <paramref name="timeout"/>.</summary>
+    /// <summary>The next IPv4 packet, or null when none comes within <paramref name="timeout"/> (zero: only what is there now).</summary>
     public byte[]? Receive(TimeSpan timeout)
     {
         var pfd = new pollfd { fd = _fd, events = POLLIN };
         int ready = poll(&pfd, 1, (int)Math.Max(0, timeout.TotalMilliseconds));
+        if (ready < 0 && errno != Core.Sys.Errno.EINTR) throw new SysException("poll", "AF_PACKET", errno);
         if (ready <= 0) return null;
         var buffer = new byte[2048];
         long received;
-        fixed (byte* b = buffer) received = recv(_fd, b, buffer.Length, 0);
-        return received <= 0 ? null : buffer[..(int)received];
+        fixed (byte* b = buffer) received = recv(_fd, b, buffer.Length, MSG_DONTWAIT);
+        if (received < 0 && errno != Core.Sys.Errno.EAGAIN) throw new SysException("recv", "AF_PACKET", errno);
+        return received < 0 ? null : buffer[..(int)received];
     }
 
     public void Dispose() => close(_fd);

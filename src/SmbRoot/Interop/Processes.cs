@@ -87,8 +87,25 @@ public static unsafe partial class Sys
         if (unshare_native(flags) < 0) throw new SysException("unshare", flags.ToString("x"), Marshal.GetLastPInvokeError());
     }
 
-    /// <summary>kill(2); returns the errno (0 on success), since ESRCH is an expected answer.</summary>
-    public static int Kill(int pid, int signal) => kill_native(pid, signal) < 0 ? Marshal.GetLastPInvokeError() : 0;
+    /// <summary>kill(2). ESRCH (the process is gone) is an answer callers often expect.</summary>
+    public static void Kill(int pid, int signal)
+    {
+        if (kill_native(pid, signal) < 0) throw new SysException("kill", $"{pid}, signal {signal}", Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>kill(2) to a process that may have exited already; says whether it got the signal.</summary>
+    public static bool Signal(int pid, int signal)
+    {
+        try
+        {
+            Kill(pid, signal);
+            return true;
+        }
+        catch (SysException e) when (e.Errno == Core.Sys.Errno.ESRCH)
+        {
+            return false; // gone: its exit is on its way to its parent
+        }
+    }
 
     public static void PivotRoot(string newRoot, string putOld)
     {
@@ -100,5 +117,8 @@ public static unsafe partial class Sys
     }
 
     /// <summary>reboot(LINUX_REBOOT_CMD_CAD_OFF): ctrl-alt-del becomes SIGINT to PID 1 instead of an instant reboot.</summary>
-    public static void DisableCtrlAltDel() => reboot_native(LINUX_REBOOT_CMD_CAD_OFF);
+    public static void DisableCtrlAltDel()
+    {
+        if (reboot_native(LINUX_REBOOT_CMD_CAD_OFF) < 0) throw new SysException("reboot", "CAD_OFF", Marshal.GetLastPInvokeError());
+    }
 }

@@ -54,28 +54,29 @@ public static unsafe class Sockets
 
     /// <summary>
     /// Opens and closes a TCP connection to the server, to tell "unreachable" from "refused"
-    /// before the cifs client turns either into a generic mount error. Returns 0 or the errno.
+    /// before the cifs client turns either into a generic mount error. Throws what connect(2) said,
+    /// or ETIMEDOUT after <paramref name="timeout"/>.
     /// </summary>
-    public static int ProbeTcp(IPAddress address, int port, TimeSpan timeout)
+    public static void ProbeTcp(IPAddress address, int port, TimeSpan timeout)
     {
+        string what = $"{address}:{port}";
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) return errno;
+        if (fd < 0) throw new SysException("socket", what, errno);
         try
         {
             var sa = new sockaddr_in { sin_family = AF_INET, sin_port = htons((ushort)port) };
             var bytes = address.GetAddressBytes();
             for (int i = 0; i < 4; i++) sa.sin_addr.s_addr[i] = bytes[i];
-            if (connect(fd, (sockaddr*)&sa, sizeof(sockaddr_in)) == 0) return 0;
-            int connectError = errno;
-            if (connectError != Core.Sys.Errno.EINPROGRESS) return connectError;
+            if (connect(fd, (sockaddr*)&sa, sizeof(sockaddr_in)) == 0) return;
+            if (errno != Core.Sys.Errno.EINPROGRESS) throw new SysException("connect", what, errno);
             var pfd = new pollfd { fd = fd, events = POLLOUT };
             int ready = poll(&pfd, 1, (int)timeout.TotalMilliseconds);
-            if (ready == 0) return Core.Sys.Errno.ETIMEDOUT;
-            if (ready < 0) return errno;
+            if (ready < 0) throw new SysException("poll", what, errno);
+            if (ready == 0) throw new SysException("connect", what, Core.Sys.Errno.ETIMEDOUT);
             int socketError = 0;
             socklen_t length = sizeof(int);
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &socketError, &length);
-            return socketError;
+            if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &socketError, &length) < 0) throw new SysException("getsockopt", what, errno);
+            if (socketError != 0) throw new SysException("connect", what, socketError);
         }
         finally
         {
@@ -86,21 +87,25 @@ public static unsafe class Sockets
     /// <summary>One UDP datagram to <paramref name="server"/> and its first answer, or null when none comes within <paramref name="timeout"/>.</summary>
     public static byte[]? UdpExchange(IPAddress server, int port, byte[] query, TimeSpan timeout)
     {
+        string what = $"{server}:{port}";
         int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) return null;
+        if (fd < 0) throw new SysException("socket", what, errno);
         try
         {
             var address = new sockaddr_in { sin_family = AF_INET, sin_port = htons((ushort)port) };
             var bytes = server.GetAddressBytes();
             for (int i = 0; i < 4; i++) address.sin_addr.s_addr[i] = bytes[i];
-            if (connect(fd, (sockaddr*)&address, (uint)sizeof(sockaddr_in)) < 0) return null;
-            fixed (byte* q = query) if ((long)send(fd, q, query.Length, 0) < 0) return null;
+            if (connect(fd, (sockaddr*)&address, (uint)sizeof(sockaddr_in)) < 0) throw new SysException("connect", what, errno);
+            fixed (byte* q = query) if ((long)send(fd, q, query.Length, 0) < 0) throw new SysException("send", what, errno);
             var pfd = new pollfd { fd = fd, events = POLLIN };
-            if (poll(&pfd, 1, (int)timeout.TotalMilliseconds) <= 0) return null;
+            int ready = poll(&pfd, 1, (int)timeout.TotalMilliseconds);
+            if (ready < 0) throw new SysException("poll", what, errno);
+            if (ready == 0) return null;
             var buffer = new byte[1500];
             long received;
             fixed (byte* b = buffer) received = recv(fd, b, buffer.Length, 0);
-            return received <= 0 ? null : buffer[..(int)received];
+            if (received < 0) throw new SysException("recv", what, errno);
+            return buffer[..(int)received];
         }
         finally
         {

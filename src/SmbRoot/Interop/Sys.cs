@@ -171,13 +171,12 @@ public static unsafe partial class Sys
     // x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl).
     public const int SYS_finit_module = 313;
 
-    /// <summary>finit_module(2). Returns the errno (0 on success) so the caller can accept EEXIST.</summary>
-    public static int FInitModule(int fd, string parameters)
+    /// <summary>finit_module(2); EEXIST means it is loaded already.</summary>
+    public static void FInitModule(int fd, string parameters, string module)
     {
         fixed (byte* p = Z(parameters))
         {
-            long result = (ssize_t)syscall(SYS_finit_module, fd, p, 0);
-            return result < 0 ? errno : 0;
+            if ((long)(ssize_t)syscall(SYS_finit_module, fd, p, 0) < 0) throw new SysException("finit_module", module, errno);
         }
     }
 
@@ -204,7 +203,7 @@ public static unsafe partial class Sys
             throw new SysException("reboot", command.ToString("x"), Marshal.GetLastPInvokeError());
         }
         int child = Spawn("/proc/self/exe", ["smbroot", RebootHelperCommand, command.ToString()], []);
-        WaitPid(child, out _);
+        WaitPid(child);
         throw new SysException("reboot", command.ToString("x"), Core.Sys.Errno.EPERM);
     }
 
@@ -230,17 +229,20 @@ public static unsafe partial class Sys
     /// <summary>The hidden command line of the child that <see cref="Reboot(int)"/> starts.</summary>
     public const string RebootHelperCommand = "--reboot-syscall";
 
-    public static int WaitPid(int pid, out int status, bool noHang = false)
+    /// <summary>waitpid(2): the child that changed and its raw status; with <paramref name="noHang"/>, null when none has.</summary>
+    public static (int Pid, int Status)? WaitPid(int pid, bool noHang = false)
     {
-        int s = 0;
+        int status = 0;
         int result;
         do
         {
-            result = waitpid_native(pid, &s, noHang ? 1 : 0);
+            result = waitpid_native(pid, &status, noHang ? WNOHANG : 0);
         } while (result < 0 && Marshal.GetLastPInvokeError() == Core.Sys.Errno.EINTR);
-        status = s;
-        return result;
+        if (result < 0) throw new SysException("waitpid", pid.ToString(), Marshal.GetLastPInvokeError());
+        return result == 0 ? null : (result, status);
     }
+
+    public const int WNOHANG = 1;
 
     /// <summary>Pins each string as a NUL-terminated UTF-8 array; the pointer array ends in NULL, as execve wants.</summary>
     private static nint[] PinStrings(string[] values, List<GCHandle> handles) =>

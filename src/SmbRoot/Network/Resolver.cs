@@ -29,7 +29,9 @@ public static class Resolver
                 foreach (var server in servers)
                 {
                     ushort id = (ushort)Random.Shared.Next(1, ushort.MaxValue);
-                    var reply = Sockets.UdpExchange(server, 53, DnsMessage.QueryA(id, candidate), TimeSpan.FromSeconds(2));
+                    byte[]? reply;
+                    try { reply = Sockets.UdpExchange(server, 53, DnsMessage.QueryA(id, candidate), TimeSpan.FromSeconds(2)); }
+                    catch (SysException e) { lastProblem = $"asking {server} failed: {e.Message}"; continue; }
                     if (reply is null) { lastProblem = $"no answer from {server}"; continue; }
                     var (status, addresses) = DnsMessage.TryReadAddresses(reply, id);
                     if (status == DnsMessage.Status.Addresses && addresses.Count > 0) return addresses[0];

@@ -51,18 +51,21 @@ public static class ImageStep
     private static LoopAttachment Attach(BootContext context, int fd, string display)
     {
         var plan = context.Plan;
-        int locked = ImageLock.TryTake(fd, exclusive: !plan.ReadOnly);
-        if (locked is Errno.EAGAIN or Errno.EACCES)
+        try
+        {
+            ImageLock.Take(fd, exclusive: !plan.ReadOnly);
+        }
+        catch (SysException e) when (e.Errno is Errno.EAGAIN or Errno.EACCES)
         {
             throw new BootException($"the image {display} is in use by another machine: the server refused the " +
                 $"{(plan.ReadOnly ? "shared" : "exclusive")} lock SmbRoot takes on every image it boots",
                 "that no other machine runs from this image; machines may share an image only when all boot it with ro" +
-                (plan.RetrySeconds > 0 ? $" (rd.retry={plan.RetrySeconds} keeps trying until the lock is free)" : ""));
+                (plan.RetrySeconds > 0 ? $" (rd.retry={plan.RetrySeconds} keeps trying until the lock is free)" : ""), inner: e);
         }
-        if (locked != 0)
+        catch (SysException e)
         {
-            throw new BootException($"locking the image {display} failed: {Errno.Describe(locked)}",
-                "the server's byte-range lock support (Samba: 'locking = yes', the default)", permanent: true);
+            throw new BootException($"locking the image {display} failed: {Errno.Describe(e.Errno)}",
+                "the server's byte-range lock support (Samba: 'locking = yes', the default)", permanent: true, inner: e);
         }
 
         var (_, _, size) = Sys.FStat(fd, display);

@@ -18,13 +18,16 @@ public static class ShareStep
         var address = root.ServerAddress ?? Resolver.Resolve(root.Server, network.DnsServers, network.Lease?.DomainName);
         if (root.ServerAddress is null) context.Log.Say($"share: {root.Server} is {address}");
 
-        int probe = Sockets.ProbeTcp(address, root.Port, TimeSpan.FromSeconds(5));
-        if (probe != 0)
+        try
         {
-            throw new BootException($"cannot reach the SMB server {address} port {root.Port}: {Errno.Describe(probe)}",
-                probe == Errno.ECONNREFUSED
+            Sockets.ProbeTcp(address, root.Port, TimeSpan.FromSeconds(5));
+        }
+        catch (SysException e)
+        {
+            throw new BootException($"cannot reach the SMB server {address} port {root.Port}: {Errno.Describe(e.Errno)}",
+                e.Errno == Errno.ECONNREFUSED
                     ? $"that smbd is running on {address} and listens on port {root.Port}"
-                    : $"the server address in root=, the gateway in ip=, the cabling, and any firewall between here and {address}");
+                    : $"the server address in root=, the gateway in ip=, the cabling, and any firewall between here and {address}", inner: e);
         }
 
         string options;
