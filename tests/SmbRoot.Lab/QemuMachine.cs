@@ -94,8 +94,15 @@ public sealed class QemuMachine : IDisposable
             }
             if (clock.Elapsed > timeout || _qemu.HasExited)
             {
-                Thread.Sleep(200);
-                if (regex.Match(Console, _cursor) is { Success: true } late) return late;
+                // Once QEMU has exited, WaitForExit() without a timeout also waits until the
+                // asynchronous console readers have delivered the last lines (Process.WaitForExit docs).
+                if (_qemu.HasExited) _qemu.WaitForExit();
+                else Thread.Sleep(200);
+                if (regex.Match(Console, _cursor) is { Success: true } late)
+                {
+                    _cursor = late.Index + late.Length;
+                    return late;
+                }
                 throw new TimeoutException(
                     $"no console line matching /{pattern}/ within {clock.Elapsed.TotalSeconds:0}s" +
                     (_qemu.HasExited ? " (QEMU exited)" : "") + ". Console:\n" + Console);

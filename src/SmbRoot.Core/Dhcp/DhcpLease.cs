@@ -18,6 +18,15 @@ public sealed record DhcpLease(
 {
     public static readonly TimeSpan DefaultLeaseTime = TimeSpan.FromHours(1);
 
+    /// <summary>The soonest a renewal is asked for, whatever T1 or the lease time say (a lease of 0 s would mean a request a second).</summary>
+    public static readonly TimeSpan ShortestRenewal = TimeSpan.FromSeconds(30);
+
+    /// <summary>sethostname(2) takes at most HOST_NAME_MAX (64) bytes.</summary>
+    public const int LongestHostName = 64;
+
+    /// <summary>What the reply said that the lease does not follow, for the console.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     /// <summary>The lease in an ACK (or the offer in an OFFER), or null when a required part is missing or malformed.</summary>
     public static DhcpLease? FromReply(DhcpMessage reply)
     {
@@ -42,10 +51,27 @@ public sealed record DhcpLease(
         {
             for (int i = 0; i + 4 <= servers.Length; i += 4) dns.Add(new IPAddress(servers.AsSpan(i, 4)));
         }
+        var notes = new List<string>();
         var lease = Seconds(options, DhcpMessage.OptionLeaseTime) ?? DefaultLeaseTime;
         var renewal = Seconds(options, DhcpMessage.OptionRenewalTime) is { } t1 && t1 < lease ? t1 : lease / 2;
-        return new DhcpLease(yours, prefix, Address(DhcpMessage.OptionRouter), dns, Text(options, DhcpMessage.OptionDomainName),
-            Text(options, DhcpMessage.OptionHostName), lease, renewal, server);
+        if (renewal < ShortestRenewal)
+        {
+            notes.Add($"the lease is {lease.TotalSeconds:0}s; renewing every {ShortestRenewal.TotalSeconds:0}s, not sooner (the address is permanent here anyway)");
+            renewal = ShortestRenewal;
+        }
+        var router = Address(DhcpMessage.OptionRouter);
+        if (router is not null && !Plan.NetworkConfig.SameSubnet(yours, router, prefix))
+        {
+            notes.Add($"the router {router} is outside {yours}/{prefix}; ignoring it (no default route; the server must be on this subnet)");
+            router = null;
+        }
+        string? hostName = Text(options, DhcpMessage.OptionHostName);
+        if (hostName is { Length: > LongestHostName })
+        {
+            notes.Add($"the host name from DHCP is {hostName.Length} characters, more than the kernel's {LongestHostName}; ignoring it");
+            hostName = null;
+        }
+        return new DhcpLease(yours, prefix, router, dns, Text(options, DhcpMessage.OptionDomainName), hostName, lease, renewal, server) { Notes = notes };
     }
 
     private static TimeSpan? Seconds(IReadOnlyDictionary<byte, byte[]> options, byte code) =>

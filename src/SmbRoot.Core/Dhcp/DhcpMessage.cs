@@ -31,6 +31,9 @@ public sealed record DhcpMessage(
         OptionRequestedAddress = 50, OptionLeaseTime = 51, OptionMessageType = 53, OptionServerId = 54,
         OptionParameterList = 55, OptionMaxMessageSize = 57, OptionRenewalTime = 58, OptionClientId = 61, OptionEnd = 255, OptionPad = 0;
 
+    /// <summary>Option 54: which server sent this (RFC 2132 9.7); every OFFER, ACK and NAK carries it.</summary>
+    public IPAddress? ServerIdentifier => Options.TryGetValue(OptionServerId, out var v) && v.Length == 4 ? new IPAddress(v) : null;
+
     public DhcpMessageType? Type => Options.TryGetValue(OptionMessageType, out var v) && v.Length == 1 ? (DhcpMessageType)v[0] : null;
 
     public byte[] Encode()
@@ -100,6 +103,17 @@ public sealed record DhcpMessage(
         };
         if (hostName is not null) options[OptionHostName] = Encoding.ASCII.GetBytes(hostName);
         return options;
+    }
+
+    /// <summary>
+    /// The DHCP reply for this client that an IPv4 packet carries: UDP from the server port (67)
+    /// to the client port (68), BOOTREPLY, our hardware address. Null for anything else.
+    /// </summary>
+    public static DhcpMessage? TryReadReply(ReadOnlySpan<byte> packet, byte[] mac)
+    {
+        if (UdpFrame.TryParse(packet, ClientPort, fromPort: ServerPort) is not { } payload) return null;
+        var reply = TryDecode(payload);
+        return reply is not null && reply.Operation == BootReply && reply.HardwareAddress.AsSpan().SequenceEqual(mac) ? reply : null;
     }
 
     /// <summary>DHCPDISCOVER, broadcast, asking for a broadcast reply since the client has no address yet.</summary>

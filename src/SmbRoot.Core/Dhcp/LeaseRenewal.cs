@@ -51,10 +51,10 @@ public sealed class LeaseRenewal(DhcpLease lease, TimeSpan now, Func<uint> newTr
 
     public enum Result { Renewed, Refused, OtherAddress }
 
-    /// <summary>An ACK or NAK for the REQUEST that is out; null for anything else (another transaction, an OFFER).</summary>
+    /// <summary>An ACK or NAK from the lease's server for the REQUEST that is out; null for anything else (another transaction or server, an OFFER).</summary>
     public Result? OnReply(DhcpMessage reply, TimeSpan now)
     {
-        if (_xid is not { } xid || reply.TransactionId != xid) return null;
+        if (_xid is not { } xid || reply.TransactionId != xid || !Lease.Server.Equals(reply.ServerIdentifier)) return null;
         if (reply.Type == DhcpMessageType.Nak)
         {
             _xid = null;

@@ -33,8 +33,11 @@ public static class UdpFrame
         return packet;
     }
 
-    /// <summary>The UDP payload for <paramref name="port"/>, or null for anything else or anything malformed.</summary>
-    public static byte[]? TryParse(ReadOnlySpan<byte> packet, int port)
+    /// <summary>
+    /// The UDP payload for <paramref name="port"/> (sent from <paramref name="fromPort"/>, when
+    /// given), or null for anything else or anything malformed.
+    /// </summary>
+    public static byte[]? TryParse(ReadOnlySpan<byte> packet, int port, int? fromPort = null)
     {
         if (packet.Length < IpHeader + UdpHeader || packet[0] >> 4 != 4) return null;
         int headerLength = (packet[0] & 0x0F) * 4;
@@ -46,6 +49,7 @@ public static class UdpFrame
         var udp = packet[headerLength..totalLength];
         int udpLength = BinaryPrimitives.ReadUInt16BigEndian(udp[4..]);
         if (BinaryPrimitives.ReadUInt16BigEndian(udp[2..]) != port || udpLength < UdpHeader || udpLength > udp.Length) return null;
+        if (fromPort is { } sender && BinaryPrimitives.ReadUInt16BigEndian(udp) != sender) return null;
         udp = udp[..udpLength];
         if (BinaryPrimitives.ReadUInt16BigEndian(udp[6..]) != 0)
         {

@@ -35,27 +35,27 @@ public static class DnsMessage
     }
 
     /// <summary>The outcome of reading an answer.</summary>
-    public enum Status { Addresses, NoSuchName, ServerFailure, NotAnswer }
+    public enum Status { Addresses, NoSuchName, ServerFailure, NotAnswer, UnusableAddresses }
 
     /// <summary>
-    /// Reads the reply to query <paramref name="id"/>: its A records (after any CNAME chain the
-    /// server included). A reply with a different id or no response flag is <see cref="Status.NotAnswer"/>.
+    /// Reads the reply to the query for <paramref name="name"/> with <paramref name="id"/>: its A
+    /// records (after any CNAME chain the server included). A reply with a different id, no
+    /// response flag or another question is <see cref="Status.NotAnswer"/>. Addresses that cannot
+    /// be a file server (0.0.0.0, loopback, broadcast, multicast) are dropped; when nothing else
+    /// is left the status is <see cref="Status.UnusableAddresses"/>.
     /// </summary>
-    public static (Status Status, IReadOnlyList<IPAddress> Addresses) TryReadAddresses(ReadOnlySpan<byte> reply, ushort id)
+    public static (Status Status, IReadOnlyList<IPAddress> Addresses) TryReadAddresses(ReadOnlySpan<byte> reply, ushort id, string name)
     {
         var none = Array.Empty<IPAddress>();
         if (reply.Length < 12 || BinaryPrimitives.ReadUInt16BigEndian(reply) != id || (reply[2] & 0x80) == 0) return (Status.NotAnswer, none);
-        int rcode = reply[3] & 0x0F;
-        if (rcode == 3) return (Status.NoSuchName, none);
-        if (rcode != 0) return (Status.ServerFailure, none);
         int questions = BinaryPrimitives.ReadUInt16BigEndian(reply[4..]);
         int answers = BinaryPrimitives.ReadUInt16BigEndian(reply[6..]);
         int offset = 12;
-        for (int q = 0; q < questions; q++)
-        {
-            if (!SkipName(reply, ref offset) || offset + 4 > reply.Length) return (Status.NotAnswer, none);
-            offset += 4;
-        }
+        // The one question must be ours (RFC 5452, 9.1: match the id and the question), or the answer is for something else.
+        if (questions != 1 || !QuestionIs(reply, ref offset, name)) return (Status.NotAnswer, none);
+        int rcode = reply[3] & 0x0F;
+        if (rcode == 3) return (Status.NoSuchName, none);
+        if (rcode != 0) return (Status.ServerFailure, none);
         var addresses = new List<IPAddress>();
         for (int a = 0; a < answers; a++)
         {
@@ -68,7 +68,35 @@ public static class DnsMessage
             if (type == TypeA && @class == ClassIn && length == 4) addresses.Add(new IPAddress(reply.Slice(offset, 4)));
             offset += length;
         }
-        return (Status.Addresses, addresses);
+        var usable = addresses.Where(IsUsable).ToList();
+        return usable.Count == 0 && addresses.Count > 0 ? (Status.UnusableAddresses, addresses) : (Status.Addresses, usable);
+    }
+
+    /// <summary>An address a file server can have: not 0.0.0.0/8, loopback, multicast or broadcast.</summary>
+    public static bool IsUsable(IPAddress address)
+    {
+        var b = address.GetAddressBytes();
+        return b.Length == 4 && b[0] is not (0 or 127) && b[0] < 224;
+    }
+
+    /// <summary>The question at <paramref name="offset"/> is an uncompressed <paramref name="name"/>, type A, class IN.</summary>
+    private static bool QuestionIs(ReadOnlySpan<byte> message, ref int offset, string name)
+    {
+        var labels = new List<string>();
+        while (true)
+        {
+            if (offset >= message.Length) return false;
+            byte length = message[offset++];
+            if (length == 0) break;
+            if ((length & 0xC0) != 0 || offset + length > message.Length) return false;
+            labels.Add(Encoding.ASCII.GetString(message.Slice(offset, length)));
+            offset += length;
+        }
+        if (offset + 4 > message.Length) return false;
+        bool same = string.Equals(string.Join('.', labels), name.TrimEnd('.'), StringComparison.OrdinalIgnoreCase)
+            && BinaryPrimitives.ReadUInt16BigEndian(message[offset..]) == TypeA && BinaryPrimitives.ReadUInt16BigEndian(message[(offset + 2)..]) == ClassIn;
+        offset += 4;
+        return same;
     }
 
     /// <summary>Moves past a (possibly compressed) name; false when it runs off the end or is malformed.</summary>

@@ -10,10 +10,21 @@ public sealed record FinalStageArguments(ShutdownVerb Verb, bool KexecRequested,
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(90);
 
+    /// <summary>
+    /// The longest the final stage waits for something busy. systemd may pass far more (its stop
+    /// timeout, or USEC_INFINITY); past this the final stage still releases everything it can and
+    /// ends the machine, rather than wait for ever with the image open.
+    /// </summary>
+    public static readonly TimeSpan LongestTimeout = TimeSpan.FromHours(1);
+
     private static readonly string[] SystemdOptions = ["--log-level", "--log-target", "--log-color", "--log-location", "--log-time", "--exit-code"];
 
     public static bool IsVerb(string word) => word is "reboot" or "poweroff" or "halt" or "kexec";
 
+    /// <summary>
+    /// The verb first; it is the only thing that must be right. Every other argument that cannot
+    /// be read becomes a note, never a reason to skip a release step.
+    /// </summary>
     public static FinalStageArguments Parse(IReadOnlyList<string> args)
     {
         if (args.Count == 0 || !IsVerb(args[0]))
@@ -34,7 +45,19 @@ public sealed record FinalStageArguments(ShutdownVerb Verb, bool KexecRequested,
             if (name == "--timeout")
             {
                 value ??= i + 1 < args.Count ? args[++i] : null;
-                timeout = ParseTimeout(value) ?? throw new FormatException($"--timeout: '{value}' is not a time span like 90, 90s, 2min or 500ms");
+                if (ParseTimeout(value) is not { } parsed)
+                {
+                    notes.Add($"--timeout: '{value}' is not a time span like 90, 90s, 2min, 500ms or infinity; waiting at most {DefaultTimeout.TotalSeconds:0}s");
+                }
+                else if (parsed > LongestTimeout)
+                {
+                    timeout = LongestTimeout;
+                    notes.Add($"--timeout={value}: waiting at most {LongestTimeout.TotalMinutes:0} minutes for anything busy");
+                }
+                else
+                {
+                    timeout = parsed;
+                }
             }
             else if (SystemdOptions.Contains(name))
             {
@@ -49,22 +72,29 @@ public sealed record FinalStageArguments(ShutdownVerb Verb, bool KexecRequested,
         return new FinalStageArguments(verb, kexec, timeout, notes);
     }
 
-    /// <summary>systemd time spans as systemd-shutdown gets them: plain seconds, or with us, ms, s, min, h.</summary>
+    /// <summary>
+    /// systemd time spans as systemd-shutdown gets them: plain seconds, or with us, ms, s, min, h;
+    /// <c>infinity</c>, and numbers of any size (USEC_INFINITY is 2^64-1 us), as TimeSpan.MaxValue.
+    /// </summary>
     public static TimeSpan? ParseTimeout(string? text)
     {
         if (string.IsNullOrEmpty(text)) return null;
+        if (text == "infinity") return TimeSpan.MaxValue;
         int split = 0;
         while (split < text.Length && char.IsAsciiDigit(text[split])) split++;
-        if (split == 0 || split > 9) return null;
-        long number = long.Parse(text[..split], System.Globalization.CultureInfo.InvariantCulture);
-        return text[split..] switch
+        if (split == 0) return null;
+        double ticksPerUnit = text[split..] switch
         {
-            "" or "s" or "sec" => TimeSpan.FromSeconds(number),
-            "us" or "usec" => TimeSpan.FromMicroseconds(number),
-            "ms" or "msec" => TimeSpan.FromMilliseconds(number),
-            "min" or "m" => TimeSpan.FromMinutes(number),
-            "h" or "hr" => TimeSpan.FromHours(number),
-            _ => null,
+            "" or "s" or "sec" => TimeSpan.TicksPerSecond,
+            "us" or "usec" => TimeSpan.TicksPerMicrosecond,
+            "ms" or "msec" => TimeSpan.TicksPerMillisecond,
+            "min" or "m" => TimeSpan.TicksPerMinute,
+            "h" or "hr" => TimeSpan.TicksPerHour,
+            _ => 0,
         };
+        if (ticksPerUnit == 0) return null;
+        // A double holds every number of digits; anything past TimeSpan's range is "for ever".
+        double ticks = double.Parse(text[..split], System.Globalization.CultureInfo.InvariantCulture) * ticksPerUnit;
+        return ticks >= TimeSpan.MaxValue.Ticks ? TimeSpan.MaxValue : TimeSpan.FromTicks((long)ticks);
     }
 }

@@ -15,7 +15,9 @@ public static unsafe partial class Sys
         for (int i = 0; i < fds.Length; i++) set[i] = new Tmds.Linux.pollfd { fd = fds[i], events = POLLIN };
         int ready = poll(set, (Tmds.Linux.ulong_t)(ulong)fds.Length, (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue));
         var readable = new bool[fds.Length];
-        if (ready < 0 && errno != Core.Sys.Errno.EINTR) throw new SysException("poll", "supervisor", errno);
+        // EINTR: a signal came, which the loop learns from its wake-up pipe. The runtime's signal
+        // handler can leave errno at 0 on that path, so 0 counts as an interruption too.
+        if (ready < 0 && errno is not (Core.Sys.Errno.EINTR or 0)) throw new SysException("poll", "supervisor", errno);
         for (int i = 0; ready > 0 && i < fds.Length; i++) readable[i] = (set[i].revents & ReadableEvents) != 0;
         return readable;
     }

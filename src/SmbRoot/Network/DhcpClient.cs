@@ -26,12 +26,13 @@ public sealed class DhcpClient(ILogger log, string interfaceName, int interfaceI
         {
             ushort seconds = (ushort)Math.Min(clock.Elapsed.TotalSeconds, ushort.MaxValue);
             Send(socket, DhcpMessage.Discover(mac, xid, seconds, hostName), IPAddress.Any);
-            var offer = Await(socket, xid, [DhcpMessageType.Offer], wait);
+            var offer = Await(socket, xid, [DhcpMessageType.Offer], wait, server: null);
             if (offer is not null && DhcpLease.FromReply(offer) is { } offered)
             {
                 log.Debug($"dhcp: offer of {offered.Address} from {offered.Server}");
                 Send(socket, DhcpMessage.Request(mac, xid, seconds, offered.Address, offered.Server, hostName), IPAddress.Any);
-                var answer = Await(socket, xid, [DhcpMessageType.Ack, DhcpMessageType.Nak], TimeSpan.FromSeconds(4));
+                // Only the server whose offer was taken may answer the request (RFC 2131 4.3.2, server identifier).
+                var answer = Await(socket, xid, [DhcpMessageType.Ack, DhcpMessageType.Nak], TimeSpan.FromSeconds(4), offered.Server);
                 if (answer?.Type == DhcpMessageType.Ack && DhcpLease.FromReply(answer) is { } lease) return lease;
                 log.Warn(answer is null ? $"dhcp: no answer from {offered.Server} to the request for {offered.Address}; starting over"
                     : $"dhcp: {offered.Server} refused {offered.Address} (NAK); starting over");
@@ -52,23 +53,20 @@ public sealed class DhcpClient(ILogger log, string interfaceName, int interfaceI
     public static void Send(PacketSocket socket, DhcpMessage message, IPAddress source) =>
         socket.Broadcast(UdpFrame.Build(source, IPAddress.Broadcast, DhcpMessage.ClientPort, DhcpMessage.ServerPort, message.Encode()));
 
-    private DhcpMessage? Await(PacketSocket socket, uint xid, DhcpMessageType[] types, TimeSpan timeout)
+    private DhcpMessage? Await(PacketSocket socket, uint xid, DhcpMessageType[] types, TimeSpan timeout, System.Net.IPAddress? server)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
         {
             var packet = socket.Receive(timeout - clock.Elapsed);
             if (packet is null) return null;
-            if (ReplyTo(packet, mac) is { } reply && reply.TransactionId == xid && reply.Type is { } type && types.Contains(type)) return reply;
+            if (DhcpMessage.TryReadReply(packet, mac) is { } reply && reply.TransactionId == xid && reply.Type is { } type && types.Contains(type)
+                && (server is null || server.Equals(reply.ServerIdentifier)))
+            {
+                return reply;
+            }
         }
         return null;
     }
 
-    /// <summary>The DHCP reply to this client (<paramref name="mac"/>) that <paramref name="packet"/> carries, or null.</summary>
-    public static DhcpMessage? ReplyTo(byte[] packet, byte[] mac)
-    {
-        if (UdpFrame.TryParse(packet, DhcpMessage.ClientPort) is not { } payload) return null;
-        var reply = DhcpMessage.TryDecode(payload);
-        return reply is not null && reply.Operation == DhcpMessage.BootReply && reply.HardwareAddress.AsSpan().SequenceEqual(mac) ? reply : null;
-    }
 }

@@ -65,7 +65,7 @@ public sealed class NetworkGuard(ILogger log, RootNetwork network, string? hostN
         if (_socket is null || _renewal is null) return;
         while (_socket.Receive(TimeSpan.Zero) is { } packet)
         {
-            if (DhcpClient.ReplyTo(packet, network.Mac!) is not { } reply) continue;
+            if (DhcpMessage.TryReadReply(packet, network.Mac!) is not { } reply) continue;
             var offered = reply.YourAddress;
             switch (_renewal.OnReply(reply, now))
             {

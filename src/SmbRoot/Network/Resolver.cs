@@ -33,13 +33,15 @@ public static class Resolver
                     try { reply = Sockets.UdpExchange(server, 53, DnsMessage.QueryA(id, candidate), TimeSpan.FromSeconds(2)); }
                     catch (SysException e) { lastProblem = $"asking {server} failed: {e.Message}"; continue; }
                     if (reply is null) { lastProblem = $"no answer from {server}"; continue; }
-                    var (status, addresses) = DnsMessage.TryReadAddresses(reply, id);
+                    var (status, addresses) = DnsMessage.TryReadAddresses(reply, id, candidate);
                     if (status == DnsMessage.Status.Addresses && addresses.Count > 0) return addresses[0];
                     lastProblem = status switch
                     {
                         DnsMessage.Status.NoSuchName => $"{server} says {candidate} does not exist",
                         DnsMessage.Status.Addresses => $"{server} has no A record for {candidate}",
                         DnsMessage.Status.ServerFailure => $"{server} failed to answer for {candidate}",
+                        DnsMessage.Status.UnusableAddresses => $"{server} answered {candidate} with {string.Join(", ", addresses)}, which cannot be a file server",
+                        DnsMessage.Status.NotAnswer => $"{server} sent an answer to another question, or a malformed one",
                         _ => $"{server} sent a malformed answer",
                     };
                 }

@@ -26,8 +26,11 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
 
     public void Run(FinalStageArguments arguments)
     {
-        EarlySetup.MountKernelFilesystems();
+        Exception? early = null;
+        try { EarlySetup.MountKernelFilesystems(); }
+        catch (Exception e) { early = e; }
         logging.AttachKernelLog();
+        if (early is not null) Problem($"mounting /proc, /sys and /dev failed: {early.Message}");
         foreach (var note in arguments.Notes) log.Say("final: " + note);
         var clock = Stopwatch.StartNew();
         var deadline = new Deadline(arguments.Timeout);
@@ -36,16 +39,20 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         var network = state?.Network is { } record ? new RootNetwork(record) : null;
         if (network is not null) Step("restoring the network", () => RestoreNetwork(network));
         Step("making the mounts private", () => Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null));
-        var share = MoveShareOut(state);
+        ShareMount? share = null;
+        Step("moving the share out of the old root", () => share = MoveShareOut(state));
 
         Release(new RootMount(OldRoot, "the old root"), deadline, "old root unmounted");
         if (state?.LoopDevice is { } device) Release(new LoopAttachment(device, state.ImagePath ?? "the image", state.FileSystem), deadline, $"{device} detached; the image is closed");
-        Sweep(deadline);
+        Step("sweeping what is left", () => Sweep(deadline));
         if (share is not null) Release(share, deadline, "share unmounted");
-        foreach (var leftover in MountTree.Read().Entries.Where(m => m.FileSystemType is "cifs" or "smb3"))
+        Step("unmounting other cifs mounts", () =>
         {
-            Release(new ShareMount(leftover.Source, leftover.MountPoint), deadline, $"{leftover.Source} on {leftover.MountPoint} unmounted");
-        }
+            foreach (var leftover in Mounts().Entries.Where(m => m.FileSystemType is "cifs" or "smb3"))
+            {
+                Release(new ShareMount(leftover.Source, leftover.MountPoint), deadline, $"{leftover.Source} on {leftover.MountPoint} unmounted");
+            }
+        });
         if (network is not null) Release(network, deadline, $"network down ({network.Interface})");
 
         log.Say(_problems.Count == 0
@@ -124,6 +131,7 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         }
         catch (SysException e)
         {
+            // Released where it is, after the old root: its unmount leaves this mount alone while it is busy.
             Problem($"moving the share out of the old root failed: {e.Message}");
             return new ShareMount(unc, found.MountPoint);
         }

@@ -7,15 +7,17 @@ namespace SmbRoot.Tests.Dns;
 public class DnsMessageTests
 {
     /// <summary>An answer as dnsmasq sends it: the question, then a CNAME and an A record using compression pointers.</summary>
-    private static byte[] Answer(ushort id, byte rcode = 0)
+    private const string Name = "files.lab.example";
+
+    private static byte[] Answer(ushort id, byte rcode = 0, string name = Name, byte[]? address = null)
     {
-        var query = DnsMessage.QueryA(id, "files.lab.example");
+        var query = DnsMessage.QueryA(id, name);
         var answer = new List<byte>(query);
         answer[2] = 0x81; // QR, RD
         answer[3] = (byte)(0x80 | rcode); // RA
         answer[7] = 2; // ANCOUNT
         answer.AddRange([0xC0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 6, 3, (byte)'n', (byte)'a', (byte)'s', 0xC0, 18]); // CNAME nas.lab.example
-        answer.AddRange([0xC0, 41, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 168, 77, 1]); // A
+        answer.AddRange([0xC0, (byte)(12 + name.Length + 2 + 4 + 12), 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, .. address ?? [192, 168, 77, 1]]); // A
         return answer.ToArray();
     }
 
@@ -32,7 +34,7 @@ public class DnsMessageTests
     [Fact]
     public void Reads_the_address_after_a_cname()
     {
-        var (status, addresses) = DnsMessage.TryReadAddresses(Answer(7), 7);
+        var (status, addresses) = DnsMessage.TryReadAddresses(Answer(7), 7, Name);
         Assert.Equal(DnsMessage.Status.Addresses, status);
         Assert.Equal([IPAddress.Parse("192.168.77.1")], addresses);
     }
@@ -40,10 +42,29 @@ public class DnsMessageTests
     [Fact]
     public void Errors_and_other_ids_are_told_apart()
     {
-        Assert.Equal(DnsMessage.Status.NotAnswer, DnsMessage.TryReadAddresses(Answer(7), 8).Status);
-        Assert.Equal(DnsMessage.Status.NoSuchName, DnsMessage.TryReadAddresses(Answer(7, rcode: 3), 7).Status);
-        Assert.Equal(DnsMessage.Status.ServerFailure, DnsMessage.TryReadAddresses(Answer(7, rcode: 2), 7).Status);
-        Assert.Equal(DnsMessage.Status.NotAnswer, DnsMessage.TryReadAddresses(DnsMessage.QueryA(7, "a.b"), 7).Status);
+        Assert.Equal(DnsMessage.Status.NotAnswer, DnsMessage.TryReadAddresses(Answer(7), 8, Name).Status);
+        Assert.Equal(DnsMessage.Status.NoSuchName, DnsMessage.TryReadAddresses(Answer(7, rcode: 3), 7, Name).Status);
+        Assert.Equal(DnsMessage.Status.ServerFailure, DnsMessage.TryReadAddresses(Answer(7, rcode: 2), 7, Name).Status);
+        Assert.Equal(DnsMessage.Status.NotAnswer, DnsMessage.TryReadAddresses(DnsMessage.QueryA(7, "a.b"), 7, "a.b").Status);
+    }
+
+    [Fact]
+    public void An_answer_to_another_question_is_not_an_answer()
+    {
+        Assert.Equal(DnsMessage.Status.NotAnswer, DnsMessage.TryReadAddresses(Answer(7, name: "evil.lab.example"), 7, Name).Status);
+        Assert.Equal(DnsMessage.Status.Addresses, DnsMessage.TryReadAddresses(Answer(7), 7, "FILES.lab.example.").Status);
+    }
+
+    [Theory]
+    [InlineData(0, 0, 0, 0)]
+    [InlineData(127, 0, 0, 1)]
+    [InlineData(255, 255, 255, 255)]
+    [InlineData(224, 0, 0, 251)]
+    public void An_address_that_cannot_be_a_server_is_refused(byte a, byte b, byte c, byte d)
+    {
+        var (status, addresses) = DnsMessage.TryReadAddresses(Answer(7, address: [a, b, c, d]), 7, Name);
+        Assert.Equal(DnsMessage.Status.UnusableAddresses, status);
+        Assert.Equal([new IPAddress(new[] { a, b, c, d })], addresses);
     }
 
     [Fact]
@@ -55,7 +76,7 @@ public class DnsMessageTests
         {
             var bytes = (byte[])valid.Clone();
             for (int k = 0; k < 4; k++) bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
-            DnsMessage.TryReadAddresses(bytes[..random.Next(bytes.Length + 1)], 9);
+            DnsMessage.TryReadAddresses(bytes[..random.Next(bytes.Length + 1)], 9, Name);
         }
     }
 }

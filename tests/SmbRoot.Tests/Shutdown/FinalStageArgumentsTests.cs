@@ -41,11 +41,38 @@ public class FinalStageArgumentsTests
     [Theory]
     [InlineData("")]
     [InlineData("sleep")]
-    [InlineData("reboot --timeout=soon")]
-    [InlineData("reboot --timeout")]
-    public void Bad_command_lines_are_refused(string commandLine)
+    [InlineData("--timeout=90s")]
+    public void Without_a_verb_first_the_command_line_is_refused(string commandLine)
     {
         Assert.Throws<FormatException>(() => FinalStageArguments.Parse(commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Theory]
+    [InlineData("halt --timeout=soon")]
+    [InlineData("halt --timeout")]
+    [InlineData("halt --timeout=-5s")]
+    [InlineData("halt --timeout=90parsecs")]
+    public void A_timeout_it_cannot_read_is_a_note_and_the_verb_stays(string commandLine)
+    {
+        var arguments = FinalStageArguments.Parse(commandLine.Split(' '));
+        Assert.Equal(ShutdownVerb.Halt, arguments.Verb);
+        Assert.Equal(FinalStageArguments.DefaultTimeout, arguments.Timeout);
+        Assert.Contains("is not a time span", Assert.Single(arguments.Notes));
+    }
+
+    // systemd-shutdown gets --timeout=<DefaultTimeoutStopSec in us>us (src/core/main.c); 1000 s and
+    // infinity (USEC_INFINITY = 2^64-1) once made the final stage skip every release.
+    [Theory]
+    [InlineData("--timeout=1000000000us", 1000)]
+    [InlineData("--timeout=18446744073709551615us", 3600)]
+    [InlineData("--timeout=infinity", 3600)]
+    [InlineData("--timeout=300000000us", 300)]
+    public void Every_timeout_systemd_sends_is_accepted_and_capped(string option, int seconds)
+    {
+        var arguments = FinalStageArguments.Parse(["halt", option]);
+        Assert.Equal(ShutdownVerb.Halt, arguments.Verb);
+        Assert.Equal(TimeSpan.FromSeconds(seconds), arguments.Timeout);
+        Assert.True(seconds < 3600 ? arguments.Notes.Count == 0 : arguments.Notes.Single().Contains("at most 60 minutes"));
     }
 
     [Theory]
@@ -53,6 +80,8 @@ public class FinalStageArgumentsTests
     [InlineData("500ms", 500)]
     [InlineData("1h", 3_600_000)]
     [InlineData("2500000us", 2_500)]
+    [InlineData("1000000000us", 1_000_000)]
+    [InlineData("2min", 120_000)]
     public void Time_spans_in_systemds_units(string text, int milliseconds)
     {
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), FinalStageArguments.ParseTimeout(text));

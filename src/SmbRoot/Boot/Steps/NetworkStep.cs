@@ -30,6 +30,7 @@ public static class NetworkStep
         if (network.Method == AddressMethod.Dhcp)
         {
             var lease = new DhcpClient(context.Log, name, index, mac, network.HostName).Obtain(DhcpWait);
+            foreach (var note in lease.Notes) context.Log.Warn("dhcp: " + note);
             root = new RootNetwork(new NetworkRecord(name, lease.Address, lease.PrefixLength, lease.Router))
                 { Mac = mac, Lease = lease, DnsServers = [.. network.DnsServers, .. lease.DnsServers] };
             if ((network.HostName ?? lease.HostName) is { } h) Sys.SetHostName(h);

@@ -1,0 +1,51 @@
+using SmbRoot.Lab;
+using Xunit;
+
+namespace SmbRoot.IntegrationTests;
+
+/// <summary>
+/// The final stage as systemd reaches it: systemd-shutdown pivots into /run/initramfs and execs
+/// /shutdown VERB with its own options (src/shutdown/shutdown.c). A busybox root plays that part
+/// here: busybox init, on SIGQUIT, stops every process and execs its ::restart: action as PID 1,
+/// which makes the same moves. Whatever the options say, the root must be released, and a halt
+/// must stay a halt.
+/// </summary>
+[Collection(LabCollection.Name)]
+public sealed class FinalStageTests(LabFixture fixture)
+{
+    private readonly Lab.Lab _lab = fixture.Lab;
+
+    private static string SystemdShutdownScript(string timeout) => $$"""
+        #!/bin/sh
+        # What systemd-shutdown does last: switch into /run/initramfs, then exec /shutdown VERB with its options.
+        sync
+        mount --make-rprivate /
+        mount --bind /run/initramfs /run/initramfs
+        cd /run/initramfs
+        pivot_root . oldroot
+        exec /oldroot/bin/busybox chroot . /shutdown halt --log-level=info --log-target=kmsg --timeout={{timeout}} --exit-code=0
+        """;
+
+    // DefaultTimeoutStopSec=1000s and =infinity (USEC_INFINITY = 2^64-1 us) once skipped every release.
+    [Theory]
+    [InlineData("1000000000us")]
+    [InlineData("18446744073709551615us")]
+    public void A_systemd_style_shutdown_with_a_long_timeout_releases_the_root_and_halts(string timeout)
+    {
+        string pathInShare = $"systemd-timeout-{timeout.Length}/root.img";
+        var files = new Dictionary<string, byte[]> { ["/sbin/systemd-shutdown-lab"] = System.Text.Encoding.UTF8.GetBytes(SystemdShutdownScript(timeout)) };
+        string image = _lab.AddImage(pathInShare, "ext4", extraInittab: "::restart:/sbin/systemd-shutdown-lab\n", extraFiles: files);
+        using var guest = _lab.Boot(_lab.InitramfsWithCredentials(), _lab.CommandLine(pathInShare, "smbroot.mode=handoff"));
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Thread.Sleep(1000);
+
+        guest.Type("kill -QUIT 1");
+        guest.WaitFor(@"final: the root is released", TimeSpan.FromMinutes(2));
+        Assert.DoesNotContain("unexpected FormatException", guest.Console);
+        guest.WaitFor(@"reboot: System halted", TimeSpan.FromMinutes(1));
+        Assert.False(guest.HasExited, "halt stays halt: the guest keeps running, and the server is checked while it does");
+        _lab.Samba.WaitUntilReleased(TimeSpan.FromSeconds(30));
+        guest.Dispose();
+        RootImage.Check(image, "ext4");
+    }
+}

@@ -1,0 +1,96 @@
+using System.Net;
+using SmbRoot.Core.Dhcp;
+using Xunit;
+
+namespace SmbRoot.Tests.Dhcp;
+
+/// <summary>DHCP replies that are wrong or hostile: each gets a clear note or is not taken, never a hang or a silent misconfiguration.</summary>
+public class HostileRepliesTests
+{
+    private static readonly byte[] Mac = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
+    private static readonly IPAddress Server = IPAddress.Parse("192.168.77.1");
+
+    private static DhcpMessage Ack(params (byte Code, byte[] Value)[] extra)
+    {
+        var options = new Dictionary<byte, byte[]>
+        {
+            [DhcpMessage.OptionMessageType] = [(byte)DhcpMessageType.Ack],
+            [DhcpMessage.OptionServerId] = Server.GetAddressBytes(),
+            [DhcpMessage.OptionSubnetMask] = [255, 255, 255, 0],
+            [DhcpMessage.OptionRouter] = Server.GetAddressBytes(),
+        };
+        foreach (var (code, value) in extra) options[code] = value;
+        return new DhcpMessage(DhcpMessage.BootReply, 42, 0, false, IPAddress.Any, IPAddress.Parse("192.168.77.104"), Server, Mac, options);
+    }
+
+    private static byte[] Seconds(uint seconds) => [(byte)(seconds >> 24), (byte)(seconds >> 16), (byte)(seconds >> 8), (byte)seconds];
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(1u)]
+    [InlineData(20u)]
+    public void A_lease_of_almost_nothing_is_renewed_no_sooner_than_the_floor(uint seconds)
+    {
+        var lease = DhcpLease.FromReply(Ack((DhcpMessage.OptionLeaseTime, Seconds(seconds))))!;
+        Assert.Equal(DhcpLease.ShortestRenewal, lease.RenewalTime);
+        Assert.Contains("not sooner", Assert.Single(lease.Notes));
+    }
+
+    [Fact]
+    public void A_T1_of_zero_is_raised_to_the_floor()
+    {
+        var lease = DhcpLease.FromReply(Ack((DhcpMessage.OptionLeaseTime, Seconds(3600)), (DhcpMessage.OptionRenewalTime, Seconds(0))))!;
+        Assert.Equal(DhcpLease.ShortestRenewal, lease.RenewalTime);
+    }
+
+    [Fact]
+    public void A_router_outside_the_subnet_is_ignored_with_a_note()
+    {
+        var lease = DhcpLease.FromReply(Ack((DhcpMessage.OptionRouter, [10, 9, 9, 9])))!;
+        Assert.Null(lease.Router);
+        Assert.Contains("the router 10.9.9.9 is outside 192.168.77.104/24", Assert.Single(lease.Notes));
+    }
+
+    [Theory]
+    [InlineData(64, true)]
+    [InlineData(65, false)]
+    [InlineData(253, false)]
+    public void A_host_name_longer_than_the_kernel_takes_is_ignored(int length, bool kept)
+    {
+        var lease = DhcpLease.FromReply(Ack((DhcpMessage.OptionHostName, System.Text.Encoding.ASCII.GetBytes(new string('h', length)))))!;
+        Assert.Equal(kept, lease.HostName is not null);
+        Assert.Equal(kept ? 0 : 1, lease.Notes.Count);
+    }
+
+    [Fact]
+    public void A_sane_lease_has_no_notes()
+    {
+        var lease = DhcpLease.FromReply(Ack((DhcpMessage.OptionLeaseTime, Seconds(3600))))!;
+        Assert.Empty(lease.Notes);
+        Assert.Equal(TimeSpan.FromSeconds(1800), lease.RenewalTime);
+        Assert.Equal(Server, lease.Router);
+    }
+
+    [Fact]
+    public void A_reply_must_come_from_the_server_port()
+    {
+        byte[] payload = Ack().Encode();
+        var fromServer = UdpFrame.Build(Server, IPAddress.Broadcast, DhcpMessage.ServerPort, DhcpMessage.ClientPort, payload);
+        var fromElsewhere = UdpFrame.Build(Server, IPAddress.Broadcast, 6767, DhcpMessage.ClientPort, payload);
+        Assert.NotNull(DhcpMessage.TryReadReply(fromServer, Mac));
+        Assert.Null(DhcpMessage.TryReadReply(fromElsewhere, Mac));
+        Assert.Null(DhcpMessage.TryReadReply(fromServer, [0x52, 0x54, 0, 0, 0, 1]));
+    }
+
+    [Fact]
+    public void A_renewal_answered_by_another_server_is_not_taken()
+    {
+        var lease = DhcpLease.FromReply(Ack((DhcpMessage.OptionLeaseTime, Seconds(120))))!;
+        var renewal = new LeaseRenewal(lease, TimeSpan.Zero, () => 42);
+        renewal.Due(lease.RenewalTime);
+        var rogue = Ack((DhcpMessage.OptionServerId, [192, 168, 77, 66]));
+        Assert.Null(renewal.OnReply(rogue, lease.RenewalTime + TimeSpan.FromSeconds(1)));
+        Assert.Equal(42u, renewal.Waiting);
+        Assert.Equal(LeaseRenewal.Result.Renewed, renewal.OnReply(Ack(), lease.RenewalTime + TimeSpan.FromSeconds(1)));
+    }
+}
