@@ -51,16 +51,23 @@ public sealed record BootPlan(
     public static BootPlan Parse(KernelCommandLine cmdline)
     {
         var errors = new List<string>();
-        T? Try<T>(Func<T> parse) where T : class
+        // Every problem is a PlanException with its message; anything else escaping a parser is a bug
+        // in it, and still only a problem with that key: PID 1 must get a plan or a list of problems.
+        T? Try<T>(string key, Func<T> parse) where T : class
         {
             try { return parse(); }
             catch (PlanException e) { errors.Add(e.Message); return null; }
+            catch (Exception e) when (e is FormatException or ArgumentException or OverflowException or IndexOutOfRangeException)
+            {
+                errors.Add($"{key}=: the value cannot be read ({e.GetType().Name}); check its syntax in README.md");
+                return null;
+            }
         }
 
         string? rootValue = cmdline.Last("root");
         CifsRoot? root = rootValue is null
             ? Fail<CifsRoot>(errors, "no root= on the command line; expected root=cifs://[user@]server[:port]/share/dir/image.img")
-            : Try(() => CifsRoot.Parse(rootValue));
+            : Try("root", () => CifsRoot.Parse(rootValue));
 
         // ro and rw: the later one wins, as in the kernel (init/do_mounts.c).
         bool readOnly = cmdline.LastIndexOf("ro") > cmdline.LastIndexOf("rw");
@@ -76,9 +83,9 @@ public sealed record BootPlan(
             errors.Add($"rootfstype={fsType}: root= ends with '/', so the share itself is the root and there is no image filesystem");
         }
 
-        var mount = Try(() => MountOptions.Parse(cmdline.Last("rootflags"), readOnly));
-        var extra = Try(() => CifsOptions.ParseExtra(cmdline.Last("rd.cifs.opts")));
-        var network = Try(() => NetworkConfig.Parse(cmdline.Last("ip")));
+        var mount = Try("rootflags", () => MountOptions.Parse(cmdline.Last("rootflags"), readOnly));
+        var extra = Try("rd.cifs.opts", () => CifsOptions.ParseExtra(cmdline.Last("rd.cifs.opts")));
+        var network = Try("ip", () => NetworkConfig.Parse(cmdline.Last("ip")));
         byte[]? bootInterface = null;
         if (cmdline.Last("BOOTIF") is { } bootIf)
         {

@@ -63,13 +63,18 @@ public static class CifsOptions
         var result = new List<string>();
         foreach (var option in value.Split(','))
         {
-            if (option.Length == 0) throw new PlanException($"rd.cifs.opts={value}: empty option (two commas in a row)");
+            if (option.Length == 0) throw new PlanException("rd.cifs.opts: empty option (two commas in a row)");
             int equals = option.IndexOf('=');
             string name = (equals < 0 ? option : option[..equals]).ToLowerInvariant();
             string? optionValue = equals < 0 ? null : option[(equals + 1)..];
             if (Refused.TryGetValue(name, out var why))
             {
                 throw new PlanException($"rd.cifs.opts: '{name}' is not accepted here: {why}");
+            }
+            if (optionValue is not null && optionValue.Any(char.IsControl))
+            {
+                // A NUL ends mount(2)'s data early and silently drops every option after it (sign, seal, ...).
+                throw new PlanException($"rd.cifs.opts: the value of '{name}' contains a control character");
             }
             if (ValueOptions.TryGetValue(name, out var valid))
             {
@@ -118,6 +123,10 @@ public static class CifsOptions
         else
         {
             if (user is null) throw new PlanException("the credentials file has a password but no username=, and root= names no user");
+            // mount(2) takes the options as one C string: a NUL would cut it, and every option after it would be lost.
+            if (user.Any(char.IsControl)) throw new PlanException("the user name contains a control character");
+            if (domain is not null && domain.Any(char.IsControl)) throw new PlanException("the domain contains a control character");
+            if ((credentials.Password ?? "").Contains('\0')) throw new PlanException("the password contains a NUL character, which mount(2) cannot carry");
             if (!names.Contains("username")) options.Add("username=" + user);
             if (domain is not null && !names.Contains("domain")) options.Add("domain=" + domain);
             // The kernel reads ",," inside the password as a literal comma (fs_context.c, smb3_fs_context_parse_monolithic).
@@ -128,21 +137,40 @@ public static class CifsOptions
         return string.Join(',', options);
     }
 
-    /// <summary>The same options with the password removed, for the log.</summary>
+    private static readonly HashSet<string> PasswordOptions = ["password", "pass", "password2"];
+
+    /// <summary>
+    /// The same options with every password's value replaced, for the log. The options are read
+    /// one by one from the start, as the kernel reads them (fs/smb/client/fs_context.c): a
+    /// password's value runs to the next single comma (",," is a literal comma), any other value
+    /// to the next comma. So "password=" inside a user name is a user name, not a password.
+    /// </summary>
     public static string Redact(string options)
     {
-        int start = options.IndexOf("password=", StringComparison.Ordinal);
-        if (start < 0) return options;
-        int end = start + "password=".Length;
-        while (end < options.Length)
+        var shown = new List<string>();
+        int i = 0;
+        while (i <= options.Length)
         {
-            if (options[end] == ',')
+            int equals = options.IndexOfAny(['=', ','], i);
+            bool hasValue = equals >= 0 && options[equals] == '=';
+            string name = hasValue ? options[i..equals] : options[i..(equals < 0 ? options.Length : equals)];
+            if (!hasValue)
             {
-                if (end + 1 < options.Length && options[end + 1] == ',') { end += 2; continue; }
-                break;
+                shown.Add(name);
+                i += name.Length + 1;
+                continue;
             }
-            end++;
+            int end = equals + 1;
+            bool password = PasswordOptions.Contains(name.ToLowerInvariant());
+            while (end < options.Length && options[end] != ',') end++;
+            while (password && end + 1 < options.Length && options[end + 1] == ',')
+            {
+                end += 2;
+                while (end < options.Length && options[end] != ',') end++;
+            }
+            shown.Add(password ? name + "=***" : options[i..end]);
+            i = end + 1;
         }
-        return options[..start] + "password=***" + options[end..];
+        return string.Join(',', shown);
     }
 }

@@ -39,16 +39,17 @@ public sealed record CifsRoot(
 
     public static CifsRoot Parse(string value)
     {
+        string shown = Shown(value);
         const string scheme = "cifs://";
         if (!value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
         {
-            throw new PlanException($"root={value}: expected cifs://[user@]server[:port]/share/dir/image.img");
+            throw new PlanException($"root={shown}: expected cifs://[user@]server[:port]/share/dir/image.img");
         }
         string rest = value[scheme.Length..];
         int slash = rest.IndexOf('/');
         if (slash < 0)
         {
-            throw new PlanException($"root={value}: no share after the server; expected cifs://server/share/dir/image.img");
+            throw new PlanException($"root={shown}: no share after the server; expected cifs://server/share/dir/image.img");
         }
         string authority = rest[..slash];
         string path = rest[(slash + 1)..];
@@ -59,42 +60,45 @@ public sealed record CifsRoot(
         {
             string userInfo = authority[..at];
             authority = authority[(at + 1)..];
-            if (userInfo.Contains(':'))
+            // Checked before and after percent-decoding: "jane%3Asecret@" is a password too.
+            string decodedUserInfo = userInfo.Contains(':') ? userInfo : Decode(userInfo, "user name");
+            if (decodedUserInfo.Contains(':'))
             {
                 throw new PlanException("root=: a password in the URL is refused, because /proc/cmdline is world-readable; " +
                     "put password= in the credentials file (rd.cifs.credentials=, default /etc/smbroot/credentials)");
             }
-            userInfo = Decode(userInfo, "user name");
+            userInfo = decodedUserInfo;
+            if (userInfo.Any(char.IsControl)) throw new PlanException("root=: the user name or domain contains a control character");
             (domain, user) = SplitDomain(userInfo);
-            if (user.Length == 0) throw new PlanException($"root={value}: empty user name before '@'");
+            if (user.Length == 0) throw new PlanException($"root={shown}: empty user name before '@'");
             RejectComma(user, "user name");
             if (domain is not null) RejectComma(domain, "domain");
         }
 
-        var (server, address, port) = ParseHostPort(authority, value);
+        var (server, address, port) = ParseHostPort(authority, shown);
 
         if (path.Length == 0)
         {
-            throw new PlanException($"root={value}: no share name after the server; expected cifs://{authority}/share/...");
+            throw new PlanException($"root={shown}: no share name after the server; expected cifs://{authority}/share/...");
         }
         bool directoryMode = path.EndsWith('/');
         var segments = path.TrimEnd('/').Split('/');
         var decoded = new List<string>();
         foreach (var segment in segments)
         {
-            if (segment.Length == 0) throw new PlanException($"root={value}: empty path element ('//') in the share path");
+            if (segment.Length == 0) throw new PlanException($"root={shown}: empty path element ('//') in the share path");
             string name = Decode(segment, "path element");
-            if (name is "." or "..") throw new PlanException($"root={value}: '{name}' is not allowed in the share path");
+            if (name is "." or "..") throw new PlanException($"root={shown}: '{name}' is not allowed in the share path");
             if (name.IndexOfAny(['/', '\\', '\0']) >= 0 || name.Any(char.IsControl))
             {
-                throw new PlanException($"root={value}: path element '{segment}' decodes to a slash, backslash or control character");
+                throw new PlanException($"root={shown}: path element '{segment}' decodes to a slash, backslash or control character");
             }
             decoded.Add(name);
         }
         string share = decoded[0];
         if (share.IndexOfAny([':', '*', '?', '"', '<', '>', '|', ',']) >= 0)
         {
-            throw new PlanException($"root={value}: share name '{share}' has a character SMB does not allow in share names");
+            throw new PlanException($"root={shown}: share name '{share}' has a character SMB does not allow in share names");
         }
         if (directoryMode)
         {
@@ -102,10 +106,23 @@ public sealed record CifsRoot(
         }
         if (decoded.Count < 2)
         {
-            throw new PlanException($"root={value}: names a share but no image file; add the image's path " +
+            throw new PlanException($"root={shown}: names a share but no image file; add the image's path " +
                 $"(cifs://{authority}/{segments[0]}/root.img) or end with '/' to use the share itself as the root");
         }
         return new CifsRoot(server, address, port, user, domain, share, decoded.Skip(1).SkipLast(1).ToArray(), decoded[^1]);
+    }
+
+    /// <summary>
+    /// root= as error messages show it: whatever stands before an '@' (a user, and perhaps a
+    /// password typed by mistake) is masked, so no message ever echoes a secret.
+    /// </summary>
+    public static string Shown(string value)
+    {
+        if (value.Length == 0) return value;
+        int start = value.IndexOf("://", StringComparison.Ordinal) is var s and >= 0 ? s + 3 : 0;
+        int slash = value.IndexOf('/', start);
+        int at = value.LastIndexOf('@', slash < 0 ? value.Length - 1 : slash);
+        return at < start ? value : value[..start] + "***" + value[at..];
     }
 
     private static (string Server, IPAddress? Address, int Port) ParseHostPort(string authority, string value)
@@ -143,7 +160,12 @@ public sealed record CifsRoot(
         }
 
         IPAddress? address = null;
-        if (IsIPv4Literal(host) || host.Contains(':'))
+        if (IsIPv4Literal(host))
+        {
+            // Decimal, as ip= is read: .NET and inet_aton(3) would take a leading zero as octal.
+            address = NetworkConfig.ParseDottedDecimal(host) ?? throw new PlanException($"root={value}: '{host}' is not a valid IP address");
+        }
+        else if (host.Contains(':'))
         {
             if (!IPAddress.TryParse(host, out address)) throw new PlanException($"root={value}: '{host}' is not a valid IP address");
         }

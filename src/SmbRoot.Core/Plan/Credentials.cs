@@ -33,21 +33,27 @@ public sealed record Credentials(string? UserName, string? Password, string? Dom
             {
                 case "username" or "user":
                     Set(ref user, value, "username", where);
+                    if (value.Any(char.IsControl)) throw new PlanException($"{where}: the user name contains a control character");
                     if (value.Contains(',')) throw new PlanException($"{where}: the user name contains a comma, which cifs mount options cannot carry");
                     break;
                 case "password" or "pass":
                     Set(ref password, value, "password", where);
+                    if (value.Contains('\0')) throw new PlanException($"{where}: the password contains a NUL character, which mount(2) cannot carry");
                     break;
                 case "domain" or "dom":
                     Set(ref domain, value, "domain", where);
+                    if (value.Any(char.IsControl)) throw new PlanException($"{where}: the domain contains a control character");
                     if (value.Contains(',')) throw new PlanException($"{where}: the domain contains a comma, which cifs mount options cannot carry");
                     break;
                 default:
-                    throw new PlanException($"{where}: unknown key '{key}'; expected username=, password= or domain=");
+                    // Only the key is named: a mistyped "pasword=" line holds the password in its value.
+                    throw new PlanException($"{where}: unknown key '{Printable(key)}'; expected username=, password= or domain=");
             }
         }
         return new Credentials(user, password, domain);
     }
+
+    private static string Printable(string text) => new(text.Select(c => char.IsControl(c) ? '?' : c).Take(32).ToArray());
 
     private static void Set(ref string? field, string value, string name, string where)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -120,14 +121,22 @@ public sealed record NetworkConfig(
         return parts.Skip(1).Select(p => Convert.ToByte(p, 16)).ToArray();
     }
 
-    private static IPAddress ParseIPv4(string text, string what, string value)
+    /// <summary>
+    /// Four decimal numbers, as the kernel reads them (net/ipv4/ipconfig.c uses in_aton, which is
+    /// decimal only): a leading zero is just a zero, never octal as inet_aton(3) and .NET would have it.
+    /// </summary>
+    private static IPAddress ParseIPv4(string text, string what, string value) =>
+        ParseDottedDecimal(text) ?? throw new PlanException($"ip={value}: {what} '{text}' is not a dotted IPv4 address");
+
+    /// <summary>Four decimal numbers of at most three digits, 0 to 255 each; null for anything else.</summary>
+    public static IPAddress? ParseDottedDecimal(string text)
     {
         var parts = text.Split('.');
-        if (parts.Length != 4 || !parts.All(p => p.Length is > 0 and <= 3 && p.All(char.IsAsciiDigit) && int.Parse(p) <= 255))
+        if (parts.Length != 4 || !parts.All(p => p.Length is > 0 and <= 3 && p.All(char.IsAsciiDigit) && int.Parse(p, CultureInfo.InvariantCulture) <= 255))
         {
-            throw new PlanException($"ip={value}: {what} '{text}' is not a dotted IPv4 address");
+            return null;
         }
-        return IPAddress.Parse(text);
+        return new IPAddress(parts.Select(p => byte.Parse(p, CultureInfo.InvariantCulture)).ToArray());
     }
 
     private static int ParseNetmask(string text, string value)
