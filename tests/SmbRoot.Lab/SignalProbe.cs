@@ -35,14 +35,6 @@ public static class SignalProbe
         }
         """;
 
-    /// <summary>Compiles the probe (statically, so it runs in any root) into <paramref name="directory"/>; returns its path.</summary>
-    public static string Build(string directory)
-    {
-        string binary = Path.Combine(directory, "sigprobe");
-        if (File.Exists(binary)) return binary;
-        string source = Path.Combine(directory, "sigprobe.c");
-        File.WriteAllText(source, Source);
-        Shell.Run(Shell.Require("clang", "clang"), "-static", "-O2", "-o", binary, source);
-        return binary;
-    }
+    /// <summary>The probe, built for the guest; returns its path on the host.</summary>
+    public static string Build(string directory) => StaticProgram.Build(directory, "sigprobe", Source);
 }

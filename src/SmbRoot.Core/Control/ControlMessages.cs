@@ -25,6 +25,19 @@ public static class ControlMessages
         _ => throw new ArgumentException("unknown request"),
     };
 
+    /// <summary>
+    /// What the client prints of an answer: only an answer of the kind it asked for (status
+    /// begins "mode:", relinquish "relinquishing:", either may be "error:"), only printable
+    /// characters, at most <see cref="MaxSize"/>. Null for anything else: something that is not
+    /// SmbRoot's PID 1 answered, or answered garbage.
+    /// </summary>
+    public static string? CheckAnswer(ControlRequest request, string answer)
+    {
+        string expected = request is ControlRequest.Status ? "mode:" : "relinquishing:";
+        if (answer.Length > MaxSize || !(answer.StartsWith(expected, StringComparison.Ordinal) || answer.StartsWith("error:", StringComparison.Ordinal))) return null;
+        return answer.Any(c => char.IsControl(c) && c != '\n') ? null : answer;
+    }
+
     /// <summary>Parses a request; null for anything else (the server answers with an error).</summary>
     public static ControlRequest? Decode(string text)
     {

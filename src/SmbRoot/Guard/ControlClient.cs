@@ -36,7 +36,18 @@ public static class ControlClient
     {
         try
         {
-            string answer = ControlSocket.Request(ControlMessages.Encode(request), TimeSpan.FromSeconds(10));
+            var (text, serverUid) = ControlSocket.Request(ControlMessages.Encode(request), TimeSpan.FromSeconds(10));
+            if (serverUid != 0)
+            {
+                Console.Error.WriteLine($"init: @{ControlSocket.Name} is held by uid {serverUid}, not by SmbRoot's PID 1; not talking to it " +
+                    "(in handoff mode PID 1 does not listen, so any user could bind the name)");
+                return 1;
+            }
+            if (ControlMessages.CheckAnswer(request, text) is not { } answer)
+            {
+                Console.Error.WriteLine($"init: the answer on @{ControlSocket.Name} is not one SmbRoot's PID 1 gives; not printing it");
+                return 1;
+            }
             Console.Out.Write(answer.EndsWith('\n') ? answer : answer + "\n");
             return answer.StartsWith("error:", StringComparison.Ordinal) ? 1 : 0;
         }

@@ -98,8 +98,12 @@ public static unsafe class ControlSocket
         }
     }
 
-    /// <summary>The client side: one request, the answer; throws when PID 1 does not listen.</summary>
-    public static string Request(string request, TimeSpan timeout)
+    /// <summary>
+    /// The client side: one request, the answer, and who answered (the server's uid from
+    /// SO_PEERCRED: an abstract name can be bound by anyone, so the caller checks it is root).
+    /// Throws when nobody listens.
+    /// </summary>
+    public static (string Answer, int ServerUid) Request(string request, TimeSpan timeout)
     {
         int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
         if (fd < 0) throw new SysException("socket", "control socket", errno);
@@ -107,10 +111,14 @@ public static unsafe class ControlSocket
         {
             var (address, length) = Address();
             if (connect(fd, (sockaddr*)&address, (uint)length) < 0) throw new SysException("connect", "@" + Name, errno);
+            var server = new PeerCredentials();
+            socklen_t credentialsLength = (uint)sizeof(PeerCredentials);
+            if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &server, &credentialsLength) < 0) throw new SysException("getsockopt", "SO_PEERCRED", errno);
+            if (server.Uid != 0) return ("", server.Uid);
             var wait = stackalloc long[2] { (long)timeout.TotalSeconds, 0 };
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, wait, 16);
             Send(fd, request);
-            return Receive(fd) ?? throw new SysException("recv", "@" + Name, errno == 0 ? Core.Sys.Errno.ETIMEDOUT : errno);
+            return (Receive(fd) ?? throw new SysException("recv", "@" + Name, Core.Sys.Errno.ETIMEDOUT), server.Uid);
         }
         finally
         {

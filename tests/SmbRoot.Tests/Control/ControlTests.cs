@@ -25,6 +25,20 @@ public class ControlTests
     [InlineData("relinquish halt 99999999999999")]
     public void Anything_else_is_not_a_request(string text) => Assert.Null(ControlMessages.Decode(text));
 
+    [Theory]
+    [InlineData("status", "mode:        guard\nroot: x\n", true)]
+    [InlineData("status", "error: only root may control PID 1 (you are uid 1000)", true)]
+    [InlineData("status", "relinquishing: the system shuts down", false)]
+    [InlineData("relinquish", "relinquishing: the system shuts down its own way", true)]
+    [InlineData("relinquish", "mode:        guard", false)]
+    [InlineData("status", "mode: \u001b]0;owned\u0007 a terminal escape", false)]
+    [InlineData("status", "you have been hacked", false)]
+    public void The_client_prints_only_the_answer_it_asked_for(string kind, string answer, bool printed)
+    {
+        ControlRequest request = kind == "status" ? new ControlRequest.Status() : new ControlRequest.Relinquish(ShutdownVerb.Halt, TimeSpan.FromSeconds(5));
+        Assert.Equal(printed ? answer : null, ControlMessages.CheckAnswer(request, answer));
+    }
+
     [Fact]
     public void The_initctl_request_is_sysvinits_struct()
     {
