@@ -93,4 +93,31 @@ public sealed class NetworkTests(NetworkLabFixture fixture)
         guest.WaitFor(@"guard: DHCP lease renewed by 192\.168\.77\.1 for 120s", TimeSpan.FromSeconds(100));
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(dns.Log, @"DHCPACK\(br0\)").Count);
     }
+
+    /// <summary>
+    /// A DHCP server that hands out a T1 of 0, a router outside the subnet and a host name longer
+    /// than the kernel takes: the boot says so, goes on without them, and PID 1 does not hammer
+    /// the server with renewals.
+    /// </summary>
+    [Fact]
+    public void Hostile_DHCP_values_get_notes_and_do_not_stop_the_boot()
+    {
+        const string image = "hostile-dhcp/root.img";
+        _lab.AddImage(image, "ext4");
+        string longName = new('h', 100);
+        using var dns = new Dnsmasq(_lab.Network!, leaseTime: "2m", router: "10.9.9.9",
+            "--dhcp-option-force=58,0", $"--dhcp-option-force=12,{longName}");
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.DhcpCommandLine(image, "rd.debug"), [_lab.Network!.AddNic()]);
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Matches(@"dhcp: the lease is 120s; renewing every 30s, not sooner", guest.Console);
+        Assert.Matches(@"dhcp: the router 10\.9\.9\.9 is outside 192\.168\.77\.1\d\d/24; ignoring it", guest.Console);
+        Assert.Matches(@"dhcp: the host name from DHCP is 100 characters, more than the kernel's 64; ignoring it", guest.Console);
+        Assert.Contains(image, _lab.Samba.OpenFiles());
+
+        // 70 s of the system running: renewals every 30 s at most, never one a second.
+        guest.WaitFor(@"guard: DHCP lease renewed by 192\.168\.77\.1", TimeSpan.FromSeconds(60));
+        Thread.Sleep(TimeSpan.FromSeconds(40));
+        int requests = System.Text.RegularExpressions.Regex.Matches(dns.Log, @"DHCPREQUEST\(br0\)").Count;
+        Assert.InRange(requests, 2, 5);
+    }
 }

@@ -17,15 +17,17 @@ public sealed class Dnsmasq : IDisposable
     private readonly System.Text.StringBuilder _log = new();
 
     /// <param name="leaseTime">dnsmasq's lease time; its minimum is 2 minutes</param>
-    public Dnsmasq(LabNetwork network, string leaseTime = "1h")
+    /// <param name="router">the router option it hands out</param>
+    /// <param name="extraOptions">more dnsmasq options, e.g. <c>--dhcp-option-force=58,0</c> for a hostile T1</param>
+    public Dnsmasq(LabNetwork network, string leaseTime = "1h", string router = LabNetwork.ServerAddress, params string[] extraOptions)
     {
         string dnsmasq = Shell.Require("dnsmasq", "dnsmasq-base");
-        string[] command = network.Exec(dnsmasq, "--keep-in-foreground", "--log-facility=-", "--conf-file=/dev/null",
+        string[] command = network.Exec([dnsmasq, "--keep-in-foreground", "--log-facility=-", "--conf-file=/dev/null",
             "--no-resolv", "--no-hosts", "--leasefile-ro", "--log-dhcp", "--log-queries",
             $"--interface={LabNetwork.Bridge}", "--bind-interfaces", "--except-interface=lo",
             $"--dhcp-range={LabNetwork.Subnet}.100,{LabNetwork.Subnet}.150,255.255.255.0,{leaseTime}",
-            $"--dhcp-option=option:router,{LabNetwork.ServerAddress}", $"--dhcp-option=option:dns-server,{LabNetwork.ServerAddress}",
-            $"--domain={Domain}", $"--address=/{ServerName}/{LabNetwork.ServerAddress}", "--pid-file=");
+            $"--dhcp-option=option:router,{router}", $"--dhcp-option=option:dns-server,{LabNetwork.ServerAddress}",
+            $"--domain={Domain}", $"--address=/{ServerName}/{LabNetwork.ServerAddress}", "--pid-file=", .. extraOptions]);
         var info = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true };
         _process = Process.Start(info) ?? throw new InvalidOperationException("cannot start dnsmasq");
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
