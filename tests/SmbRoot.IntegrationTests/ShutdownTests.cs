@@ -35,7 +35,7 @@ public sealed class ShutdownTests(LabFixture fixture)
 
         guest.Type($"{RootImage.ControlClient} relinquish --halt");
         guest.WaitFor(@"final: the root is released", TimeSpan.FromMinutes(2));
-        AssertReleasedWhileHalted(guest, image, fileSystem);
+        Released.WhileHalted(_lab, guest, image, fileSystem);
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class ShutdownTests(LabFixture fixture)
         // reboot(2) inside the system's PID namespace: the kernel turns it into SIGINT for its init.
         guest.Type("sync; halt -f");
         guest.WaitFor(@"guard: the system's init asked the kernel to halt or power off; releasing the root, then halt", TimeSpan.FromMinutes(1));
-        AssertReleasedWhileHalted(guest, image, "ext4");
+        Released.WhileHalted(_lab, guest, image, "ext4");
     }
 
     [Fact]
@@ -156,21 +156,6 @@ public sealed class ShutdownTests(LabFixture fixture)
         // Debian's halt script runs halt -i, which takes the interfaces down before the final stage.
         guest.WaitFor(@"final: eth0 was down", TimeSpan.FromMinutes(4));
         guest.WaitFor(@"final: the root is released", TimeSpan.FromMinutes(2));
-        AssertReleasedWhileHalted(guest, image, "ext4");
-    }
-
-    /// <summary>
-    /// The guest halts and keeps running: the server must show nothing of it while it does (a
-    /// powered-off guest would drop its TCP connection and prove nothing), and then the image
-    /// must pass its filesystem's check with nothing to replay.
-    /// </summary>
-    private void AssertReleasedWhileHalted(QemuMachine guest, string image, string fileSystem)
-    {
-        guest.WaitFor(@"reboot: System halted", TimeSpan.FromMinutes(2));
-        Assert.False(guest.HasExited, "a halted guest keeps running; the check below must see the server while it does");
-        _lab.Samba.WaitUntilReleased(TimeSpan.FromSeconds(30));
-        Assert.False(guest.HasExited);
-        guest.Dispose();
-        RootImage.Check(image, fileSystem);
+        Released.WhileHalted(_lab, guest, image, "ext4");
     }
 }

@@ -7,23 +7,12 @@ namespace SmbRoot.Tests.Dhcp;
 /// <summary>DHCP replies that are wrong or hostile: each gets a clear note or is not taken, never a hang or a silent misconfiguration.</summary>
 public class HostileRepliesTests
 {
-    private static readonly byte[] Mac = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
-    private static readonly IPAddress Server = IPAddress.Parse("192.168.77.1");
+    private static readonly byte[] Mac = TestReplies.Mac;
+    private static readonly IPAddress Server = TestReplies.Server;
 
-    private static DhcpMessage Ack(params (byte Code, byte[] Value)[] extra)
-    {
-        var options = new Dictionary<byte, byte[]>
-        {
-            [DhcpMessage.OptionMessageType] = [(byte)DhcpMessageType.Ack],
-            [DhcpMessage.OptionServerId] = Server.GetAddressBytes(),
-            [DhcpMessage.OptionSubnetMask] = [255, 255, 255, 0],
-            [DhcpMessage.OptionRouter] = Server.GetAddressBytes(),
-        };
-        foreach (var (code, value) in extra) options[code] = value;
-        return new DhcpMessage(DhcpMessage.BootReply, 42, 0, false, IPAddress.Any, IPAddress.Parse("192.168.77.104"), Server, Mac, options);
-    }
+    private static DhcpMessage Ack(params (byte Code, byte[] Value)[] extra) => TestReplies.Reply(DhcpMessageType.Ack, extra: extra);
 
-    private static byte[] Seconds(uint seconds) => [(byte)(seconds >> 24), (byte)(seconds >> 16), (byte)(seconds >> 8), (byte)seconds];
+    private static byte[] Seconds(uint seconds) => TestReplies.Seconds(seconds);
 
     [Theory]
     [InlineData(0u)]

@@ -6,8 +6,7 @@ namespace SmbRoot.Tests.Dhcp;
 
 public class LeaseRenewalTests
 {
-    private static readonly byte[] Mac = [0x52, 0x54, 0, 0x12, 0x34, 0x56];
-    private static readonly IPAddress Server = IPAddress.Parse("192.168.77.1");
+    private static readonly IPAddress Server = TestReplies.Server;
     private static readonly DhcpLease Lease = new(IPAddress.Parse("192.168.77.104"), 24, Server, [], null, null,
         TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(60), Server);
 
@@ -15,14 +14,7 @@ public class LeaseRenewalTests
 
     private static LeaseRenewal Renewal() => new(Lease, S(0), () => 0xABCD);
 
-    private static DhcpMessage Reply(DhcpMessageType type, uint xid, string address = "192.168.77.104") =>
-        new(DhcpMessage.BootReply, xid, 0, false, IPAddress.Any, IPAddress.Parse(address), Server, Mac, new Dictionary<byte, byte[]>
-        {
-            [DhcpMessage.OptionMessageType] = [(byte)type],
-            [DhcpMessage.OptionServerId] = Server.GetAddressBytes(),
-            [DhcpMessage.OptionSubnetMask] = [255, 255, 255, 0],
-            [DhcpMessage.OptionLeaseTime] = [0, 0, 0x0E, 0x10],
-        });
+    private static DhcpMessage Reply(DhcpMessageType type, uint xid, string address = "192.168.77.104") => TestReplies.Reply(type, xid, address);
 
     [Fact]
     public void Nothing_is_due_before_T1()
