@@ -7,6 +7,22 @@ public enum BreakPoint { None, PreMount, PreSwitch }
 
 public enum BootMode { Auto, Guard, Handoff }
 
+/// <summary>How every SMB message of the root is protected on the wire, weakest first (rd.cifs.integrity=).</summary>
+public enum Integrity { Off, Sign, Seal }
+
+public static class Integrities
+{
+    public static string Name(this Integrity integrity) => integrity.ToString().ToLowerInvariant();
+
+    /// <summary>What each choice means, for the plan and for <c>init status</c>.</summary>
+    public static string Meaning(this Integrity integrity) => integrity switch
+    {
+        Integrity.Seal => "every SMB message encrypted and integrity-checked (SMB3 encryption)",
+        Integrity.Sign => "every SMB message signed",
+        _ => "no signing: anyone on the network can change the root's blocks in flight",
+    };
+}
+
 public static class BootModes
 {
     /// <summary>
@@ -38,7 +54,8 @@ public sealed record BootPlan(
     bool Debug,
     BootMode Mode,
     ShutdownVerb HaltVerb,
-    byte[]? BootInterface)
+    byte[]? BootInterface,
+    Integrity Integrity)
 {
     public const string DefaultCredentialsPath = "/etc/smbroot/credentials";
     public const string DefaultInit = "/sbin/init";
@@ -140,9 +157,23 @@ public sealed record BootPlan(
             default: errors.Add($"smbroot.halt={haltValue}: expected poweroff or halt"); break;
         }
 
+        // Signing by default: the root's blocks travel over the network, and whoever can change them owns the machine.
+        var integrity = Integrity.Sign;
+        string? integrityValue = cmdline.Last("rd.cifs.integrity");
+        switch (integrityValue)
+        {
+            case null or "sign": break;
+            case "seal": integrity = Integrity.Seal; break;
+            case "off": integrity = Integrity.Off; break;
+            default: errors.Add($"rd.cifs.integrity={integrityValue}: expected sign (the default), seal or off"); break;
+        }
+        // sign or seal in rd.cifs.opts asks for at least that much; the stronger of the two wins.
+        if (extra?.Contains("seal") == true) integrity = Integrity.Seal;
+        else if (extra?.Contains("sign") == true && integrity == Integrity.Off) integrity = Integrity.Sign;
+
         if (errors.Count > 0) throw new PlanException(string.Join("\n", errors));
         return new BootPlan(root!, fsType, mount!, readOnly, extra!, credentials, network!, init,
-            cmdline.InitArguments, retry, shell, breakPoint, debug, mode, haltVerb, bootInterface);
+            cmdline.InitArguments, retry, shell, breakPoint, debug, mode, haltVerb, bootInterface, integrity);
     }
 
     private static T? Fail<T>(List<string> errors, string message) where T : class
@@ -170,6 +201,7 @@ public sealed record BootPlan(
         $"filesystem:  {RootFsType ?? "detect from the superblock"}{(RootMount.Data.Length > 0 ? $", options {RootMount.Data}" : "")}, {(ReadOnly ? "read-only" : "read-write")}",
         $"network:     {Network}" + (BootInterface is null ? "" : $", the NIC with MAC {Convert.ToHexString(BootInterface).ToLowerInvariant()} (BOOTIF)"),
         $"cifs:        {(CifsExtraOptions.Count == 0 ? "defaults (vers=3.1.1,hard)" : string.Join(',', CifsExtraOptions))}, credentials {CredentialsPath}",
+        $"integrity:   {Integrity.Name()}: {Integrity.Meaning()} (rd.cifs.integrity=)",
         $"init:        {Init}{(InitArguments.Count == 0 ? "" : " " + string.Join(' ', InitArguments))} (mode {Mode.ToString().ToLowerInvariant()}; a halt inside the system ends in {HaltVerb.Name()})",
         $"on failure:  {(RetrySeconds > 0 ? $"retry for {RetrySeconds}s, then " : "")}{(Shell ? "rescue shell" : "retry/reboot prompt")}" +
             (Break == BreakPoint.None ? "" : $"; break at {(Break == BreakPoint.PreMount ? "pre-mount" : "pre-switch")}"));

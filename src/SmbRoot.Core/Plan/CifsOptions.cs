@@ -102,15 +102,20 @@ public static class CifsOptions
 
     /// <summary>
     /// The mount(2) data string. Defaults a storage engineer wants under a root: SMB 3.1.1 (never SMB1
-    /// unless vers=1.0 is asked for), hard (I/O waits for the server instead of failing the root).
+    /// unless vers=1.0 is asked for), hard (I/O waits for the server instead of failing the root),
+    /// and signing or sealing as <paramref name="integrity"/> says.
     /// </summary>
-    public static string Build(CifsRoot root, System.Net.IPAddress serverAddress, Credentials credentials, IReadOnlyList<string> extra, bool readOnly)
+    public static string Build(CifsRoot root, System.Net.IPAddress serverAddress, Credentials credentials, IReadOnlyList<string> extra, bool readOnly,
+        Integrity integrity)
     {
         static string Name(string option) => option.Split('=')[0];
         var names = extra.Select(Name).ToHashSet();
         var options = new List<string>();
         if (!names.Contains("vers")) options.Add("vers=3.1.1");
         if (!names.Contains("soft") && !names.Contains("hard")) options.Add("hard");
+        // sign: the client refuses a session the server does not sign, and signs every request (mount.cifs(8)).
+        if (integrity == Integrity.Sign && !names.Contains("sign")) options.Add("sign");
+        if (integrity == Integrity.Seal && !names.Contains("seal")) options.Add("seal");
         options.Add("ip=" + serverAddress);
         if (root.Port != CifsRoot.DefaultPort) options.Add("port=" + root.Port.ToString(CultureInfo.InvariantCulture));
 

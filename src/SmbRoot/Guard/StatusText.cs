@@ -1,4 +1,5 @@
 using SmbRoot.Boot;
+using SmbRoot.Core.Cifs;
 using SmbRoot.Core.Dhcp;
 using SmbRoot.Core.Plan;
 
@@ -7,7 +8,8 @@ namespace SmbRoot.Guard;
 /// <summary>What <c>init status</c> prints in guard mode.</summary>
 public static class StatusText
 {
-    public static string Format(BootPlan plan, BootedRoot booted, int systemPid, string initKind, DhcpLease? lease, string ending)
+    /// <param name="cifsDebugData">/proc/fs/cifs/DebugData now, for what the session negotiated; null when it cannot be read</param>
+    public static string Format(BootPlan plan, BootedRoot booted, int systemPid, string initKind, DhcpLease? lease, string ending, string? cifsDebugData)
     {
         var network = booted.Network.Record;
         return string.Join('\n',
@@ -19,6 +21,12 @@ public static class StatusText
             $"network:     {network}" +
                 (lease is { } l ? $", DHCP lease from {l.Server} for {l.LeaseTime.TotalSeconds:0}s, renewed every {l.RenewalTime.TotalSeconds:0}s" : ", static (ip=)"),
             $"server:      {booted.Share.ServerAddress}" + (plan.Root.ServerAddress is null ? $" ({plan.Root.Server}, resolved by DNS)" : ""),
+            $"integrity:   {Negotiated(cifsDebugData)} (asked: rd.cifs.integrity={plan.Integrity.Name()})",
             $"at the end:  {ending}") + "\n";
     }
+
+    /// <summary>The session's protection as the kernel reports it: the share is the only cifs mount PID 1 has.</summary>
+    private static string Negotiated(string? cifsDebugData) =>
+        cifsDebugData is null ? "unknown (/proc/fs/cifs/DebugData cannot be read)"
+            : DebugData.Sessions(cifsDebugData) is [var session, ..] ? "the session is " + session : "unknown (no cifs session)";
 }

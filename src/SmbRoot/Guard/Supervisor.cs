@@ -114,6 +114,12 @@ public sealed class Supervisor(BootContext context, BootedRoot booted)
 
         private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
+        private static string? ReadCifsDebugData()
+        {
+            try { return File.ReadAllText("/proc/fs/cifs/DebugData"); }
+            catch (IOException) { return null; }
+        }
+
         /// <summary>One exited child, or null when none has exited (ECHILD: none is left at all).</summary>
         private static (int Pid, int Status)? Reap()
         {
@@ -172,7 +178,7 @@ public sealed class Supervisor(BootContext context, BootedRoot booted)
                         break;
                     case GuardAction.ReplyStatus:
                         ControlSocket.Send(clientFd, StatusText.Format(owner._context.Plan, owner._booted, machine.SystemPid,
-                            SystemInit.Kind(machine.SystemPid), network.Lease, machine.Describe(owner._clock.Elapsed)));
+                            SystemInit.Kind(machine.SystemPid), network.Lease, machine.Describe(owner._clock.Elapsed), ReadCifsDebugData()));
                         break;
                     case GuardAction.HandOver handOver:
                         _ending = handOver.Verb;

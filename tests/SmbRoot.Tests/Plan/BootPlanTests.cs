@@ -24,6 +24,29 @@ public class BootPlanTests
         Assert.Equal(SmbRoot.Core.Shutdown.ShutdownVerb.PowerOff, plan.HaltVerb);
         Assert.Equal(SmbRoot.Core.Shutdown.ShutdownVerb.Halt, Parse(Minimal + " smbroot.halt=halt").HaltVerb);
         Assert.Contains("smbroot.halt=off", Assert.Throws<PlanException>(() => Parse(Minimal + " smbroot.halt=off")).Message);
+        Assert.Equal(Integrity.Sign, plan.Integrity);
+    }
+
+    [Theory]
+    [InlineData("", Integrity.Sign)]
+    [InlineData(" rd.cifs.integrity=sign", Integrity.Sign)]
+    [InlineData(" rd.cifs.integrity=seal", Integrity.Seal)]
+    [InlineData(" rd.cifs.integrity=off", Integrity.Off)]
+    [InlineData(" rd.cifs.integrity=off rd.cifs.opts=sign", Integrity.Sign)]
+    [InlineData(" rd.cifs.integrity=sign rd.cifs.opts=seal", Integrity.Seal)]
+    [InlineData(" rd.cifs.opts=seal", Integrity.Seal)]
+    public void Signing_by_default_and_the_stronger_request_wins(string extra, Integrity expected)
+    {
+        var plan = Parse(Minimal + extra);
+        Assert.Equal(expected, plan.Integrity);
+        Assert.Contains($"integrity:   {expected.Name()}: ", plan.Describe());
+    }
+
+    [Fact]
+    public void An_unknown_integrity_is_named()
+    {
+        Assert.Contains("rd.cifs.integrity=maybe: expected sign (the default), seal or off",
+            Assert.Throws<PlanException>(() => Parse(Minimal + " rd.cifs.integrity=maybe")).Message);
     }
 
     [Fact]

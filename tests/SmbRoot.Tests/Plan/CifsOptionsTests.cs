@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Net;
 using SmbRoot.Core.Plan;
 using Xunit;
@@ -12,15 +13,27 @@ public class CifsOptionsTests
     [Fact]
     public void Defaults_are_smb_3_1_1_hard_and_the_servers_address()
     {
-        string options = CifsOptions.Build(Root, Server, new Credentials("node", "pw", null), [], readOnly: false);
-        Assert.Equal("vers=3.1.1,hard,ip=10.0.0.5,username=node,password=pw,rw", options);
+        string options = CifsOptions.Build(Root, Server, new Credentials("node", "pw", null), [], readOnly: false, Integrity.Sign);
+        Assert.Equal("vers=3.1.1,hard,sign,ip=10.0.0.5,username=node,password=pw,rw", options);
+    }
+
+    [Theory]
+    [InlineData(Integrity.Sign, "sign")]
+    [InlineData(Integrity.Seal, "seal")]
+    public void Integrity_is_asked_of_the_kernel_once(Integrity integrity, string option)
+    {
+        Assert.Contains($",{option},", CifsOptions.Build(Root, Server, new Credentials("node", "pw", null), [], false, integrity));
+        string given = CifsOptions.Build(Root, Server, new Credentials("node", "pw", null), [option], false, integrity);
+        Assert.Single(Regex.Matches(given, $"\\b{option}\\b"));
+        string off = CifsOptions.Build(Root, Server, new Credentials("node", "pw", null), [], false, Integrity.Off);
+        Assert.DoesNotMatch("sign|seal", off);
     }
 
     [Fact]
     public void Commas_in_the_password_are_doubled_and_redacted_whole()
     {
         string options = CifsOptions.Build(CifsRoot.Parse("cifs://10.0.0.5:4445/boot/r.img"), Server,
-            new Credentials("node", "a,b,,c", "CORP"), ["vers=3.0", "soft"], readOnly: true);
+            new Credentials("node", "a,b,,c", "CORP"), ["vers=3.0", "soft"], readOnly: true, Integrity.Off);
         Assert.Equal("ip=10.0.0.5,port=4445,username=node,domain=CORP,password=a,,b,,,,c,ro,vers=3.0,soft", options);
         Assert.Equal("ip=10.0.0.5,port=4445,username=node,domain=CORP,password=***,ro,vers=3.0,soft", CifsOptions.Redact(options));
     }
@@ -28,10 +41,10 @@ public class CifsOptionsTests
     [Fact]
     public void No_credentials_is_a_guest_mount_and_the_url_user_wins()
     {
-        Assert.Contains(",guest,", CifsOptions.Build(Root, Server, Credentials.None, [], false));
-        string options = CifsOptions.Build(CifsRoot.Parse("cifs://jane@files/boot/r.img"), Server, new Credentials("file-user", "pw", null), [], false);
+        Assert.Contains(",guest,", CifsOptions.Build(Root, Server, Credentials.None, [], false, Integrity.Sign));
+        string options = CifsOptions.Build(CifsRoot.Parse("cifs://jane@files/boot/r.img"), Server, new Credentials("file-user", "pw", null), [], false, Integrity.Sign);
         Assert.Contains("username=jane,", options);
-        Assert.Throws<PlanException>(() => CifsOptions.Build(Root, Server, new Credentials(null, "pw", null), [], false));
+        Assert.Throws<PlanException>(() => CifsOptions.Build(Root, Server, new Credentials(null, "pw", null), [], false, Integrity.Sign));
     }
 
     [Fact]

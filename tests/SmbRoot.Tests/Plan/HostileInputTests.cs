@@ -95,8 +95,8 @@ public class HostileInputTests
     {
         var root = CifsRoot.Parse("cifs://10.0.2.2/boot/r.img");
         var server = IPAddress.Parse("10.0.2.2");
-        Assert.Contains("NUL", Assert.Throws<PlanException>(() => CifsOptions.Build(root, server, new Credentials("jane", "pa\0ss", null), ["seal"], false)).Message);
-        Assert.Contains("control character", Assert.Throws<PlanException>(() => CifsOptions.Build(root, server, new Credentials("ja\u0007ne", "x", null), [], false)).Message);
+        Assert.Contains("NUL", Assert.Throws<PlanException>(() => CifsOptions.Build(root, server, new Credentials("jane", "pa\0ss", null), ["seal"], false, Integrity.Seal)).Message);
+        Assert.Contains("control character", Assert.Throws<PlanException>(() => CifsOptions.Build(root, server, new Credentials("ja\u0007ne", "x", null), [], false, Integrity.Sign)).Message);
         Assert.Contains("NUL", Assert.Throws<PlanException>(() => Credentials.Parse("username=jane\npassword=pa\0ss\n", "/c")).Message);
     }
 
@@ -104,7 +104,7 @@ public class HostileInputTests
     public void Redact_reads_the_options_so_a_user_named_password_does_not_leak_the_real_one()
     {
         var root = CifsRoot.Parse("cifs://10.0.2.2/boot/r.img");
-        string options = CifsOptions.Build(root, IPAddress.Parse("10.0.2.2"), new Credentials("xpassword=y", "s3cr,et", "CORP"), ["seal"], false);
+        string options = CifsOptions.Build(root, IPAddress.Parse("10.0.2.2"), new Credentials("xpassword=y", "s3cr,et", "CORP"), ["seal"], false, Integrity.Seal);
         string redacted = CifsOptions.Redact(options);
         Assert.DoesNotContain("s3cr", redacted);
         Assert.DoesNotContain("et,", redacted.Replace("seal", ""));

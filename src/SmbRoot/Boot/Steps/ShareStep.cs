@@ -33,7 +33,7 @@ public static class ShareStep
         string options;
         try
         {
-            options = CifsOptions.Build(root, address, credentials, plan.CifsExtraOptions, plan.ReadOnly);
+            options = CifsOptions.Build(root, address, credentials, plan.CifsExtraOptions, plan.ReadOnly, plan.Integrity);
         }
         catch (PlanException e)
         {
@@ -60,8 +60,9 @@ public static class ShareStep
                     $"the server has no share or directory {root.Unc}: {Errno.Describe(e.Errno)}",
                     $"the share name '{root.Share}' and the directory in root= (smbclient -L {address} lists the shares)", inner: e),
                 Errno.EOPNOTSUPP or Errno.EINVAL => new BootException(
-                    $"mounting {root.Unc} was refused: {Errno.Describe(e.Errno)}",
-                    "the SMB dialect (vers=) and rd.cifs.opts; dmesg shows the cifs client's reason", inner: e),
+                    $"mounting {root.Unc} was refused: {Errno.Describe(e.Errno)}" +
+                        (plan.Integrity == Integrity.Off ? "" : $"; with rd.cifs.integrity={plan.Integrity.Name()} the server must {(plan.Integrity == Integrity.Seal ? "encrypt (SMB3)" : "sign")} every message"),
+                    "the SMB dialect (vers=), rd.cifs.integrity= (never off outside a lab) and rd.cifs.opts; dmesg shows the cifs client's reason", inner: e),
                 Errno.ENODEV => new BootException("the kernel has no cifs filesystem: " + e.Message, "that the cifs module is in the initramfs", permanent: true, inner: e),
                 _ => new BootException($"mounting {root.Unc} failed: {Errno.Describe(e.Errno)}",
                     "that the server is up and answering SMB; dmesg shows the cifs client's reason", inner: e),
