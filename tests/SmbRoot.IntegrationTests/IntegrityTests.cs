@@ -29,13 +29,23 @@ public sealed class IntegrityTests(LabFixture fixture)
         Assert.Contains($"integrity:   {integrity}: ", guest.Console);
 
         string status = _lab.Samba.Status();
-        Assert.Matches(integrity == "sign" ? @"AES-\d+-(CMAC|GMAC)" : @"AES-\d+-(GCM|CCM)", status);
-        Assert.DoesNotContain("partial(", status);
+        if (integrity == "sign")
+        {
+            // "partial" would mean the server saw signed messages without the session requiring them.
+            Assert.Matches(@"AES-\d+-(CMAC|GMAC)", status);
+            Assert.DoesNotContain("partial(", status);
+        }
+        else
+        {
+            // smbstatus says "partial(...)" when the server does not itself require encryption (the lab's
+            // smbd does not); that every message is encrypted is what the capture below checks.
+            Assert.Matches(@"AES-\d+-(GCM|CCM)", status);
+        }
 
         Thread.Sleep(1000);
         guest.Type(RootImage.ControlClient + " status");
-        guest.WaitFor(integrity == "sign" ? @"integrity:\s+the session is signed \(asked: rd\.cifs\.integrity=sign\)"
-            : @"integrity:\s+the session is encrypted", TimeSpan.FromMinutes(1));
+        guest.WaitFor(integrity == "sign" ? @"integrity:\s+every message of the session is signed \(asked: rd\.cifs\.integrity=sign\)"
+            : @"integrity:\s+every message of the share is encrypted \(seal\) \(asked: rd\.cifs\.integrity=seal\)", TimeSpan.FromMinutes(1));
         guest.Type(Write);
         guest.WaitFor("WRITTEN", TimeSpan.FromMinutes(2));
         guest.Type(RootImage.ControlClient + " relinquish --halt");
@@ -45,7 +55,7 @@ public sealed class IntegrityTests(LabFixture fixture)
 
         var messages = capture.Stop();
         var afterSetup = SmbCapture.AfterSessionSetup(messages);
-        Assert.True(afterSetup.Count > 200, $"only {afterSetup.Count} messages after the session setup were captured");
+        Assert.True(afterSetup.Count > 100, $"only {afterSetup.Count} messages after the session setup were captured");
         var unprotected = afterSetup.Where(m => integrity == "sign" ? !(m.Kind == SmbCapture.Kind.Smb2 && m.Signed) : m.Kind != SmbCapture.Kind.Encrypted).ToList();
         Assert.True(unprotected.Count == 0,
             $"{unprotected.Count} of {afterSetup.Count} messages after the session setup are not {integrity}ed, e.g. " + string.Join("; ", unprotected.Take(5)));

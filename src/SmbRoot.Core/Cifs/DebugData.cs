@@ -23,4 +23,20 @@ public static class DebugData
                 return new Protection(words.Contains("signed"), words.Contains("encrypted"));
             })
             .ToList();
+
+    /// <summary>
+    /// What protects the share's messages, from both places the kernel tells it: a mount with
+    /// "seal" in its options has an encrypted tree (fs/smb/client/cifsfs.c, cifs_show_options;
+    /// the tree connect fails where the server cannot encrypt), and the session line says "signed".
+    /// </summary>
+    public static string DescribeShare(string debugData, string shareOptions)
+    {
+        if (shareOptions.Split(',').Contains("seal")) return "every message of the share is encrypted (seal)";
+        return Sessions(debugData) switch
+        {
+            [] => "unknown (the cifs client shows no session)",
+            var sessions when sessions.All(s => s.Signed || s.Encrypted) => "every message of the session is " + sessions[0],
+            _ => "the session is neither signed nor encrypted",
+        };
+    }
 }

@@ -2,8 +2,8 @@ using System.Text;
 
 namespace SmbRoot.Core.Shutdown;
 
-/// <summary>One line of /proc/self/mountinfo (proc(5)).</summary>
-public sealed record MountEntry(int Id, int ParentId, string MountPoint, string FileSystemType, string Source);
+/// <summary>One line of /proc/self/mountinfo (proc(5)); <paramref name="SuperOptions"/> are the filesystem's own (cifs: vers=, seal, ...).</summary>
+public sealed record MountEntry(int Id, int ParentId, string MountPoint, string FileSystemType, string Source, string SuperOptions = "");
 
 /// <summary>/proc/self/mountinfo, parsed: the mounts, and the lines that did not parse (each is reported, none stops the rest).</summary>
 public sealed record MountTable(IReadOnlyList<MountEntry> Entries, IReadOnlyList<string> Malformed)
@@ -27,7 +27,8 @@ public sealed record MountTable(IReadOnlyList<MountEntry> Entries, IReadOnlyList
                 malformed.Add(line);
                 continue;
             }
-            entries.Add(new MountEntry(id, parent, Unescape(fields[4]), fields[separator + 1], Unescape(fields[separator + 2])));
+            entries.Add(new MountEntry(id, parent, Unescape(fields[4]), fields[separator + 1], Unescape(fields[separator + 2]),
+                separator + 3 < fields.Length ? fields[separator + 3] : ""));
         }
         return new MountTable(entries, malformed);
     }

@@ -1,5 +1,4 @@
 using SmbRoot.Boot;
-using SmbRoot.Core.Cifs;
 using SmbRoot.Core.Dhcp;
 using SmbRoot.Core.Plan;
 
@@ -8,8 +7,8 @@ namespace SmbRoot.Guard;
 /// <summary>What <c>init status</c> prints in guard mode.</summary>
 public static class StatusText
 {
-    /// <param name="cifsDebugData">/proc/fs/cifs/DebugData now, for what the session negotiated; null when it cannot be read</param>
-    public static string Format(BootPlan plan, BootedRoot booted, int systemPid, string initKind, DhcpLease? lease, string ending, string? cifsDebugData)
+    /// <param name="protection">what protects the share's messages now, as the kernel reports it (<see cref="DebugData.DescribeShare"/>)</param>
+    public static string Format(BootPlan plan, BootedRoot booted, int systemPid, string initKind, DhcpLease? lease, string ending, string protection)
     {
         var network = booted.Network.Record;
         return string.Join('\n',
@@ -21,12 +20,7 @@ public static class StatusText
             $"network:     {network}" +
                 (lease is { } l ? $", DHCP lease from {l.Server} for {l.LeaseTime.TotalSeconds:0}s, renewed every {l.RenewalTime.TotalSeconds:0}s" : ", static (ip=)"),
             $"server:      {booted.Share.ServerAddress}" + (plan.Root.ServerAddress is null ? $" ({plan.Root.Server}, resolved by DNS)" : ""),
-            $"integrity:   {Negotiated(cifsDebugData)} (asked: rd.cifs.integrity={plan.Integrity.Name()})",
+            $"integrity:   {protection} (asked: rd.cifs.integrity={plan.Integrity.Name()})",
             $"at the end:  {ending}") + "\n";
     }
-
-    /// <summary>The session's protection as the kernel reports it: the share is the only cifs mount PID 1 has.</summary>
-    private static string Negotiated(string? cifsDebugData) =>
-        cifsDebugData is null ? "unknown (/proc/fs/cifs/DebugData cannot be read)"
-            : DebugData.Sessions(cifsDebugData) is [var session, ..] ? "the session is " + session : "unknown (no cifs session)";
 }

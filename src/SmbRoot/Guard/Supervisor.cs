@@ -2,12 +2,14 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using SmbRoot.Boot;
+using SmbRoot.Core.Cifs;
 using SmbRoot.Core.Control;
 using SmbRoot.Core.Guard;
 using SmbRoot.Core.Shutdown;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 using SmbRoot.Network;
+using SmbRoot.Resources;
 
 namespace SmbRoot.Guard;
 
@@ -114,10 +116,18 @@ public sealed class Supervisor(BootContext context, BootedRoot booted)
 
         private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-        private static string? ReadCifsDebugData()
+        /// <summary>What protects the share's messages, from /proc/fs/cifs/DebugData and the share's mount options.</summary>
+        private string ShareProtection()
         {
-            try { return File.ReadAllText("/proc/fs/cifs/DebugData"); }
-            catch (IOException) { return null; }
+            try
+            {
+                string options = MountTree.Read().Entries.LastOrDefault(m => m.MountPoint == owner._booted.Share.MountPoint)?.SuperOptions ?? "";
+                return DebugData.DescribeShare(File.ReadAllText("/proc/fs/cifs/DebugData"), options);
+            }
+            catch (IOException e)
+            {
+                return $"unknown ({e.Message})";
+            }
         }
 
         /// <summary>One exited child, or null when none has exited (ECHILD: none is left at all).</summary>
@@ -178,7 +188,7 @@ public sealed class Supervisor(BootContext context, BootedRoot booted)
                         break;
                     case GuardAction.ReplyStatus:
                         ControlSocket.Send(clientFd, StatusText.Format(owner._context.Plan, owner._booted, machine.SystemPid,
-                            SystemInit.Kind(machine.SystemPid), network.Lease, machine.Describe(owner._clock.Elapsed), ReadCifsDebugData()));
+                            SystemInit.Kind(machine.SystemPid), network.Lease, machine.Describe(owner._clock.Elapsed), ShareProtection()));
                         break;
                     case GuardAction.HandOver handOver:
                         _ending = handOver.Verb;

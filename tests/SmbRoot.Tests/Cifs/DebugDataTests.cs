@@ -40,4 +40,18 @@ public class DebugDataTests
 
     [Fact]
     public void No_session_is_no_answer() => Assert.Empty(DebugData.Sessions("Servers:\n"));
+
+    [Theory]
+    [InlineData("rw,vers=3.1.1,seal,hard", "every message of the share is encrypted (seal)")]
+    [InlineData("rw,vers=3.1.1,hard", "every message of the session is signed")]
+    public void The_share_is_described_from_its_options_and_its_session(string options, string expected)
+    {
+        Assert.Equal(expected, DebugData.DescribeShare(Signed, options));
+    }
+
+    [Fact]
+    public void An_unsigned_session_is_said_plainly()
+    {
+        Assert.Equal("the session is neither signed nor encrypted", DebugData.DescribeShare("\tSecurity type: RawNTLMSSP  SessionId: 0x1", "rw"));
+    }
 }

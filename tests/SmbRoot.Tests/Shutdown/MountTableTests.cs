@@ -24,7 +24,7 @@ public class MountTableTests
     {
         var mounts = MountTable.Parse(AfterPivot).Entries;
         Assert.Equal(10, mounts.Count);
-        Assert.Equal(new MountEntry(35, 34, "/oldroot/run/initramfs/share", "cifs", "//10.0.2.2/boot"), mounts[6]);
+        Assert.Equal(new MountEntry(35, 34, "/oldroot/run/initramfs/share", "cifs", "//10.0.2.2/boot", "rw,vers=3.1.1"), mounts[6]);
         Assert.Equal("/oldroot/mnt/with space", mounts[8].MountPoint);
     }
 
