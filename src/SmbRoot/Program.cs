@@ -27,6 +27,7 @@ public static class Program
           ip=client:peer:gateway:netmask:hostname:device:off[:dns0:dns1]   static network configuration
           BOOTIF=01-aa-bb-cc-dd-ee-ff                             the NIC to use (PXE)
           rootfstype= rootflags= ro rw rd.cifs.opts= rd.cifs.credentials= init=
+          rd.cifs.integrity=sign|seal|off                        SMB signing (default), SMB3 encryption, or neither (labs only)
           rd.retry=SECONDS rd.shell rd.break=pre-mount|pre-switch rd.debug smbroot.mode=auto|guard|handoff
           smbroot.halt=poweroff|halt
 

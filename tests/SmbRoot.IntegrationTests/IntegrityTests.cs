@@ -56,7 +56,11 @@ public sealed class IntegrityTests(LabFixture fixture)
         var messages = capture.Stop();
         var afterSetup = SmbCapture.AfterSessionSetup(messages);
         Assert.True(afterSetup.Count > 100, $"only {afterSetup.Count} messages after the session setup were captured");
-        var unprotected = afterSetup.Where(m => integrity == "sign" ? !(m.Kind == SmbCapture.Kind.Smb2 && m.Signed) : m.Kind != SmbCapture.Kind.Encrypted).ToList();
+        var unprotected = afterSetup.Where(m => integrity == "sign" ? !(m.Kind == SmbCapture.Kind.Smb2 && (m.Signed || m.Interim)) : m.Kind != SmbCapture.Kind.Encrypted).ToList();
+        foreach (var interim in afterSetup.Where(m => m.Interim))
+        {
+            Assert.Contains(afterSetup, m => m.FromServer && m.MessageId == interim.MessageId && !m.Interim && m.Signed);
+        }
         Assert.True(unprotected.Count == 0,
             $"{unprotected.Count} of {afterSetup.Count} messages after the session setup are not {integrity}ed, e.g. " + string.Join("; ", unprotected.Take(5)));
     }

@@ -18,7 +18,7 @@ public sealed class Dnsmasq : IDisposable
 
     /// <param name="leaseTime">dnsmasq's lease time; its minimum is 2 minutes</param>
     /// <param name="router">the router option it hands out</param>
-    /// <param name="extraOptions">more dnsmasq options, e.g. <c>--dhcp-option-force=58,0</c> for a hostile T1</param>
+    /// <param name="extraOptions">more dnsmasq options, e.g. <c>--dhcp-option-force=option:T1,5</c> for a hostile T1</param>
     public Dnsmasq(LabNetwork network, string leaseTime = "1h", string router = LabNetwork.ServerAddress, params string[] extraOptions)
     {
         string dnsmasq = Shell.Require("dnsmasq", "dnsmasq-base");

@@ -41,6 +41,13 @@ public sealed class SmbCapture : IDisposable
         public const uint StatusPending = 0x103;
 
         public bool Signed => (Flags & FlagSigned) != 0;
+
+        /// <summary>
+        /// "Still working on it" for an asynchronous request: STATUS_PENDING, no payload. The client
+        /// does not verify a signature on it ([MS-SMB2] 3.2.5.1.3), and servers do not sign it;
+        /// the final response for the same MessageId carries the data, and that one is signed.
+        /// </summary>
+        public bool Interim => FromServer && Status == StatusPending && (Flags & FlagAsync) != 0;
     }
 
     /// <summary>
