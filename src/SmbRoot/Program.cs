@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using SmbRoot.Boot;
 using SmbRoot.Core.Plan;
@@ -13,6 +14,9 @@ namespace SmbRoot;
 public static class Program
 {
     public const string Version = "0.1.0";
+
+    /// <summary>Runs from the first instruction of Main: /init's own start, for the boot's timing line.</summary>
+    public static Stopwatch SinceStart { get; } = Stopwatch.StartNew();
 
     private static readonly KernelConsoleLoggerProvider Logging = new();
     public static ILogger Log { get; } = new LoggerFactory([Logging]).CreateLogger("smbroot");
@@ -47,6 +51,7 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        _ = SinceStart;
         var commandLine = Environment.GetCommandLineArgs();
         if (ModprobeHelper.IsInvokedAsModprobe(commandLine)) return ModprobeHelper.Run(args);
         switch (args)

@@ -21,6 +21,8 @@ public sealed class BootTests(LabFixture fixture)
         guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
         // The root image's rcS prints what it sees (see RootImage): its init is PID 1, / is the loop device.
         Assert.Matches(@"LAB: pid1=init exe=/bin/busybox", guest.Console);
+        // Where the boot's time went, one line, as systemd-analyze would say it.
+        Assert.Matches(@"smbroot: booted in \d+\.\d s: modules \d+\.\d, network \d+\.\d, share \d+\.\d, image \d+\.\d, root \d+\.\d, retain \d+\.\d, check \d+\.\d, switch \d+\.\d", guest.Console);
         var root = guest.Seen(@"LAB: root=(/dev/loop\d+) (\w+)");
         Assert.Equal(fileSystem, root.Groups[2].Value);
         // Guard mode hides the share from the system; PID 1's own view has it under /run/initramfs.
@@ -28,6 +30,7 @@ public sealed class BootTests(LabFixture fixture)
         guest.Type($"{RootImage.ControlClient} status");
         guest.WaitFor(@"share:\s+//10\.0\.2\.2/boot on /run/initramfs/share", TimeSpan.FromMinutes(1));
         guest.Seen(@"loop device: " + Regex.Escape(root.Groups[1].Value));
+        guest.Seen(@"boot:\s+booted in \d+\.\d s: modules");
 
         // The server's own view: the guest's session holds the image open for reading and writing.
         string locks = _lab.Samba.OpenFiles();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SmbRoot.Boot.Steps;
+using SmbRoot.Core.Boot;
 using SmbRoot.Core.Plan;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
@@ -71,10 +72,25 @@ public sealed class BootRunner(BootContext context)
     /// <summary>Which step is running, and whether trying it again can help.</summary>
     private sealed class Progress
     {
+        private readonly Stopwatch _clock = new();
+
         public string Step { get; private set; } = "boot";
         public bool Retryable { get; private set; } = true;
+        public BootTimeline Timeline { get; } = new();
 
-        public void Enter(string step, bool retryable) => (Step, Retryable) = (step, retryable);
+        public void Enter(string step, bool retryable)
+        {
+            Done();
+            (Step, Retryable) = (step, retryable);
+            _clock.Restart();
+        }
+
+        /// <summary>Closes the step that is running: its time goes on the timeline.</summary>
+        public void Done()
+        {
+            if (_clock.IsRunning) Timeline.Add(Step, _clock.Elapsed);
+            _clock.Reset();
+        }
     }
 
     /// <summary>One attempt: steps 3 to 8. What each step builds goes on <paramref name="built"/> as soon as it exists.</summary>
@@ -96,11 +112,12 @@ public sealed class BootRunner(BootContext context)
         }
         progress.Enter("root", retryable: true);
         var root = RootStep.Run(context, image, share, built);
-        var booted = new BootedRoot(network, share, image, root);
+        var booted = new BootedRoot(network, share, image, root, progress.Timeline);
         progress.Enter("retain", retryable: false);
         RetainStep.Run(context, booted);
-        progress.Enter("switch", retryable: false);
+        progress.Enter("check", retryable: false);
         RunPhase.SwitchRoot.Check(context);
+        progress.Done();
         if (plan.Break == BreakPoint.PreSwitch) Fallback.Break(context, "pre-switch");
         return booted;
     }

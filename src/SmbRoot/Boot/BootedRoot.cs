@@ -1,7 +1,8 @@
+using SmbRoot.Core.Boot;
 using SmbRoot.Network;
 using SmbRoot.Resources;
 
 namespace SmbRoot.Boot;
 
 /// <summary>What a successful boot built, in the order it built it: the run phase's input, and what the final stage releases in reverse.</summary>
-public sealed record BootedRoot(RootNetwork Network, ShareMount Share, LoopAttachment? Image, RootMount Root);
+public sealed record BootedRoot(RootNetwork Network, ShareMount Share, LoopAttachment? Image, RootMount Root, BootTimeline Timeline);

@@ -8,7 +8,8 @@ namespace SmbRoot.Guard;
 public static class StatusText
 {
     /// <param name="protection">what protects the share's messages now, as the kernel reports it (<see cref="DebugData.DescribeShare"/>)</param>
-    public static string Format(BootPlan plan, BootedRoot booted, int systemPid, string initKind, DhcpLease? lease, string ending, string protection)
+    public static string Format(BootPlan plan, BootedRoot booted, int systemPid, string initKind, DhcpLease? lease, string ending, string protection,
+        string timing)
     {
         var network = booted.Network.Record;
         return string.Join('\n',
@@ -21,6 +22,7 @@ public static class StatusText
                 (lease is { } l ? $", DHCP lease from {l.Server} for {l.LeaseTime.TotalSeconds:0}s, renewed every {l.RenewalTime.TotalSeconds:0}s" : ", static (ip=)"),
             $"server:      {booted.Share.ServerAddress}" + (plan.Root.ServerAddress is null ? $" ({plan.Root.Server}, resolved by DNS)" : ""),
             $"integrity:   {protection} (asked: rd.cifs.integrity={plan.Integrity.Name()})",
+            $"boot:        {timing}",
             $"at the end:  {ending}") + "\n";
     }
 }

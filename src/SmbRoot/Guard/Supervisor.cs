@@ -19,10 +19,12 @@ namespace SmbRoot.Guard;
 /// <see cref="GuardMachine"/>, and the machine's actions into syscalls. No turn waits longer than
 /// <see cref="PollInterval"/>: DHCP and netlink are parts of the loop, not calls that block it.
 /// </summary>
-public sealed class Supervisor(BootContext context, BootedRoot booted)
+/// <param name="timing">the boot's timing line, for <c>init status</c></param>
+public sealed class Supervisor(BootContext context, BootedRoot booted, string timing)
 {
     private readonly BootContext _context = context;
     private readonly BootedRoot _booted = booted;
+    private readonly string _timing = timing;
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Control connections served per turn, so that a flood cannot starve reaping and deadlines.</summary>
@@ -188,7 +190,7 @@ public sealed class Supervisor(BootContext context, BootedRoot booted)
                         break;
                     case GuardAction.ReplyStatus:
                         ControlSocket.Send(clientFd, StatusText.Format(owner._context.Plan, owner._booted, machine.SystemPid,
-                            SystemInit.Kind(machine.SystemPid), network.Lease, machine.Describe(owner._clock.Elapsed), ShareProtection()));
+                            SystemInit.Kind(machine.SystemPid), network.Lease, machine.Describe(owner._clock.Elapsed), ShareProtection(), owner._timing));
                         break;
                     case GuardAction.HandOver handOver:
                         _ending = handOver.Verb;

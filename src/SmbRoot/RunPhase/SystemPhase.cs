@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SmbRoot.Boot;
 using SmbRoot.Core.Plan;
 using SmbRoot.Core.Shutdown;
@@ -20,12 +21,16 @@ public static class SystemPhase
         var verb = context.Plan.HaltVerb;
         try
         {
+            var switching = Stopwatch.StartNew();
             SwitchRoot.Switch(context, booted.Image?.Device ?? booted.Share.Unc);
+            booted.Timeline.Add("switch", switching.Elapsed);
+            string timing = booted.Timeline.Describe(Program.SinceStart.Elapsed);
+            log.Say(timing);
             string init = context.Plan.Init;
             string initTarget = File.ResolveLinkTarget(init, returnFinalTarget: true)?.FullName ?? init;
             if (BootModes.Resolve(context.Plan.Mode, initTarget) == BootMode.Guard)
             {
-                verb = new Supervisor(context, booted).Run(init, context.Plan.InitArguments);
+                verb = new Supervisor(context, booted, timing).Run(init, context.Plan.InitArguments);
             }
             else
             {
