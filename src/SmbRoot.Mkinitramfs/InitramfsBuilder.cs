@@ -118,16 +118,17 @@ public static class InitramfsBuilder
         return result;
     }
 
-    private static void AddModules(CpioWriter archive, InitramfsInputs inputs, TextWriter log)
+    /// <summary>
+    /// The modules <paramref name="modules"/> need, dependencies and soft dependencies first, in
+    /// load order, with the modules' own softdep= modinfo added in case depmod's modules.softdep lacks it.
+    /// </summary>
+    public static (ModuleIndex Index, LoadOrder Closure) ModuleClosure(string modulesDirectory, IEnumerable<string> modules, TextWriter log)
     {
-        string dir = inputs.ModulesDirectory;
-        string version = Path.GetFileName(dir.TrimEnd('/'));
+        string dir = modulesDirectory;
         string Read(string name) => File.Exists(Path.Combine(dir, name)) ? File.ReadAllText(Path.Combine(dir, name)) : "";
         var index = ModuleIndex.Parse(Read("modules.dep"), Read("modules.softdep"), Read("modules.builtin"), Read("modules.alias"));
-
-        // The modules' own softdep= modinfo, in case depmod's modules.softdep lacks it.
-        var closure = index.Closure(inputs.Modules);
-        foreach (var module in closure.Modules.ToArray())
+        var wanted = modules.ToArray();
+        foreach (var module in index.Closure(wanted).Modules)
         {
             string path = Path.Combine(dir, index.PathOf(module));
             if (!path.EndsWith(".ko", StringComparison.Ordinal)) continue;
@@ -136,9 +137,18 @@ public static class InitramfsBuilder
                 if (key == "softdep") index.AddSoftdepFromModinfo(module, value);
             }
         }
-        closure = index.Closure(inputs.Modules);
+        var closure = index.Closure(wanted);
         foreach (var missing in closure.Missing) log.WriteLine($"  note: module {missing} is not in {dir}; left out");
         foreach (var missing in closure.MissingSoft) log.WriteLine($"  note: soft dependency {missing} is not in {dir}; left out");
+        return (index, closure);
+    }
+
+    private static void AddModules(CpioWriter archive, InitramfsInputs inputs, TextWriter log)
+    {
+        string dir = inputs.ModulesDirectory;
+        string version = Path.GetFileName(dir.TrimEnd('/'));
+        string Read(string name) => File.Exists(Path.Combine(dir, name)) ? File.ReadAllText(Path.Combine(dir, name)) : "";
+        var (index, closure) = ModuleClosure(dir, inputs.Modules, log);
 
         string target = "lib/modules/" + version + "/";
         foreach (var module in closure.Modules)
