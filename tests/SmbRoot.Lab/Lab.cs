@@ -18,7 +18,8 @@ public sealed class Lab : IDisposable
     /// <summary>The lab network the server is on, or null when guests use QEMU's user network.</summary>
     public LabNetwork? Network { get; }
 
-    public Lab(string workDirectory, string? networkNamespace = null)
+    /// <param name="password">the SMB user's password; the default one has a comma in it, which SmbRoot must carry</param>
+    public Lab(string workDirectory, string? networkNamespace = null, string password = SambaServer.Password)
     {
         RepositoryRoot = FindRepositoryRoot();
         string versionFile = Path.Combine(RepositoryRoot, "out/kernel-version");
@@ -32,7 +33,7 @@ public sealed class Lab : IDisposable
         if (Directory.Exists(workDirectory)) Directory.Delete(workDirectory, recursive: true);
         Directory.CreateDirectory(workDirectory);
         if (networkNamespace is not null) Network = new LabNetwork(networkNamespace);
-        Samba = new SambaServer(Path.Combine(workDirectory, "samba"), Network);
+        Samba = new SambaServer(Path.Combine(workDirectory, "samba"), Network, password);
     }
 
     private static string FindRepositoryRoot()
@@ -84,9 +85,10 @@ public sealed class Lab : IDisposable
         return output;
     }
 
-    public string InitramfsWithCredentials(string password = SambaServer.Password) =>
-        InitramfsWith("initramfs-" + (password == SambaServer.Password ? "good" : "bad"),
-            new Dictionary<string, string> { ["etc/smbroot/credentials"] = SambaServer.CredentialsText(password) });
+    /// <summary>The initramfs with a credentials file: the server's password unless <paramref name="password"/> is another (a wrong one).</summary>
+    public string InitramfsWithCredentials(string? password = null) =>
+        InitramfsWith("initramfs-" + (password is null || password == Samba.UserPassword ? "good" : "bad"),
+            new Dictionary<string, string> { ["etc/smbroot/credentials"] = SambaServer.CredentialsText(password ?? Samba.UserPassword) });
 
     /// <summary>The kernel command line for a guest on QEMU's user network (guest 10.0.2.15, host 10.0.2.2).</summary>
     public string CommandLine(string pathInShare, string extra = "", int? port = null) =>

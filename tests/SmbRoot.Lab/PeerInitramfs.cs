@@ -20,6 +20,11 @@ public static class PeerInitramfs
     /// <summary>Builds the peer's initramfs for a guest on QEMU's user network (10.0.2.15, server 10.0.2.2) and returns its path.</summary>
     public static string Build(Lab lab, string pathInShare, TextWriter log)
     {
+        if (lab.Samba.UserPassword.Contains(','))
+        {
+            // busybox mount splits -o at every comma itself, so the kernel's ",," never reaches cifs.
+            throw new ArgumentException("the script's busybox mount cannot pass a password with a comma; give the bench's lab another");
+        }
         string modules = "/lib/modules/" + lab.KernelVersion;
         var (index, closure) = InitramfsBuilder.ModuleClosure(modules, Modules, log);
         var archive = new CpioWriter();
@@ -52,7 +57,7 @@ public static class PeerInitramfs
         ip route add default via 10.0.2.2
         # A careful script waits for the link before it talks to the server.
         while [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" != 1 ]; do usleep 20000; done
-        mount -t cifs //10.0.2.2/{{SambaServer.ShareName}} /share -o 'vers=3.1.1,hard,sign,ip=10.0.2.2,port={{lab.Samba.Port}},username={{SambaServer.User}},password={{SambaServer.Password.Replace(",", ",,")}}'
+        mount -t cifs //10.0.2.2/{{SambaServer.ShareName}} /share -o 'vers=3.1.1,hard,sign,ip=10.0.2.2,port={{lab.Samba.Port}},username={{SambaServer.User}},password={{lab.Samba.UserPassword}}'
         losetup /dev/loop0 '/share/{{pathInShare}}'
         mount -t ext4 /dev/loop0 /sysroot
         echo '{{RootMounted}}' > /dev/kmsg

@@ -24,9 +24,13 @@ public sealed class SambaServer : IDisposable
     private readonly LabNetwork? _network;
     private string Address => _network is null ? "127.0.0.1" : LabNetwork.ServerAddress;
 
-    public SambaServer(string directory, LabNetwork? network = null)
+    /// <summary>The user's password on this server: <see cref="Password"/> unless the lab chose another.</summary>
+    public string UserPassword { get; }
+
+    public SambaServer(string directory, LabNetwork? network = null, string password = Password)
     {
         _network = network;
+        UserPassword = password;
         Directory = directory;
         string smbd = Shell.Require("smbd", "samba");
         Shell.Require("smbstatus", "samba");
@@ -63,7 +67,7 @@ public sealed class SambaServer : IDisposable
               force user = root
             """);
         EnsureUnixUser();
-        Shell.Run("smbpasswd", ["-c", ConfigPath, "-s", "-a", User], $"{Password}\n{Password}\n");
+        Shell.Run("smbpasswd", ["-c", ConfigPath, "-s", "-a", User], $"{password}\n{password}\n");
         string[] command = [smbd, "--foreground", "--no-process-group", "--debug-stdout", "-s", ConfigPath];
         if (network is not null) command = network.Exec(command);
         _smbd = Process.Start(new ProcessStartInfo(command[0], command[1..])

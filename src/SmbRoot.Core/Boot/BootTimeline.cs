@@ -11,8 +11,6 @@ public sealed class BootTimeline
 {
     private readonly List<(string Step, TimeSpan Took)> _steps = [];
 
-    public IReadOnlyList<(string Step, TimeSpan Took)> Steps => _steps;
-
     public void Add(string step, TimeSpan took) => _steps.Add((step, took));
 
     /// <summary><c>booted in 4.2 s: modules 0.9, network 0.3, ...</c>; <paramref name="total"/> runs from /init's start to the system's init.</summary>

@@ -140,11 +140,6 @@ public static unsafe partial class Sys
         fixed (byte* p = Z(name)) Check(unlinkat(directoryFd, p, isDirectory ? AT_REMOVEDIR : 0), "unlink", name);
     }
 
-    public static int OpenAt(int directoryFd, string name, int flags)
-    {
-        fixed (byte* p = Z(name)) return Check(openat(directoryFd, p, flags | O_CLOEXEC, 0), "open", name);
-    }
-
     /// <summary>openat2(2) with RESOLVE_IN_ROOT: symlinks, absolute ones too, resolve inside <paramref name="rootFd"/>.</summary>
     public static int OpenInRoot(int rootFd, string path, int flags)
     {

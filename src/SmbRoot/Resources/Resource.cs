@@ -23,8 +23,6 @@ public sealed class Deadline(TimeSpan limit)
 
     public bool Passed => _clock.Elapsed >= limit;
 
-    public TimeSpan Limit => limit;
-
     /// <summary>Sleeps <paramref name="interval"/> and says whether there is time for another try.</summary>
     public bool WaitAndRetry(TimeSpan interval)
     {
