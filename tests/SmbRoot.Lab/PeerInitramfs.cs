@@ -7,7 +7,8 @@ namespace SmbRoot.Lab;
 /// is measured against it in the same run: a static busybox and a shell script as /init that
 /// insmods the modules, sets the address with ip, mounts the share with mount -t cifs, attaches
 /// the image with losetup, mounts it and runs switch_root. It does the same job with the same
-/// options (SMB 3.1.1, hard, signed), and nothing more: no retries, no error messages, no way out.
+/// options (SMB 3.1.1, hard, signed), moves /proc, /sys and /dev into the root as any such script
+/// must, and nothing more: no retries, no error messages, no way out.
 /// </summary>
 public static class PeerInitramfs
 {
@@ -61,6 +62,7 @@ public static class PeerInitramfs
         losetup /dev/loop0 '/share/{{pathInShare}}'
         mount -t ext4 /dev/loop0 /sysroot
         echo '{{RootMounted}}' > /dev/kmsg
+        for d in proc sys dev; do mount --move /$d /sysroot/$d; done
         exec switch_root /sysroot /sbin/init
         """;
 }
