@@ -118,8 +118,10 @@ public static class Benchmark
     {
         const string image = "bench/integrity.img";
         lab.AddImage(image, "ext4");
-        const string io = "dd if=/dev/zero of=/root/bench bs=1M count=32 conv=fsync 2>&1 | tail -n 1 | sed 's/^/LAB-WRITE: /'; " +
-            "echo 3 > /proc/sys/vm/drop_caches; dd if=/root/bench of=/dev/null bs=1M 2>&1 | tail -n 1 | sed 's/^/LAB-READ: /'; rm /root/bench";
+        // busybox dd prints no rate, so the guest's clock (/proc/uptime, 10 ms) times each transfer.
+        const string now = "$(cut -d' ' -f1 /proc/uptime)";
+        const string io = $"t0={now}; dd if=/dev/zero of=/root/bench bs=1M count=32 conv=fsync 2>/dev/null; echo \"LAB-WRITE: $t0 {now}\"; " +
+            $"echo 3 > /proc/sys/vm/drop_caches; t0={now}; dd if=/root/bench of=/dev/null bs=1M 2>/dev/null; echo \"LAB-READ: $t0 {now}\"; rm /root/bench";
         Console.WriteLine();
         Console.WriteLine($"integrity on the wire ({boots} boots each; write 32 MiB with fsync, then a cold read, through the root's loop device):");
         Console.WriteLine("  rd.cifs.integrity  /init to root mounted   write        read");
@@ -136,15 +138,19 @@ public static class Benchmark
                 Thread.Sleep(1000);
                 guest.Type(io);
                 // Digits after the tag: the console also echoes the typed command, which holds the tags too.
-                write = Rate(guest.WaitFor(@"LAB-WRITE: \d.*", TimeSpan.FromMinutes(5)).Value);
-                read = Rate(guest.WaitFor(@"LAB-READ: \d.*", TimeSpan.FromMinutes(5)).Value);
+                write = Rate(guest.WaitFor(@"LAB-WRITE: ([\d.]+) ([\d.]+)", TimeSpan.FromMinutes(5)));
+                read = Rate(guest.WaitFor(@"LAB-READ: ([\d.]+) ([\d.]+)", TimeSpan.FromMinutes(5)));
             }
             Console.WriteLine($"  {mode,-18} {Spread(mounted),-22} {write,-12} {read}");
         }
     }
 
-    /// <summary>The rate at the end of busybox dd's summary line ("33554432 bytes (32.0MB) copied, 2.5 seconds, 12.8MB/s").</summary>
-    private static string Rate(string line) => Regex.Match(line, @"([\d.]+\s*[KMG]?B/s)") is { Success: true } m ? m.Groups[1].Value : "? (" + line + ")";
+    /// <summary>32 MiB over the time between the two uptime readings.</summary>
+    private static string Rate(Match times)
+    {
+        double seconds = double.Parse(times.Groups[2].Value, CultureInfo.InvariantCulture) - double.Parse(times.Groups[1].Value, CultureInfo.InvariantCulture);
+        return string.Create(CultureInfo.InvariantCulture, $"{32 / Math.Max(seconds, 0.01):0.0} MiB/s");
+    }
 
     private static long CountBytes(Stream stream)
     {
