@@ -36,7 +36,7 @@ public sealed class SmbCapture : IDisposable
     /// <summary>One SMB message as it crossed the wire. <see cref="FromServer"/>: a response or a notification.</summary>
     public sealed record Message(bool FromServer, Kind Kind, ushort Command, uint Status, uint Flags, ulong MessageId)
     {
-        public const ushort Negotiate = 0, SessionSetup = 1;
+        public const ushort Negotiate = 0, SessionSetup = 1, Logoff = 2;
         public const uint FlagResponse = 0x1, FlagAsync = 0x2, FlagSigned = 0x8;
         public const uint StatusPending = 0x103;
 

@@ -114,7 +114,9 @@ public static class CifsOptions
         if (!names.Contains("vers")) options.Add("vers=3.1.1");
         if (!names.Contains("soft") && !names.Contains("hard")) options.Add("hard");
         // sign: the client refuses a session the server does not sign, and signs every request (mount.cifs(8)).
-        if (integrity == Integrity.Sign && !names.Contains("sign")) options.Add("sign");
+        // seal encrypts the share's tree; the session's own LOGOFF is encrypted only when the server
+        // itself demands encryption (fs/smb/client/smb2pdu.c, SMB2_logoff), so seal signs as well.
+        if (integrity != Integrity.Off && !names.Contains("sign")) options.Add("sign");
         if (integrity == Integrity.Seal && !names.Contains("seal")) options.Add("seal");
         options.Add("ip=" + serverAddress);
         if (root.Port != CifsRoot.DefaultPort) options.Add("port=" + root.Port.ToString(CultureInfo.InvariantCulture));

@@ -98,7 +98,7 @@ public sealed class BootRunner(BootContext context)
     {
         var plan = context.Plan;
         progress.Enter("modules", retryable: false);
-        LoadModulesStep.Run(context);
+        var onDemand = LoadModulesStep.Run(context, built);
         progress.Enter("network", retryable: true);
         var network = NetworkStep.Run(context, built);
         if (plan.Break == BreakPoint.PreMount) Fallback.Break(context, "pre-mount");
@@ -117,6 +117,7 @@ public sealed class BootRunner(BootContext context)
         RetainStep.Run(context, booted);
         progress.Enter("check", retryable: false);
         RunPhase.SwitchRoot.Check(context);
+        onDemand.Release(new Deadline(UndoTimeout)); // from here the system's own modprobe works as before the boot
         progress.Done();
         if (plan.Break == BreakPoint.PreSwitch) Fallback.Break(context, "pre-switch");
         return booted;

@@ -51,14 +51,11 @@ public sealed class KernelConsoleLoggerProvider : ILoggerProvider
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
-    /// <summary>A sysctl write with plain open(2)/write(2): no truncation or seeking that procfs may refuse.</summary>
     private static bool WriteSetting(string path, string value)
     {
         try
         {
-            int fd = Sys.Open(path, Sys.O_WRONLY);
-            try { Sys.WriteAll(fd, Encoding.ASCII.GetBytes(value + "\n"), path); }
-            finally { Sys.Close(fd); }
+            KernelSetting.Write(path, value);
             return true;
         }
         catch (SysException)

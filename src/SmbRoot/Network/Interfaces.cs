@@ -25,26 +25,6 @@ public static class Interfaces
         catch (IOException) { return false; } // EINVAL while the link is down
     }
 
-    /// <summary>
-    /// Waits until the kernel has acted on the interface's carrier: operstate "up". Carrier comes
-    /// first; linkwatch applies it later, within a second (net/core/link_watch.c, linkwatch_do_dev:
-    /// the operstate, then dev_activate, which swaps out the noop qdisc that drops every packet).
-    /// A connect before that loses its SYN and waits a second for TCP's retransmission.
-    /// </summary>
-    public static bool WaitUntilRunning(string name, TimeSpan limit)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            string state;
-            try { state = File.ReadAllText($"/sys/class/net/{name}/operstate").Trim(); }
-            catch (IOException) { state = "unknown"; }
-            if (state == "up") return true;
-            if (clock.Elapsed >= limit) return false;
-            Thread.Sleep(10);
-        }
-    }
-
     private static string Describe(string name) => $"{name} ({File.ReadAllText($"/sys/class/net/{name}/address").Trim()})";
 
     /// <summary>

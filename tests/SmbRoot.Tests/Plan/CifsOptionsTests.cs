@@ -27,6 +27,7 @@ public class CifsOptionsTests
         Assert.Single(Regex.Matches(given, $"\\b{option}\\b"));
         string off = CifsOptions.Build(Root, Server, new Credentials("node", "pw", null), [], false, Integrity.Off);
         Assert.DoesNotMatch("sign|seal", off);
+        Assert.Contains(",sign,", CifsOptions.Build(Root, Server, new Credentials("node", "pw", null), [], false, Integrity.Seal));
     }
 
     [Fact]

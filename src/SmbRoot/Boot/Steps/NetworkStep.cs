@@ -25,10 +25,6 @@ public static class NetworkStep
         string name = Interfaces.Choose(context, InterfaceWait, CarrierWait, (build, what) => Request(build(sequence++), sequence - 1, what));
         int index = Interfaces.Index(name);
         byte[] mac = Interfaces.Mac(name);
-        if (!Interfaces.WaitUntilRunning(name, TimeSpan.FromSeconds(3)))
-        {
-            context.Log.Warn($"network: {name} has a link but the kernel does not report it up yet; going on");
-        }
 
         RootNetwork root;
         if (network.Method == AddressMethod.Dhcp)
