@@ -19,12 +19,15 @@ namespace SmbRoot.Guard;
 /// <see cref="GuardMachine"/>, and the machine's actions into syscalls. No turn waits longer than
 /// <see cref="PollInterval"/>: DHCP and netlink are parts of the loop, not calls that block it.
 /// </summary>
-/// <param name="timing">the boot's timing line, for <c>init status</c></param>
-public sealed class Supervisor(BootContext context, BootedRoot booted, string timing)
+public sealed class Supervisor
 {
-    private readonly BootContext _context = context;
-    private readonly BootedRoot _booted = booted;
-    private readonly string _timing = timing;
+    private readonly BootContext _context;
+    private readonly BootedRoot _booted;
+    private readonly string _timing;
+
+    /// <param name="timing">the boot's timing line, for <c>init status</c></param>
+    public Supervisor(BootContext context, BootedRoot booted, string timing) => (_context, _booted, _timing) = (context, booted, timing);
+
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Control connections served per turn, so that a flood cannot starve reaping and deadlines.</summary>
