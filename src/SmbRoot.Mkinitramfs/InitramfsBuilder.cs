@@ -18,7 +18,7 @@ public sealed record InitramfsInputs(
 /// </summary>
 public static class InitramfsBuilder
 {
-    /// <summary>NIC drivers for common hardware and hypervisors, cifs, loop, the root filesystems, overlay.</summary>
+    /// <summary>NIC drivers for common hardware and hypervisors, cifs, loop, the root filesystems, overlay, crypto, softdog.</summary>
     public static readonly string[] DefaultModules =
     [
         "virtio_net", "virtio_pci", "e1000", "e1000e", "igb", "igc", "ixgbe", "r8169", "tg3", "bnx2", "vmxnet3", "hv_netvsc",
@@ -28,6 +28,8 @@ public static class InitramfsBuilder
         "ctr", "ghash_generic", "cmac", "ccm", "gcm",
         // AES in the CPU, for signing and sealing at speed where it has AES-NI.
         "aesni_intel",
+        // The watchdog that stops a read-write holder which can no longer renew its claim (fencing).
+        "softdog",
     ];
 
     /// <summary>Where the retained-ramdisk manifest lives: the files the final stage needs after the switch.</summary>

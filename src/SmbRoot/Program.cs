@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SmbRoot.Boot;
 using SmbRoot.Core.Plan;
 using SmbRoot.Core.Shutdown;
+using SmbRoot.Fencing;
 using SmbRoot.Guard;
 using SmbRoot.Shutdown;
 using SmbRoot.Interop;
@@ -34,6 +35,9 @@ public static class Program
           rd.cifs.integrity=sign|seal|off                        SMB signing (default), SMB3 encryption, or neither (labs only)
           rd.retry=SECONDS rd.shell rd.break=pre-mount|pre-switch rd.debug smbroot.mode=auto|guard|handoff
           smbroot.halt=poweroff|halt
+          rd.fence.deadline=20 rd.fence.margin=10 rd.fence.watchdog=softdog|none
+                                                       a read-write holder that cannot renew its claim for the deadline
+                                                       reboots itself; another machine waits deadline+margin of silence
 
         Run by hand:
           smbroot --check-cmdline "root=... ip=..."   show the boot plan for a command line, or what is wrong with it
@@ -46,7 +50,8 @@ public static class Program
                                                        the root (default --poweroff, 90 s before PID 1 stops the rest)
         As the final stage (/run/initramfs/shutdown, run as PID 1 by systemd or by guard mode):
           shutdown reboot|poweroff|halt|kexec [systemd's --log-*, --timeout=, --exit-code= options]
-        Internal: --enter-system INIT ARGS (guard mode's namespace setup), --reboot-syscall N, and /sbin/modprobe -q -- NAME
+        Internal: --enter-system INIT ARGS (guard mode's namespace setup), --reboot-syscall N, --hold (handoff mode's
+          claim keeper, shown as @smbroot-holder), and /sbin/modprobe -q -- NAME
         """;
 
     public static int Main(string[] args)
@@ -61,6 +66,8 @@ public static class Program
                 return 1;
             case [EnterSystem.Command, .. var init]:
                 return EnterSystem.Run(init);
+            case [HolderHelper.Command, .. var holding]:
+                return HolderHelper.Run(holding, Log);
         }
         if (Sys.GetPid() == 1)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SmbRoot.Core.Fencing;
 using SmbRoot.Core.Shutdown;
 
 namespace SmbRoot.Core.Plan;
@@ -55,7 +56,8 @@ public sealed record BootPlan(
     BootMode Mode,
     ShutdownVerb HaltVerb,
     byte[]? BootInterface,
-    Integrity Integrity)
+    Integrity Integrity,
+    FencingPolicy Fencing)
 {
     public const string DefaultCredentialsPath = "/etc/smbroot/credentials";
     public const string DefaultInit = "/sbin/init";
@@ -171,9 +173,33 @@ public sealed record BootPlan(
         if (extra?.Contains("seal") == true) integrity = Integrity.Seal;
         else if (extra?.Contains("sign") == true && integrity == Integrity.Off) integrity = Integrity.Sign;
 
+        var fencing = ParseFencing(cmdline, errors);
+
         if (errors.Count > 0) throw new PlanException(string.Join("\n", errors));
         return new BootPlan(root!, fsType, mount!, readOnly, extra!, credentials, network!, init,
-            cmdline.InitArguments, retry, shell, breakPoint, debug, mode, haltVerb, bootInterface, integrity);
+            cmdline.InitArguments, retry, shell, breakPoint, debug, mode, haltVerb, bootInterface, integrity, fencing);
+    }
+
+    private static FencingPolicy ParseFencing(KernelCommandLine cmdline, List<string> errors)
+    {
+        int Seconds(string key, int fallback, int min)
+        {
+            string? text = cmdline.Last(key);
+            if (text is null) return fallback;
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= min && value <= FencingPolicy.MaxSeconds) return value;
+            errors.Add($"{key}={text}: expected a number of seconds from {min} to {FencingPolicy.MaxSeconds}");
+            return fallback;
+        }
+        int deadline = Seconds("rd.fence.deadline", FencingPolicy.DefaultDeadlineSeconds, FencingPolicy.MinDeadlineSeconds);
+        int margin = Seconds("rd.fence.margin", FencingPolicy.DefaultMarginSeconds, FencingPolicy.MinMarginSeconds);
+        bool watchdog = true;
+        switch (cmdline.Last("rd.fence.watchdog"))
+        {
+            case null or "softdog": break;
+            case "none": watchdog = false; break;
+            case var other: errors.Add($"rd.fence.watchdog={other}: expected softdog (the default) or none"); break;
+        }
+        return new FencingPolicy(TimeSpan.FromSeconds(deadline), TimeSpan.FromSeconds(margin), watchdog);
     }
 
     private static T? Fail<T>(List<string> errors, string message) where T : class
@@ -196,13 +222,14 @@ public sealed record BootPlan(
     }
 
     /// <summary>A human-readable summary for the console and <c>--check-cmdline</c>; never contains a secret.</summary>
-    public string Describe() => string.Join('\n',
+    public string Describe() => string.Join('\n', new[] {
         $"root:        {Root} ({(Root.IsImage ? "image file on a loop device" : "share directory as the root")})",
         $"filesystem:  {RootFsType ?? "detect from the superblock"}{(RootMount.Data.Length > 0 ? $", options {RootMount.Data}" : "")}, {(ReadOnly ? "read-only" : "read-write")}",
         $"network:     {Network}" + (BootInterface is null ? "" : $", the NIC with MAC {Convert.ToHexString(BootInterface).ToLowerInvariant()} (BOOTIF)"),
         $"cifs:        {(CifsExtraOptions.Count == 0 ? "defaults (vers=3.1.1,hard)" : string.Join(',', CifsExtraOptions))}, credentials {CredentialsPath}",
         $"integrity:   {Integrity.Name()}: {Integrity.Meaning()} (rd.cifs.integrity=)",
         $"init:        {Init}{(InitArguments.Count == 0 ? "" : " " + string.Join(' ', InitArguments))} (mode {Mode.ToString().ToLowerInvariant()}; a halt inside the system ends in {HaltVerb.Name()})",
+        (ReadOnly || !Root.IsImage ? null : $"fencing:     {Fencing.Describe()}"),
         $"on failure:  {(RetrySeconds > 0 ? $"retry for {RetrySeconds}s, then " : "")}{(Shell ? "rescue shell" : "retry/reboot prompt")}" +
-            (Break == BreakPoint.None ? "" : $"; break at {(Break == BreakPoint.PreMount ? "pre-mount" : "pre-switch")}"));
+            (Break == BreakPoint.None ? "" : $"; break at {(Break == BreakPoint.PreMount ? "pre-mount" : "pre-switch")}")}.OfType<string>());
 }

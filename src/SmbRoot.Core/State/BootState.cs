@@ -9,7 +9,8 @@ public sealed record NetworkRecord(string Interface, IPAddress Address, int Pref
 
 /// <summary>
 /// What the boot stage leaves for the final stage in /run/initramfs/smbroot.state: the share's
-/// mount point, the loop device, the network. The boot stage's process image is gone by then, so
+/// mount point, the loop device, the network, and the boot id in the image's holder record
+/// (<see cref="HolderBootId"/>, null for a read-only root), which the final stage marks released. The boot stage's process image is gone by then, so
 /// this small key=value file is the hand-over. Never holds a secret.
 /// </summary>
 public sealed record BootState(
@@ -18,14 +19,15 @@ public sealed record BootState(
     string? ImagePath,
     string? LoopDevice,
     string? FileSystem,
-    NetworkRecord? Network)
+    NetworkRecord? Network,
+    string? HolderBootId = null)
 {
     public const string Path = "/run/initramfs/smbroot.state";
 
     public string Serialize() => string.Join("\n",
         "share_mount=" + ShareMountPoint, "unc=" + Unc, "image=" + ImagePath, "loop=" + LoopDevice, "fstype=" + FileSystem,
         "interface=" + Network?.Interface, "address=" + (Network is { } n ? $"{n.Address}/{n.PrefixLength}" : ""),
-        "gateway=" + Network?.Gateway) + "\n";
+        "gateway=" + Network?.Gateway, "holder_boot=" + HolderBootId) + "\n";
 
     /// <summary>Parses the file; a missing or malformed value is a <see cref="FormatException"/> that names its key.</summary>
     public static BootState Parse(string text)
@@ -42,7 +44,10 @@ public sealed record BootState(
         if (!shareMount.StartsWith('/')) throw new FormatException($"{Path}: share_mount={shareMount} is not an absolute path");
         string? loop = Optional("loop");
         if (loop is not null && !loop.StartsWith("/dev/loop", StringComparison.Ordinal)) throw new FormatException($"{Path}: loop={loop} is not a loop device");
-        return new BootState(shareMount, Get("unc"), Optional("image"), loop, Optional("fstype"), ParseNetwork(Optional("interface"), Get("address"), Optional("gateway")));
+        string? holderBoot = values.TryGetValue("holder_boot", out var h) && h.Length > 0 ? h : null;
+        if (holderBoot is not null && !holderBoot.All(c => char.IsAsciiHexDigit(c) || c == '-')) throw new FormatException($"{Path}: holder_boot={holderBoot} is not a boot id");
+        return new BootState(shareMount, Get("unc"), Optional("image"), loop, Optional("fstype"),
+            ParseNetwork(Optional("interface"), Get("address"), Optional("gateway")), holderBoot);
     }
 
     private static NetworkRecord? ParseNetwork(string? name, string address, string? gateway)

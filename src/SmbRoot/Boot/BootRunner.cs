@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SmbRoot.Boot.Steps;
 using SmbRoot.Core.Boot;
 using SmbRoot.Core.Plan;
+using SmbRoot.Fencing;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 using SmbRoot.Resources;
@@ -105,14 +106,16 @@ public sealed class BootRunner(BootContext context)
         progress.Enter("share", retryable: true);
         var share = built.Push(ShareStep.Run(context, network));
         LoopAttachment? image = null;
+        HolderGuard? claim = null;
         if (plan.Root.IsImage)
         {
             progress.Enter("image", retryable: true);
-            image = built.Push(ImageStep.Run(context, share));
+            (image, claim) = ImageStep.Run(context, network, share, built);
+            built.Push(image);
         }
         progress.Enter("root", retryable: true);
         var root = RootStep.Run(context, image, share, built);
-        var booted = new BootedRoot(network, share, image, root, progress.Timeline);
+        var booted = new BootedRoot(network, share, image, claim, root, progress.Timeline);
         progress.Enter("retain", retryable: false);
         RetainStep.Run(context, booted);
         progress.Enter("check", retryable: false);

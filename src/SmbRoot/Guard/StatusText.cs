@@ -21,6 +21,7 @@ public static class StatusText
             $"network:     {network}" +
                 (lease is { } l ? $", DHCP lease from {l.Server} for {l.LeaseTime.TotalSeconds:0}s, renewed every {l.RenewalTime.TotalSeconds:0}s" : ", static (ip=)"),
             $"server:      {booted.Share.ServerAddress}" + (plan.Root.ServerAddress is null ? $" ({plan.Root.Server}, resolved by DNS)" : ""),
+            (booted.Claim is { } claim ? $"ownership:   {claim.Describe()}" : "ownership:   shared read-only (no holder record)"),
             $"integrity:   {protection} (asked: rd.cifs.integrity={plan.Integrity.Name()})",
             $"boot:        {timing}",
             $"at the end:  {ending}") + "\n";

@@ -202,6 +202,13 @@ public static unsafe partial class Sys
         throw new SysException("reboot", command.ToString("x"), Core.Sys.Errno.EPERM);
     }
 
+    /// <summary>Restarts at once, without sync(2): for fencing, where a sync could block on the share, or write to an image this machine no longer owns.</summary>
+    public static void RebootNow()
+    {
+        reboot_native(RB_AUTOBOOT);
+        throw new SysException("reboot", "RB_AUTOBOOT", Marshal.GetLastPInvokeError());
+    }
+
     /// <summary>reboot(2) for a shutdown verb.</summary>
     public static void Reboot(Core.Shutdown.ShutdownVerb verb) => Reboot(verb switch
     {

@@ -19,6 +19,8 @@ public static class Interfaces
     public static byte[] Mac(string name) =>
         File.ReadAllText($"/sys/class/net/{name}/address").Trim().Split(':').Select(b => Convert.ToByte(b, 16)).ToArray();
 
+    public static string MacText(byte[] mac) => string.Join(':', mac.Select(b => b.ToString("x2")));
+
     public static bool HasCarrier(string name)
     {
         try { return File.ReadAllText($"/sys/class/net/{name}/carrier").Trim() == "1"; }
@@ -34,7 +36,7 @@ public static class Interfaces
     public static string Choose(BootContext context, TimeSpan interfaceWait, TimeSpan carrierWait, Action<Func<uint, byte[]>, string> request)
     {
         var plan = context.Plan;
-        string? bootMac = plan.BootInterface is { } b ? string.Join(':', b.Select(x => x.ToString("x2"))) : null;
+        string? bootMac = plan.BootInterface is { } b ? MacText(b) : null;
         string wanted = bootMac is not null ? $"the NIC with MAC {bootMac} (BOOTIF)"
             : plan.Network.Device is { } d ? $"interface {d} (ip=)" : "a network interface with a link";
         var raised = new HashSet<string>();

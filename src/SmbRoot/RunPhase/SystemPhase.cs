@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SmbRoot.Boot;
 using SmbRoot.Core.Plan;
 using SmbRoot.Core.Shutdown;
+using SmbRoot.Fencing;
 using SmbRoot.Guard;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
@@ -34,6 +35,11 @@ public static class SystemPhase
             }
             else
             {
+                if (booted.Claim is { } claim)
+                {
+                    int helper = HolderHelper.Start(claim, context.Plan.Fencing);
+                    log.Say($"handoff: {HolderHelper.ProcessName} (pid {helper}) keeps the claim on the image from here");
+                }
                 log.Say($"handoff: exec {init}; it runs {RetainedBinary.Path} at its end");
                 context.Logging.DetachKernelLog();
                 var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()

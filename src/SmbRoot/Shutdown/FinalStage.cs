@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SmbRoot.Boot;
 using SmbRoot.Core.Shutdown;
 using SmbRoot.Core.State;
+using SmbRoot.Fencing;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 using SmbRoot.Network;
@@ -41,10 +42,19 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         Step("making the mounts private", () => Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null));
         ShareMount? share = null;
         Step("moving the share out of the old root", () => share = MoveShareOut(state));
+        Watchdog? watchdog = null;
+        if (state?.HolderBootId is not null) Step("keeping the watchdog fed", () => watchdog = HolderHelper.TakeWatchdog());
 
         Release(new RootMount(OldRoot, "the old root"), deadline, "old root unmounted");
         if (state?.LoopDevice is { } device) Release(new LoopAttachment(device, state.ImagePath ?? "the image", state.FileSystem), deadline, $"{device} detached; the image is closed");
         Step("sweeping what is left", () => Sweep(deadline));
+        watchdog?.Feed();
+        if (state is { HolderBootId: { } bootId, ImagePath: { } image } && share is not null)
+        {
+            // Only now is nothing writing to the image: the next machine may take it at once.
+            Step("releasing the holder record", () => Release(Holder.Reopen($"{share.MountPoint}/{image}{Holder.Suffix}", bootId), deadline, "holder record released"));
+        }
+        if (watchdog is not null) Release(watchdog, deadline, "watchdog disarmed");
         if (share is not null) Release(share, deadline, "share unmounted");
         Step("unmounting other cifs mounts", () =>
         {

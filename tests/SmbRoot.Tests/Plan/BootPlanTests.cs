@@ -43,6 +43,21 @@ public class BootPlanTests
     }
 
     [Fact]
+    public void Fencing_defaults_and_keys()
+    {
+        var plan = Parse(Minimal);
+        Assert.Equal(SmbRoot.Core.Fencing.FencingPolicy.Default, plan.Fencing);
+        Assert.Contains("fencing:     renewed every 4 s; a holder that cannot renew for 20 s reboots itself (softdog at 22 s)", plan.Describe());
+        Assert.DoesNotContain("fencing:", Parse(Minimal + " ro").Describe());
+        var tuned = Parse(Minimal + " rd.fence.deadline=60 rd.fence.margin=15 rd.fence.watchdog=none").Fencing;
+        Assert.Equal((TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15), false), (tuned.Deadline, tuned.Margin, tuned.Watchdog));
+        string problems = Assert.Throws<PlanException>(() => Parse(Minimal + " rd.fence.deadline=2 rd.fence.margin=x rd.fence.watchdog=hw")).Message;
+        Assert.Contains("rd.fence.deadline=2: expected a number of seconds from 5 to 3600", problems);
+        Assert.Contains("rd.fence.margin=x: expected a number of seconds from 5 to 3600", problems);
+        Assert.Contains("rd.fence.watchdog=hw: expected softdog (the default) or none", problems);
+    }
+
+    [Fact]
     public void An_unknown_integrity_is_named()
     {
         Assert.Contains("rd.cifs.integrity=maybe: expected sign (the default), seal or off",

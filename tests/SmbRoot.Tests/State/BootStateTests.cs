@@ -7,7 +7,7 @@ namespace SmbRoot.Tests.State;
 public class BootStateTests
 {
     private static readonly BootState Image = new("/run/initramfs/share", "//10.0.2.2/boot", "machines/a.img", "/dev/loop0", "xfs",
-        new NetworkRecord("eth0", IPAddress.Parse("10.0.2.15"), 24, IPAddress.Parse("10.0.2.2")));
+        new NetworkRecord("eth0", IPAddress.Parse("10.0.2.15"), 24, IPAddress.Parse("10.0.2.2")), "6b1f0c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e");
 
     [Fact]
     public void Round_trips_with_typed_fields()
@@ -15,7 +15,7 @@ public class BootStateTests
         Assert.Equal(Image, BootState.Parse(Image.Serialize()));
         var directory = Image with { ImagePath = null, LoopDevice = null, FileSystem = null, Network = Image.Network! with { Gateway = null } };
         Assert.Equal(directory, BootState.Parse(directory.Serialize()));
-        var noNetwork = Image with { Network = null };
+        var noNetwork = Image with { Network = null, HolderBootId = null };
         Assert.Equal(noNetwork, BootState.Parse(noNetwork.Serialize()));
     }
 
@@ -31,6 +31,7 @@ public class BootStateTests
             interface=eth0
             address=10.0.2.15/24
             gateway=10.0.2.2
+            holder_boot=6b1f0c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e
 
             """.ReplaceLineEndings("\n"), Image.Serialize());
     }
@@ -48,6 +49,7 @@ public class BootStateTests
     [InlineData("gateway=router", "gateway=router is not an address")]
     [InlineData("loop=/dev/sda", "loop=/dev/sda is not a loop device")]
     [InlineData("share_mount=share", "share_mount=share is not an absolute path")]
+    [InlineData("holder_boot=../x", "holder_boot=../x is not a boot id")]
     public void A_bad_value_is_named(string replacement, string message)
     {
         string key = replacement.Split('=')[0];

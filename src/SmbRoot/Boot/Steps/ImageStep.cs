@@ -1,15 +1,23 @@
 using SmbRoot.Core.Filesystems;
 using SmbRoot.Core.Sys;
+using SmbRoot.Fencing;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
+using SmbRoot.Network;
 using SmbRoot.Resources;
 
 namespace SmbRoot.Boot.Steps;
 
-/// <summary>Step 6: open the image on the share, lock it, name its filesystem, attach it to a loop device.</summary>
+/// <summary>
+/// Step 6: open the image on the share, lock it, claim it in its holder record when it is read-write
+/// (<see cref="HolderClaim"/>; the claim goes on <paramref name="built"/>), name its filesystem, attach it to a loop device.
+/// </summary>
 public static class ImageStep
 {
-    public static LoopAttachment Run(BootContext context, ShareMount share)
+    /// <summary>The attached image, and for a read-write image the claim on it (already on the stack).</summary>
+    public sealed record Result(LoopAttachment Loop, HolderGuard? Claim);
+
+    public static Result Run(BootContext context, RootNetwork network, ShareMount share, ResourceStack built)
     {
         var plan = context.Plan;
         string path = share.MountPoint + "/" + plan.Root.ImagePathInShare;
@@ -38,7 +46,7 @@ public static class ImageStep
 
         try
         {
-            return Attach(context, fd, display);
+            return Attach(context, fd, path, display, network, built);
         }
         catch
         {
@@ -48,7 +56,7 @@ public static class ImageStep
     }
 
     /// <summary>Locks the open image, names its filesystem and attaches it; the caller closes <paramref name="fd"/> if this throws.</summary>
-    private static LoopAttachment Attach(BootContext context, int fd, string display)
+    private static Result Attach(BootContext context, int fd, string path, string display, RootNetwork network, ResourceStack built)
     {
         var plan = context.Plan;
         try
@@ -57,7 +65,7 @@ public static class ImageStep
         }
         catch (SysException e) when (e.Errno is Errno.EAGAIN or Errno.EACCES)
         {
-            throw new BootException($"the image {display} is in use by another machine: the server refused the " +
+            throw new BootException($"the image {display} is in use by {HolderNamed(path)}: the server refused the " +
                 $"{(plan.ReadOnly ? "shared" : "exclusive")} lock SmbRoot takes on every image it boots",
                 "that no other machine runs from this image; machines may share an image only when all boot it with ro" +
                 (plan.RetrySeconds > 0 ? $" (rd.retry={plan.RetrySeconds} keeps trying until the lock is free)" : ""), inner: e);
@@ -84,8 +92,47 @@ public static class ImageStep
             context.Log.Warn($"rootfstype={plan.RootFsType}, but the image's superblock says {detected}; mounting as {plan.RootFsType} as asked");
         }
 
+        var claim = plan.ReadOnly ? null : built.Push(Claim(context, network, path, display));
         string device = Loop.Attach(fd, plan.ReadOnly, plan.Root.ImagePathInShare);
         context.Log.Say($"image: {display} ({size / (1024 * 1024)} MiB, {fileSystem}) on {device}{(plan.ReadOnly ? ", read-only" : "")}");
-        return new LoopAttachment(device, display, fileSystem, fd);
+        return new Result(new LoopAttachment(device, display, fileSystem, fd), claim);
+    }
+
+    /// <summary>The holder record, renewed from now on; and the watchdog, armed once the image is this machine's.</summary>
+    private static HolderGuard Claim(BootContext context, RootNetwork network, string path, string display)
+    {
+        var policy = context.Plan.Fencing;
+        var holder = HolderClaim.Take(context, network, path, display);
+        Watchdog? watchdog = null;
+        if (policy.Watchdog)
+        {
+            try
+            {
+                if (!File.Exists(Watchdog.Device)) context.Modules.Load(["softdog"]);
+                watchdog = Watchdog.Arm(policy.WatchdogTimeout);
+            }
+            catch (Exception e) when (e is SysException or IOException or BootException)
+            {
+                context.Log.Warn($"fencing: no watchdog ({e.Message}); a holder that cannot renew is stopped by reboot(2) alone");
+            }
+        }
+        context.Log.Say($"fencing: {display} is this machine's; {policy.Describe()}");
+        return new HolderGuard(holder, policy, watchdog, context.Log);
+    }
+
+    /// <summary>"another machine", or the machine its holder record names.</summary>
+    private static string HolderNamed(string imagePath)
+    {
+        try
+        {
+            using var file = new ServerFile(imagePath + Holder.Suffix, Core.Fencing.HolderRecord.Size, create: false);
+            return Core.Fencing.HolderRecord.Read(file.ReadBlock()) is Core.Fencing.HolderRecord.Reading.Valid { Record: { Released: false } r }
+                ? "another machine, " + r.Describe()
+                : "another machine";
+        }
+        catch (SysException)
+        {
+            return "another machine";
+        }
     }
 }

@@ -33,6 +33,6 @@ public static class RetainStep
     {
         var plan = context.Plan;
         return new BootState(booted.Share.MountPoint, booted.Share.Unc, plan.Root.IsImage ? plan.Root.ImagePathInShare : null,
-            booted.Image?.Device, booted.Image?.FileSystem, booted.Network.Record);
+            booted.Image?.Device, booted.Image?.FileSystem, booted.Network.Record, booted.Claim?.Holder.Record.BootId);
     }
 }

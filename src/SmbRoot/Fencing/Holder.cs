@@ -1,0 +1,88 @@
+using SmbRoot.Core.Fencing;
+using SmbRoot.Interop;
+using SmbRoot.Resources;
+
+namespace SmbRoot.Fencing;
+
+/// <summary>
+/// This boot's record in the holder file beside the image (<see cref="HolderRecord"/>): renewed
+/// while the machine runs, marked released once the image is closed. Releasing it is what lets
+/// the next machine take the image at once instead of waiting for the record to go stale.
+/// </summary>
+public sealed class Holder : IResource
+{
+    public const string Suffix = ".holder";
+
+    private readonly ServerFile _file;
+    private HolderRecord _record;
+
+    public Holder(ServerFile file, HolderRecord record) => (_file, _record) = (file, record);
+
+    /// <summary>Opens the holder file again for the boot <paramref name="bootId"/> (the final stage and the handoff helper).</summary>
+    public static Holder Reopen(string path, string bootId)
+    {
+        var file = new ServerFile(path, HolderRecord.Size, create: false);
+        try
+        {
+            return HolderRecord.Read(file.ReadBlock()) is HolderRecord.Reading.Valid v && v.Record.BootId == bootId
+                ? new Holder(file, v.Record)
+                : throw new IOException($"{path} no longer names this boot ({bootId}): another machine has taken the image");
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    public HolderRecord Record => _record;
+    public string Path => _file.Path;
+    public string Name => $"holder record {_file.Path}";
+
+    /// <summary>
+    /// Reads the record back, and renews it if it still names this boot. Returns null when renewed,
+    /// or what it found instead: then another machine has taken the image, and this one must stop.
+    /// Throws what the share throws (a partition blocks here on a hard mount: call it off the main loop).
+    /// </summary>
+    public string? Renew()
+    {
+        var reading = HolderRecord.Read(_file.ReadBlock());
+        if (reading is not HolderRecord.Reading.Valid { Record: var found } || found.BootId != _record.BootId || found.Released)
+        {
+            return reading is HolderRecord.Reading.Valid v && !v.Record.Released
+                ? $"the holder record now names {v.Record.Describe()}: that machine has taken the image"
+                : $"the holder record no longer names this boot ({Describe(reading)})";
+        }
+        var renewed = _record with { Renewal = _record.Renewal + 1 };
+        _file.WriteBlock(renewed.ToBytes());
+        _record = renewed;
+        return null;
+    }
+
+    private static string Describe(HolderRecord.Reading reading) => reading switch
+    {
+        HolderRecord.Reading.Empty => "it is empty",
+        HolderRecord.Reading.Unreadable u => u.Problem,
+        HolderRecord.Reading.Valid { Record.Released: true } => "it says released",
+        _ => "another boot",
+    };
+
+    /// <summary>Closes the file and leaves the record as it is: another process renews it from here (the handoff helper).</summary>
+    public void Close() => _file.Dispose();
+
+    /// <summary>Marks the record released, if it is still this boot's; then closes the file.</summary>
+    public void Release(Deadline deadline)
+    {
+        try
+        {
+            if (HolderRecord.Read(_file.ReadBlock()) is HolderRecord.Reading.Valid v && v.Record.BootId == _record.BootId)
+            {
+                _file.WriteBlock((_record with { Released = true, Renewal = _record.Renewal + 1 }).ToBytes());
+            }
+        }
+        finally
+        {
+            _file.Dispose();
+        }
+    }
+}

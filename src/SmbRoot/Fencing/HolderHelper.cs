@@ -1,0 +1,94 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using SmbRoot.Core.Fencing;
+using SmbRoot.Guard;
+using SmbRoot.Interop;
+using SmbRoot.Logging;
+using SmbRoot.Resources;
+
+namespace SmbRoot.Fencing;
+
+/// <summary>
+/// In handoff mode SmbRoot does not stay PID 1, so a small process of its own keeps the claim:
+/// it renews the holder record, feeds the watchdog and fences, exactly as <see cref="HolderGuard"/>
+/// does in PID 1. Its argv[0] starts with '@', which systemd's final killing spree leaves alone
+/// (systemd.io/ROOT_STORAGE_DAEMONS, src/shared/killall.c); the final stage stops it before it
+/// releases the record.
+/// </summary>
+public static class HolderHelper
+{
+    public const string Command = "--hold";
+    public const string ProcessName = "@smbroot-holder";
+
+    /// <summary>Hands <paramref name="claim"/> over to a new helper process; returns its pid.</summary>
+    public static int Start(HolderGuard claim, FencingPolicy policy)
+    {
+        string path = claim.Holder.Path, bootId = claim.Holder.Record.BootId;
+        claim.HandOff();
+        return Sys.Spawn(RetainedBinary.Loader, RetainedBinary.Command(ProcessName, Command, path, bootId,
+            Seconds(policy.Deadline), Seconds(policy.Margin), policy.Watchdog ? "softdog" : "none"), ["TERM=linux"]);
+    }
+
+    private static string Seconds(TimeSpan span) => ((int)span.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The helper's main: never returns while it holds the claim.</summary>
+    public static int Run(IReadOnlyList<string> args, ILogger log)
+    {
+        if (args is not [var path, var bootId, var deadline, var margin, var watchdog]
+            || !int.TryParse(deadline, out int deadlineSeconds) || !int.TryParse(margin, out int marginSeconds))
+        {
+            log.Error($"holder helper: unexpected arguments; usage: {Command} HOLDER-PATH BOOT-ID DEADLINE MARGIN softdog|none");
+            return 2;
+        }
+        MarkForSystemd();
+        var policy = new FencingPolicy(TimeSpan.FromSeconds(deadlineSeconds), TimeSpan.FromSeconds(marginSeconds), watchdog == "softdog");
+        var holder = Holder.Reopen(path, bootId);
+        Watchdog? armed = null;
+        if (policy.Watchdog)
+        {
+            try { armed = Watchdog.Arm(policy.WatchdogTimeout); }
+            catch (SysException e) { log.Warn($"fencing: no watchdog in handoff mode ({e.Message}); reboot(2) alone fences"); }
+        }
+        _ = new HolderGuard(holder, policy, armed, log);
+        Thread.Sleep(Timeout.Infinite);
+        return 0;
+    }
+
+    /// <summary>
+    /// /proc/PID/cmdline shows the argument memory as execve left it, where the loader's path comes
+    /// first (ld.so's --argv0 only changes the program's own argv pointer). systemd reads the '@'
+    /// from there, so the first bytes of that memory (proc(5): arg_start, field 48 of /proc/self/stat)
+    /// are overwritten, as setproctitle() does.
+    /// </summary>
+    private static unsafe void MarkForSystemd()
+    {
+        string stat = File.ReadAllText("/proc/self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // fields[0] is field 3 (state): field N is fields[N - 3].
+        ulong start = ulong.Parse(fields[48 - 3], CultureInfo.InvariantCulture), end = ulong.Parse(fields[49 - 3], CultureInfo.InvariantCulture);
+        var name = Sys.Z(ProcessName);
+        if ((ulong)name.Length > end - start) return;
+        name.CopyTo(new Span<byte>((void*)start, name.Length));
+    }
+
+    /// <summary>
+    /// The final stage's side: stops a helper that is still running (its pid is whatever process has
+    /// <see cref="ProcessName"/> as its command line) and opens the watchdog it fed, so that the final
+    /// stage feeds it until the record is released. Null when no watchdog is running.
+    /// </summary>
+    public static Watchdog? TakeWatchdog()
+    {
+        foreach (var directory in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out int pid) || pid == 1) continue;
+            try
+            {
+                if (!File.ReadAllText(directory + "/cmdline").StartsWith(ProcessName + "\0", StringComparison.Ordinal)) continue;
+                Sys.Kill(pid, Sys.SIGKILL);
+                try { Sys.WaitPid(pid); } catch (SysException) { /* not our child: it is gone all the same */ }
+            }
+            catch (IOException) { /* the process ended meanwhile */ }
+        }
+        return File.Exists(Watchdog.Device) ? Watchdog.Arm(null) : null;
+    }
+}

@@ -1,0 +1,62 @@
+using SmbRoot.Interop;
+using SmbRoot.Resources;
+
+namespace SmbRoot.Fencing;
+
+/// <summary>
+/// The kernel watchdog (Documentation/watchdog/watchdog-api.rst): once /dev/watchdog is open the
+/// machine resets unless it is written to within the timeout, whatever user space is doing. Here it
+/// is fed only after a renewal of the holder record succeeds, so a PID 1 stuck in a syscall on the
+/// share still stops writing in time. softdog when no hardware watchdog has registered one.
+/// Releasing it writes the magic 'V' first, which disarms it (drivers/watchdog/watchdog_dev.c).
+/// </summary>
+public sealed unsafe class Watchdog : IResource
+{
+    public const string Device = "/dev/watchdog";
+    private const uint WDIOC_SETTIMEOUT = 0xC0045706;
+
+    private int _fd;
+
+    private Watchdog(int fd) => _fd = fd;
+
+    public string Name => "watchdog " + Device;
+
+    /// <summary>Opens the watchdog (which starts it, or goes on with it) with <paramref name="timeout"/>, or with the one it has.</summary>
+    public static Watchdog Arm(TimeSpan? timeout)
+    {
+        int fd = Sys.Open(Device, Sys.O_WRONLY);
+        try
+        {
+            if (timeout is { } t)
+            {
+                int seconds = (int)Math.Ceiling(t.TotalSeconds);
+                Sys.Ioctl(fd, WDIOC_SETTIMEOUT, &seconds, Device);
+            }
+            var watchdog = new Watchdog(fd);
+            watchdog.Feed();
+            return watchdog;
+        }
+        catch
+        {
+            Disarm(fd);
+            throw;
+        }
+    }
+
+    public void Feed()
+    {
+        if (_fd >= 0) Sys.WriteAll(_fd, "\0"u8, Device);
+    }
+
+    public void Release(Deadline deadline)
+    {
+        int fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0) Disarm(fd);
+    }
+
+    private static void Disarm(int fd)
+    {
+        try { Sys.WriteAll(fd, "V"u8, Device); }
+        finally { Sys.Close(fd); }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Runtime.InteropServices;
+
+namespace SmbRoot.Interop;
+
+/// <summary>
+/// A small file on the share read and written past the client's cache: opened with O_DIRECT, which
+/// the cifs client serves with uncached reads and writes even on a cache=strict mount
+/// (fs/smb/client/file.c, cifs_open picks cifs_file_direct_ops), and its modification time asked of
+/// the server with AT_STATX_FORCE_SYNC (fs/smb/client/inode.c, cifs_getattr forgets the cached
+/// attributes). One aligned block at a time. Closing it releases it.
+/// </summary>
+public sealed unsafe partial class ServerFile : IDisposable
+{
+    private const int O_DIRECT = 0x4000;
+    private const int AT_EMPTY_PATH = 0x1000, AT_STATX_FORCE_SYNC = 0x2000;
+    private const uint STATX_MTIME = 0x40;
+    private const int StatxSize = 256, StatxMtimeOffset = 112;
+    private const int Alignment = 4096;
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static partial int statx_native(int directoryFd, byte* path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
+    private static partial nint pwrite_native(int fd, byte* buffer, nint count, long offset);
+
+    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
+    private static partial nint pread_native(int fd, byte* buffer, nint count, long offset);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int fsync_native(int fd);
+
+    private int _fd;
+    private readonly byte* _block;
+    private readonly int _size;
+
+    public string Path { get; }
+
+    /// <summary>Opens (and with <paramref name="create"/> makes) the file for blocks of <paramref name="blockSize"/> bytes.</summary>
+    public ServerFile(string path, int blockSize, bool create)
+    {
+        Path = path;
+        _size = blockSize;
+        _fd = Sys.Open(path, Sys.O_RDWR | O_DIRECT | (create ? Sys.O_CREAT : 0), 0x1A4 /* 0644 */);
+        _block = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(blockSize, Alignment), Alignment);
+    }
+
+    /// <summary>The block at offset 0; bytes past the end of the file read as zeros.</summary>
+    public byte[] ReadBlock()
+    {
+        new Span<byte>(_block, _size).Clear();
+        if (pread_native(_fd, _block, _size, 0) < 0) throw new SysException("pread", Path, Marshal.GetLastPInvokeError());
+        return new Span<byte>(_block, _size).ToArray();
+    }
+
+    /// <summary>Writes the block at offset 0 and waits until the server has it.</summary>
+    public void WriteBlock(ReadOnlySpan<byte> data)
+    {
+        var block = new Span<byte>(_block, _size);
+        block.Clear();
+        data[..Math.Min(data.Length, _size)].CopyTo(block);
+        nint written = pwrite_native(_fd, _block, _size, 0);
+        if (written < 0) throw new SysException("pwrite", Path, Marshal.GetLastPInvokeError());
+        if (written != _size) throw new SysException("pwrite", Path + " (short write)", Core.Sys.Errno.EIO);
+        if (fsync_native(_fd) < 0) throw new SysException("fsync", Path, Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>The file's modification time as the server has it: the server's clock at the last write.</summary>
+    public DateTimeOffset ModifiedOnServer()
+    {
+        var buffer = stackalloc byte[StatxSize];
+        byte empty = 0;
+        if (statx_native(_fd, &empty, AT_EMPTY_PATH | AT_STATX_FORCE_SYNC, STATX_MTIME, buffer) < 0)
+        {
+            throw new SysException("statx", Path, Marshal.GetLastPInvokeError());
+        }
+        long seconds = *(long*)(buffer + StatxMtimeOffset);
+        uint nanoseconds = *(uint*)(buffer + StatxMtimeOffset + 8);
+        return DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanoseconds / 100);
+    }
+
+    public void Dispose()
+    {
+        if (_fd < 0) return;
+        Sys.Close(_fd);
+        _fd = -1;
+        NativeMemory.AlignedFree(_block);
+    }
+}
