@@ -42,6 +42,16 @@ public sealed class LabNetwork : IDisposable
         return new GuestNic(model, $"tap,ifname={tap},script=no,downscript=no", mac);
     }
 
+    /// <summary>Pulls the cable: the guest's tap leaves the bridge (its link stays up, as when a switch port dies upstream).</summary>
+    public void Cut(GuestNic nic) => Ip("link", "set", TapOf(nic), "nomaster");
+
+    /// <summary>Plugs the cable back: the tap joins the bridge again.</summary>
+    public void Reconnect(GuestNic nic) => Ip("link", "set", TapOf(nic), "master", Bridge);
+
+    private static string TapOf(GuestNic nic) =>
+        nic.Backend.Split(',').FirstOrDefault(p => p.StartsWith("ifname=", StringComparison.Ordinal))?["ifname=".Length..]
+            ?? throw new ArgumentException($"{nic.Backend} is not a tap on this network");
+
     /// <summary>The argv prefix that runs a command inside the namespace.</summary>
     public string[] Exec(params string[] command) => ["ip", "netns", "exec", Namespace, .. command];
 

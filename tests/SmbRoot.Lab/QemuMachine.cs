@@ -74,6 +74,9 @@ public sealed class QemuMachine : IDisposable
 
     public bool HasExited => _qemu.HasExited;
 
+    /// <summary>When the QEMU process ended (the guest reset or powered off: the lab runs QEMU with -no-reboot), or null while it runs.</summary>
+    public DateTime? ExitedAt => _qemu.HasExited ? _qemu.ExitTime : null;
+
     private int _cursor;
 
     /// <summary>

@@ -109,6 +109,8 @@ public sealed class ModuleIndex
     /// A wanted module that is neither a module nor built in is an error; a soft dependency that is
     /// missing is only reported, as modprobe does.
     /// </summary>
+    private const int MaxDepth = 200;
+
     public LoadOrder Closure(IEnumerable<string> wanted)
     {
         var order = new List<string>();
@@ -117,9 +119,12 @@ public sealed class ModuleIndex
         var required = new HashSet<string>();
         var state = new Dictionary<string, bool>(); // false = being visited, true = done
 
-        void Visit(string name, bool soft)
+        void Visit(string name, bool soft, int depth)
         {
-            var resolved = Resolve(name);
+            // Real chains are a handful deep; a modules.dep that goes deeper is broken, and must not overflow the stack.
+            if (depth > MaxDepth) throw new FormatException($"modules.dep: a dependency chain deeper than {MaxDepth} modules at {name}");
+            // An alias may name a module that modules.dep does not list: missing, like any other name.
+            var resolved = Resolve(name).Where(m => _paths.ContainsKey(m) || _builtin.Contains(m)).ToList();
             if (resolved.Count == 0)
             {
                 (soft ? missingSoft : missing).Add(name);
@@ -135,15 +140,15 @@ public sealed class ModuleIndex
                     continue;
                 }
                 state[module] = false;
-                foreach (var pre in _softPre.GetValueOrDefault(module) ?? []) Visit(pre, soft: true);
-                foreach (var dependency in _dependencies[module]) Visit(dependency, soft);
+                foreach (var pre in _softPre.GetValueOrDefault(module) ?? []) Visit(pre, soft: true, depth + 1);
+                foreach (var dependency in _dependencies.GetValueOrDefault(module) ?? []) Visit(dependency, soft, depth + 1);
                 state[module] = true;
                 order.Add(module);
-                foreach (var post in _softPost.GetValueOrDefault(module) ?? []) Visit(post, soft: true);
+                foreach (var post in _softPost.GetValueOrDefault(module) ?? []) Visit(post, soft: true, depth + 1);
             }
         }
 
-        foreach (var name in wanted) Visit(name, soft: false);
+        foreach (var name in wanted) Visit(name, soft: false, 0);
         return new LoadOrder(order, missing, missingSoft, order.Where(m => !required.Contains(m)).ToHashSet());
     }
 

@@ -142,4 +142,21 @@ public class ModuleIndexTests
         Assert.Empty(index.Resolve("pci:v000010ECd00008139sv00001AF4sd00001100bc02sc00i00"));
         Assert.Empty(index.Resolve(""));
     }
+
+    [Fact]
+    public void An_alias_naming_a_module_modules_dep_lacks_is_missing_not_a_crash()
+    {
+        var index = ModuleIndex.Parse("a.ko:\n", modulesAlias: "alias x m\n");
+        var order = index.Closure(["x"]);
+        Assert.Empty(order.Modules);
+        Assert.Equal(["x"], order.Missing);
+    }
+
+    [Fact]
+    public void A_dependency_chain_too_deep_to_be_real_is_an_error_not_a_stack_overflow()
+    {
+        string dep = string.Concat(Enumerable.Range(0, 50_000).Select(i => $"m{i}.ko: m{i + 1}.ko\n")) + "m50000.ko:\n";
+        var index = ModuleIndex.Parse(dep);
+        Assert.Contains("deeper than 200 modules", Assert.Throws<FormatException>(() => index.Closure(["m0"])).Message);
+    }
 }
