@@ -29,7 +29,7 @@ public static class HolderClaim
             var watching = Stopwatch.StartNew();
             byte[]? first = null;
             TimeSpan? serverAgeAtStart = null; // the record's age by the server's clock, less the time watched when it was measured
-            var reported = TimeSpan.MinValue;
+            TimeSpan? reported = null;
             while (true)
             {
                 byte[] block = file.ReadBlock();
@@ -55,7 +55,7 @@ public static class HolderClaim
                         file.WriteBlock(record.ToBytes());
                         return new Holder(file, record);
                     case TakeoverDecision.Wait wait:
-                        if (watching.Elapsed - reported >= ReportEvery)
+                        if (reported is null || watching.Elapsed - reported >= ReportEvery)
                         {
                             reported = watching.Elapsed;
                             string holder = reading is HolderRecord.Reading.Valid held ? held.Record.Describe() : $"an unreadable record ({((HolderRecord.Reading.Unreadable)reading).Problem})";
