@@ -15,7 +15,7 @@ public sealed class SambaServer : IDisposable
     public const string User = "smbroot";
     public const string Password = "s3cret, with a comma";
 
-    private readonly Process _smbd;
+    private Process _smbd;
 
     public string Directory { get; }
     public string SharePath => Path.Combine(Directory, "share");
@@ -68,17 +68,52 @@ public sealed class SambaServer : IDisposable
             """);
         EnsureUnixUser();
         Shell.Run("smbpasswd", ["-c", ConfigPath, "-s", "-a", User], $"{password}\n{password}\n");
+        _smbd = Start(smbd);
+    }
+
+    private Process Start(string smbd)
+    {
         string[] command = [smbd, "--foreground", "--no-process-group", "--debug-stdout", "-s", ConfigPath];
-        if (network is not null) command = network.Exec(command);
-        _smbd = Process.Start(new ProcessStartInfo(command[0], command[1..])
+        if (_network is not null) command = _network.Exec(command);
+        var process = Process.Start(new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
         }) ?? throw new InvalidOperationException("cannot start smbd");
-        _smbd.OutputDataReceived += (_, _) => { };
-        _smbd.ErrorDataReceived += (_, _) => { };
-        _smbd.BeginOutputReadLine();
-        _smbd.BeginErrorReadLine();
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _smbd = process;
         WaitForPort();
+        return process;
+    }
+
+    /// <summary>
+    /// The server dies (SIGKILL to smbd and every child serving a client: the kernel resets their
+    /// connections) and, <paramref name="downFor"/> later, starts again with the same state.
+    /// </summary>
+    public void Crash(TimeSpan downFor)
+    {
+        Stop(signal: "-KILL");
+        Thread.Sleep(downFor);
+        Start(Shell.Require("smbd", "samba"));
+    }
+
+    private void Stop(string signal)
+    {
+        try
+        {
+            if (!_smbd.HasExited)
+            {
+                _smbd.Kill(entireProcessTree: true);
+                _smbd.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException) { }
+        // smbd forks a child per client; those are in its process group only without
+        // --no-process-group, so stop any that the pid file directory still names.
+        Shell.Run("pkill", ["-f", signal, $"smbd.*{ConfigPath}"], null, allowFailure: true);
+        _smbd.Dispose();
     }
 
     /// <summary>Samba maps the SMB user to the Unix user of the same name; share access is forced to root.</summary>
@@ -142,20 +177,5 @@ public sealed class SambaServer : IDisposable
     /// <summary>A credentials file in mount.cifs format.</summary>
     public static string CredentialsText(string password) => $"username={User}\npassword={password}\n";
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_smbd.HasExited)
-            {
-                _smbd.Kill(entireProcessTree: true);
-                _smbd.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException) { }
-        // smbd forks a child per client; those are in its process group only without
-        // --no-process-group, so stop any that the pid file directory still names.
-        Shell.Run("pkill", ["-f", "-TERM", $"smbd.*{ConfigPath}"], null, allowFailure: true);
-        _smbd.Dispose();
-    }
+    public void Dispose() => Stop(signal: "-TERM");
 }

@@ -10,7 +10,7 @@ namespace SmbRoot.Core.Fencing;
 /// </summary>
 public sealed record FencingPolicy(TimeSpan Deadline, TimeSpan Margin, bool Watchdog)
 {
-    public const int DefaultDeadlineSeconds = 20, DefaultMarginSeconds = 10, MinDeadlineSeconds = 5, MinMarginSeconds = 5, MaxSeconds = 3600;
+    public const int DefaultDeadlineSeconds = 60, DefaultMarginSeconds = 10, MinDeadlineSeconds = 5, MinMarginSeconds = 5, MaxSeconds = 3600;
 
     /// <summary>The software fence speaks first; the watchdog fires this much later.</summary>
     public static readonly TimeSpan WatchdogSlack = TimeSpan.FromSeconds(2);

@@ -5,7 +5,7 @@ namespace SmbRoot.Tests.Fencing;
 
 public class TakeoverTests
 {
-    private static readonly FencingPolicy Policy = FencingPolicy.Default;
+    private static readonly FencingPolicy Policy = new(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(10), true);
     private const string Me = "52:54:00:77:00:0b";
     private static readonly HolderRecord.Reading Held = new HolderRecord.Reading.Valid(HolderRecordTests.Sample);
 

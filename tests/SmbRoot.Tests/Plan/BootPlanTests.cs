@@ -47,7 +47,7 @@ public class BootPlanTests
     {
         var plan = Parse(Minimal);
         Assert.Equal(SmbRoot.Core.Fencing.FencingPolicy.Default, plan.Fencing);
-        Assert.Contains("fencing:     renewed every 4 s; a holder that cannot renew for 20 s reboots itself (softdog at 22 s)", plan.Describe());
+        Assert.Contains("fencing:     renewed every 12 s; a holder that cannot renew for 60 s reboots itself (softdog at 62 s)", plan.Describe());
         Assert.DoesNotContain("fencing:", Parse(Minimal + " ro").Describe());
         var tuned = Parse(Minimal + " rd.fence.deadline=60 rd.fence.margin=15 rd.fence.watchdog=none").Fencing;
         Assert.Equal((TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15), false), (tuned.Deadline, tuned.Margin, tuned.Watchdog));
