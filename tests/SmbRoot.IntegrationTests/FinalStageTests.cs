@@ -37,11 +37,17 @@ public sealed class FinalStageTests(LabFixture fixture)
         string image = _lab.AddImage(pathInShare, "ext4", extraInittab: "::restart:/sbin/systemd-shutdown-lab\n", extraFiles: files);
         using var guest = _lab.Boot(_lab.InitramfsWithCredentials(), _lab.CommandLine(pathInShare, "smbroot.mode=handoff"));
         guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        // Handoff mode: SmbRoot is gone from PID 1, and its helper keeps the claim, named so that systemd spares it.
+        Assert.Matches(@"handoff: @smbroot-holder \(pid \d+\) keeps the claim on the image", guest.Console);
+        guest.Type("ps -o pid,args | grep -c '^ *[0-9]* @smbroot-holder'");
+        guest.WaitFor(@"^1\r?$", TimeSpan.FromSeconds(20));
         Thread.Sleep(1000);
 
         guest.Type("kill -QUIT 1");
-        guest.WaitFor(@"final: the root is released", TimeSpan.FromMinutes(2));
+        guest.WaitFor(@"final: holder record released", TimeSpan.FromMinutes(2));
+        guest.WaitFor(@"final: the root is released", TimeSpan.FromMinutes(1));
         Assert.DoesNotContain("unexpected FormatException", guest.Console);
         Released.WhileHalted(_lab, guest, image, "ext4"); // and halt stays halt: the guest keeps running
+        Assert.Contains("state=released", File.ReadAllText(image + ".holder"));
     }
 }

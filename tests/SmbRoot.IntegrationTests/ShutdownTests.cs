@@ -31,11 +31,15 @@ public sealed class ShutdownTests(LabFixture fixture)
         guest.WaitFor($@"root:\s+//10\.0\.2\.2/boot/{Regex.Escape(pathInShare)} \({fileSystem}, rw\)", TimeSpan.FromSeconds(10));
         guest.WaitFor(@"loop device: " + Regex.Escape(loop), TimeSpan.FromSeconds(10));
         guest.WaitFor(@"network:\s+eth0 10\.0\.2\.15/24 via 10\.0\.2\.2", TimeSpan.FromSeconds(10));
+        guest.WaitFor(@"ownership:\s+renewed \d+\.\d s ago; fences at 60 s without renewal by reboot\(2\), then softdog at 62 s", TimeSpan.FromSeconds(10));
         Assert.Contains(pathInShare, _lab.Samba.OpenFiles());
+        Assert.Matches(@"state=held\nboot=[0-9a-f-]{36}\nmac=52:54:00:12:34:56\n", File.ReadAllText(image + ".holder"));
 
         guest.Type($"{RootImage.ControlClient} relinquish --halt");
-        guest.WaitFor(@"final: the root is released", TimeSpan.FromMinutes(2));
+        guest.WaitFor(@"final: holder record released", TimeSpan.FromMinutes(2));
+        guest.WaitFor(@"final: the root is released", TimeSpan.FromMinutes(1));
         Released.WhileHalted(_lab, guest, image, fileSystem);
+        Assert.Contains("state=released", File.ReadAllText(image + ".holder"));
     }
 
     [Fact]
