@@ -5,6 +5,7 @@
 #   ./build.sh demo    boot a QEMU machine from a private Samba share on this host
 #   ./build.sh test    unit tests, then integration tests that boot QEMU against a real smbd
 #   ./build.sh bench   sizes and boot times (the figures in README.md)
+#   ./build.sh fuzz [N] every parser of SmbRoot.Core with N mutated inputs (default 10^6); fails on any crash
 # Each installs what it needs (apt-get, dotnet restore) on a Debian machine.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -92,6 +93,11 @@ case "${1:-}" in
         install_packages "${LAB_PACKAGES[@]}"
         build_initramfs >/dev/null
         dotnet run --project tests/SmbRoot.Lab -c Release -- bench
+        ;;
+    fuzz)
+        # Every parser of SmbRoot.Core, 10^6 mutated inputs each (or the number given); exits 1 on any crash.
+        shift
+        dotnet run --project tests/SmbRoot.Lab -c Release -- fuzz "$@"
         ;;
     -h|--help)
         sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'

@@ -11,8 +11,13 @@ switch (args)
             Benchmark.Run(lab, boots: 5);
         }
         return 0;
+    case ["fuzz", .. var rest]:
+        long inputs = rest is [var n] ? long.Parse(n) : 1_000_000;
+        int crashes = SmbRoot.Lab.Fuzzing.CoreParsers.RunAll(inputs, Console.Out);
+        Console.WriteLine(crashes == 0 ? $"fuzz: {SmbRoot.Lab.Fuzzing.CoreParsers.All.Count} parsers, {inputs:N0} inputs each, no crash" : $"fuzz: {crashes} crash(es)");
+        return crashes == 0 ? 0 : 1;
     default:
-        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench   (run through ./build.sh demo or ./build.sh bench)");
+        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench|fuzz [INPUTS]   (run through ./build.sh demo, bench or fuzz)");
         return 2;
 }
 

@@ -89,6 +89,12 @@ public sealed record CifsRoot(
             if (segment.Length == 0) throw new PlanException($"root={shown}: empty path element ('//') in the share path");
             string name = Decode(segment, "path element");
             if (name is "." or "..") throw new PlanException($"root={shown}: '{name}' is not allowed in the share path");
+            if (name.IndexOf(':') is var colon and >= 0 && name.IndexOf('@', colon) > colon)
+            {
+                // user:password@ typed after the share by mistake: refused without echoing it.
+                throw new PlanException($"root=: path element {decoded.Count + 1} looks like user:password@ (a ':' before an '@'); " +
+                    "a password never goes in root=: put it in the credentials file (rd.cifs.credentials=, default /etc/smbroot/credentials)");
+            }
             if (name.IndexOfAny(['/', '\\', '\0']) >= 0 || name.Any(char.IsControl))
             {
                 throw new PlanException($"root={shown}: path element '{segment}' decodes to a slash, backslash or control character");
@@ -113,15 +119,14 @@ public sealed record CifsRoot(
     }
 
     /// <summary>
-    /// root= as error messages show it: whatever stands before an '@' (a user, and perhaps a
-    /// password typed by mistake) is masked, so no message ever echoes a secret.
+    /// root= as error messages show it: whatever stands before the last '@' (a user, and perhaps a
+    /// password typed by mistake, even after the share) is masked, so no message ever echoes a secret.
     /// </summary>
     public static string Shown(string value)
     {
         if (value.Length == 0) return value;
         int start = value.IndexOf("://", StringComparison.Ordinal) is var s and >= 0 ? s + 3 : 0;
-        int slash = value.IndexOf('/', start);
-        int at = value.LastIndexOf('@', slash < 0 ? value.Length - 1 : slash);
+        int at = value.LastIndexOf('@');
         return at < start ? value : value[..start] + "***" + value[at..];
     }
 

@@ -1,0 +1,154 @@
+using System.Net;
+using System.Text;
+using SmbRoot.Core.Cifs;
+using SmbRoot.Core.Control;
+using SmbRoot.Core.Dhcp;
+using SmbRoot.Core.Dns;
+using SmbRoot.Core.Fencing;
+using SmbRoot.Core.Filesystems;
+using SmbRoot.Core.Modules;
+using SmbRoot.Core.Netlink;
+using SmbRoot.Core.Plan;
+using SmbRoot.Core.Shutdown;
+using SmbRoot.Core.State;
+
+namespace SmbRoot.Lab.Fuzzing;
+
+/// <summary>
+/// Every parser in SmbRoot.Core that reads what someone else wrote (the command line, files in
+/// the initramfs and in /proc, the kernel's and the network's replies), with realistic seeds.
+/// PlanException and FormatException are the declared "bad input" of the parsers that have one;
+/// the rest must never throw.
+/// </summary>
+public static class CoreParsers
+{
+    private static readonly byte[] Mac = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
+    private static readonly IPAddress Server = IPAddress.Parse("192.168.77.1");
+
+    private const string CommandLine =
+        "console=ttyS0 root=cifs://smbroot@192.168.77.1:445/boot/dir%20x/root.img ip=192.168.77.11::192.168.77.1:255.255.255.0:guest1:eth0:off " +
+        "rootfstype=ext4 rootflags=noatime rd.cifs.opts=vers=3.0,seal rd.retry=30 rd.fence.deadline=20 BOOTIF=01-52-54-00-12-34-56 init=/sbin/init -- single";
+
+    public static IReadOnlyList<FuzzTarget> All { get; } =
+    [
+        FuzzTarget.Text("KernelCommandLine.Parse", t => KernelCommandLine.Parse(t), null, CommandLine, "a=\"b c\" d -- e"),
+        FuzzTarget.Text("BootPlan.Parse", t => BootPlan.Parse(KernelCommandLine.Parse(t)).Describe(), typeof(PlanException), CommandLine,
+            "root=cifs://s/b/ ip=dhcp rd.shell rd.break=pre-mount smbroot.mode=guard rd.cifs.integrity=off"),
+        FuzzTarget.Text("CifsRoot.Parse", t => CifsRoot.Parse(t).ToString(), typeof(PlanException),
+            "cifs://DOM\\user@server.example:445/share/a/b%2Fc/root.img", "smb://10.0.2.2/boot/", "cifs://[::1]/x/y"),
+        FuzzTarget.Text("CifsRoot.Shown", t => CifsRoot.Shown(t), null, "cifs://user:S3cret@server/share/x.img", "://a@b"),
+        FuzzTarget.Text("CifsOptions.ParseExtra", t => CifsOptions.ParseExtra(t), typeof(PlanException), "vers=3.0,seal,cache=none", "actimeo=1,rsize=65536"),
+        FuzzTarget.Text("CifsOptions.Redact", t => CifsOptions.Redact(t), null, "username=u,password=p,domain=d,vers=3.1.1", "user=xpassword=y,pass=z"),
+        FuzzTarget.Text("NetworkConfig.Parse", t => NetworkConfig.Parse(t).ToString(), typeof(PlanException),
+            "10.0.0.9::10.0.0.1:255.255.255.0:host:eth0:off:10.0.0.2:10.0.0.3", "eth1:dhcp", "dhcp", ":::24::eth0:on"),
+        FuzzTarget.Text("NetworkConfig.ParseBootInterface", t => NetworkConfig.ParseBootInterface(t), typeof(PlanException), "01-52-54-00-12-34-56"),
+        FuzzTarget.Text("NetworkConfig.ParseDottedDecimal", t => NetworkConfig.ParseDottedDecimal(t), null, "192.168.077.1", "8.8.8.8"),
+        FuzzTarget.Text("MountOptions.Parse", t => MountOptions.Parse(t, readOnly: false), typeof(PlanException), "noatime,nodev,inode64,data=ordered"),
+        FuzzTarget.Text("Credentials.Parse", t => Credentials.Parse(t, "/etc/smbroot/credentials"), typeof(PlanException),
+            "username=smbroot\npassword=s3cret, with a comma\ndomain=WORKGROUP\n", "user=u\npass=p\n# comment\n"),
+        FuzzTarget.Text("FinalStageArguments.Parse", t => FinalStageArguments.Parse(t.Split(' ')), typeof(FormatException),
+            "halt --log-level=info --log-target=kmsg --timeout=90000000us --exit-code=0", "reboot --timeout infinity", "kexec"),
+        FuzzTarget.Text("FinalStageArguments.ParseTimeout", t => FinalStageArguments.ParseTimeout(t), null, "90s", "18446744073709551615us", "2min"),
+        FuzzTarget.Text("MountTable.Parse", t => MountTable.Parse(t).UnmountOrder("/oldroot"), null,
+            "22 1 0:21 / / rw,relatime shared:1 - rootfs rootfs rw\n" +
+            "35 22 7:0 / /oldroot rw,relatime - ext4 /dev/loop0 rw\n" +
+            "36 35 0:40 / /oldroot/run/initramfs/share rw - cifs //10.0.2.2/boot rw,vers=3.1.1,sign\n" +
+            "37 35 0:5 / /oldroot/mnt\\040x rw - tmpfs tmpfs rw\n"),
+        FuzzTarget.Text("BootState.Parse", t => BootState.Parse(t), typeof(FormatException),
+            "share_mount=/run/initramfs/share\nunc=//10.0.2.2/boot\nimage=machines/a.img\nloop=/dev/loop0\nfstype=xfs\ninterface=eth0\n" +
+            "address=10.0.2.15/24\ngateway=10.0.2.2\nholder_boot=6b1f0c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e\n"),
+        FuzzTarget.Text("ModuleIndex.Parse+Closure", t =>
+            {
+                var parts = t.Split('\u0001');
+                ModuleIndex.Parse(parts[0], parts.ElementAtOrDefault(1), parts.ElementAtOrDefault(2), parts.ElementAtOrDefault(3))
+                    .Closure(["cifs", "virtio_net", "crypto-gcm(aes)"]);
+            }, typeof(FormatException),
+            "kernel/fs/smb/client/cifs.ko: kernel/lib/libdes.ko kernel/fs/netfs/netfs.ko\nkernel/lib/libdes.ko:\nkernel/fs/netfs/netfs.ko:\n" +
+            "kernel/drivers/net/virtio_net.ko: kernel/net/core/failover.ko\nkernel/net/core/failover.ko:\nkernel/crypto/gcm.ko:\n" +
+            "\u0001softdep cifs pre: ccm gcm post: netfs\n\u0001kernel/crypto/aes_generic.ko\n\u0001alias crypto-gcm(aes) gcm\nalias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_net\n"),
+        FuzzTarget.Text("Glob.Matches", t =>
+            {
+                int split = t.IndexOf('\n');
+                Glob.Matches(split < 0 ? t : t[..split], split < 0 ? "" : t[(split + 1)..]);
+            }, null, "pci:v00008086d0000100Esv*sd*bc*sc*i*\npci:v00008086d0000100Esv00001AF4sd00001100bc02sc00i00", "x[!0-9]y*[]a]\nx5y]"),
+        FuzzTarget.Binary("DhcpMessage.TryDecode+FromReply", b => { if (DhcpMessage.TryDecode(b) is { } m) DhcpLease.FromReply(m); }, null,
+            DhcpReply(DhcpMessageType.Offer), DhcpReply(DhcpMessageType.Ack), DhcpReply(DhcpMessageType.Nak)),
+        FuzzTarget.Binary("DhcpMessage.TryReadReply", b => DhcpMessage.TryReadReply(b, Mac), null,
+            UdpFrame.Build(Server, IPAddress.Broadcast, DhcpMessage.ServerPort, DhcpMessage.ClientPort, DhcpReply(DhcpMessageType.Ack))),
+        FuzzTarget.Binary("UdpFrame.TryParse", b => UdpFrame.TryParse(b, DhcpMessage.ClientPort, DhcpMessage.ServerPort), null,
+            UdpFrame.Build(Server, IPAddress.Broadcast, DhcpMessage.ServerPort, DhcpMessage.ClientPort, [1, 2, 3, 4])),
+        FuzzTarget.Binary("DnsMessage.TryReadAddresses", b => DnsMessage.TryReadAddresses(b, 0x1234, "files.example"), null, DnsReply()),
+        FuzzTarget.Binary("RouteMessages.ReadAck", b => RouteMessages.ReadAck(b, 7), null, NetlinkAck(7, 0), NetlinkAck(7, -17)),
+        FuzzTarget.Text("ControlMessages.Decode", t => ControlMessages.Decode(t), null,
+            ControlMessages.Encode(new ControlRequest.Status()), ControlMessages.Encode(new ControlRequest.Relinquish(ShutdownVerb.Halt, TimeSpan.FromSeconds(90)))),
+        FuzzTarget.Text("ControlMessages.CheckAnswer", t => ControlMessages.CheckAnswer(new ControlRequest.Status(), t), null,
+            "mode:        guard\nroot:        //10.0.2.2/boot/x.img\n", "relinquishing: the system shuts down\n"),
+        FuzzTarget.Text("DebugData.Sessions+DescribeShare", t => { DebugData.Sessions(t); DebugData.DescribeShare(t, "rw,vers=3.1.1,sign,seal"); }, null,
+            "Servers:\n1) ConnectionId: 0x1 Hostname: 10.0.2.2\nNumber of credits: 8190 Dialect 0x311 signed\n\tSessions:\n" +
+            "\t1) Address: 10.0.2.2 Uses: 1 Capability: 0x300045\tSession Status: 1\n\tSecurity type: RawNTLMSSP  SessionId: 0x4c4a93f8 signed encrypted\n"),
+        FuzzTarget.Binary("SuperblockDetector.Detect", b => SuperblockDetector.Detect(b), null, Superblock(0x438, [0x53, 0xEF]), Superblock(0, "XFSB"u8.ToArray())),
+        FuzzTarget.Binary("HolderRecord.Read", b => HolderRecord.Read(b), null,
+            new HolderRecord(false, "6b1f0c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e", "52:54:00:12:34:56", "guest1", "192.168.77.11", DateTimeOffset.UnixEpoch, 7, TimeSpan.FromSeconds(60)).ToBytes()),
+        FuzzTarget.Text("ShutdownVerbs.Parse", t => ShutdownVerbs.Parse(t), null, "poweroff", "reboot"),
+    ];
+
+    private static byte[] DhcpReply(DhcpMessageType type) => new DhcpMessage(DhcpMessage.BootReply, 42, 0, false, IPAddress.Any,
+        IPAddress.Parse("192.168.77.104"), Server, Mac, new Dictionary<byte, byte[]>
+        {
+            [DhcpMessage.OptionMessageType] = [(byte)type],
+            [DhcpMessage.OptionServerId] = Server.GetAddressBytes(),
+            [DhcpMessage.OptionSubnetMask] = [255, 255, 255, 0],
+            [DhcpMessage.OptionRouter] = Server.GetAddressBytes(),
+            [DhcpMessage.OptionDnsServers] = [192, 168, 77, 1, 8, 8, 8, 8],
+            [DhcpMessage.OptionHostName] = "guest1"u8.ToArray(),
+            [DhcpMessage.OptionLeaseTime] = [0, 0, 0x0e, 0x10],
+        }).Encode();
+
+    /// <summary>An answer to QueryA(0x1234, "files.example"): the question, then one A record that points back at it.</summary>
+    private static byte[] DnsReply()
+    {
+        var reply = new List<byte>(DnsMessage.QueryA(0x1234, "files.example"));
+        reply[2] |= 0x80; // QR: a response
+        reply[7] = 1;     // ANCOUNT
+        reply.AddRange(new byte[] { 0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 168, 77, 1 });
+        return reply.ToArray();
+    }
+
+    private static byte[] NetlinkAck(uint sequence, int error)
+    {
+        var ack = new byte[36];
+        BitConverter.TryWriteBytes(ack.AsSpan(0), 36u);
+        BitConverter.TryWriteBytes(ack.AsSpan(4), (ushort)2); // NLMSG_ERROR
+        BitConverter.TryWriteBytes(ack.AsSpan(8), sequence);
+        BitConverter.TryWriteBytes(ack.AsSpan(16), error);
+        return ack;
+    }
+
+    private static byte[] Superblock(int offset, byte[] magic)
+    {
+        var head = new byte[SuperblockDetector.BytesNeeded];
+        magic.CopyTo(head, offset);
+        return head;
+    }
+
+    /// <summary>Runs every target; prints one line each, and every crash with its input. Returns the number of crashes.</summary>
+    public static int RunAll(long inputsPerTarget, TextWriter output, int seed = 1)
+    {
+        int crashes = 0;
+        foreach (var target in All)
+        {
+            var result = Fuzzer.Run(target, inputsPerTarget, seed);
+            output.WriteLine($"fuzz: {target.Name,-36} {result.Inputs,9:N0} inputs in {result.Took.TotalSeconds,6:0.0} s: " +
+                (result.Crashes.Count == 0 ? "no crash" : $"{result.Crashes.Count} CRASH(ES)"));
+            foreach (var crash in result.Crashes)
+            {
+                output.WriteLine($"  input {crash.Input}: {crash.Error.GetType().Name}: {crash.Error.Message}");
+                output.WriteLine($"    {Convert.ToBase64String(crash.Data)}");
+                output.WriteLine($"    {crash.Error.StackTrace?.Split('\n').FirstOrDefault()?.Trim()}");
+            }
+            crashes += result.Crashes.Count;
+            output.Flush();
+        }
+        return crashes;
+    }
+}
