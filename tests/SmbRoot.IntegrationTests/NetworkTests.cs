@@ -120,4 +120,24 @@ public sealed class NetworkTests(NetworkLabFixture fixture)
         int requests = System.Text.RegularExpressions.Regex.Matches(dns.Log, @"DHCPREQUEST\(br0\)").Count;
         Assert.InRange(requests, 2, 5);
     }
+
+    /// <summary>The DHCP server goes away before the renewal: the lease runs out, and the root keeps its address and goes on.</summary>
+    [Fact]
+    public void The_root_keeps_its_address_when_the_DHCP_server_is_gone_past_the_end_of_the_lease()
+    {
+        const string image = "dhcp-gone/root.img";
+        _lab.AddImage(image, "ext4");
+        var dns = new Dnsmasq(_lab.Network!, leaseTime: "2m");
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.DhcpCommandLine(image), [_lab.Network!.AddNic()]);
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        string address = guest.Seen(@"network: eth0 is (192\.168\.77\.\d+)/24").Groups[1].Value;
+        dns.Dispose();
+
+        guest.WaitFor(@"guard: the DHCP server 192\.168\.77\.1 did not renew the lease", TimeSpan.FromSeconds(100));
+        Thread.Sleep(TimeSpan.FromSeconds(75)); // past the 120 s lease
+        guest.Type("ip -4 addr show eth0 | grep -c 'inet " + address + "/24'; dd if=/dev/zero of=/root/after-lease bs=1M count=1 conv=fsync 2>/dev/null && echo WRITTEN-AFTER-LEASE");
+        guest.WaitFor(@"^1\r?$", TimeSpan.FromSeconds(30));
+        guest.WaitFor("WRITTEN-AFTER-LEASE", TimeSpan.FromSeconds(60));
+        Assert.Contains(image, _lab.Samba.OpenFiles());
+    }
 }

@@ -66,7 +66,11 @@ public sealed record DhcpLease(
             router = null;
         }
         string? hostName = Text(options, DhcpMessage.OptionHostName);
-        if (hostName is { Length: > LongestHostName })
+        if (hostName is null && options.ContainsKey(DhcpMessage.OptionHostName))
+        {
+            notes.Add("the host name from DHCP is not a host name (letters, digits, '-' and '.', at most 253 characters); ignoring it");
+        }
+        else if (hostName is { Length: > LongestHostName })
         {
             notes.Add($"the host name from DHCP is {hostName.Length} characters, more than the kernel's {LongestHostName}; ignoring it");
             hostName = null;

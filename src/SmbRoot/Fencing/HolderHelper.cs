@@ -57,8 +57,8 @@ public static class HolderHelper
     /// <summary>
     /// /proc/PID/cmdline shows the argument memory as execve left it, where the loader's path comes
     /// first (ld.so's --argv0 only changes the program's own argv pointer). systemd reads the '@'
-    /// from there, so the first bytes of that memory (proc(5): arg_start, field 48 of /proc/self/stat)
-    /// are overwritten, as setproctitle() does.
+    /// from there, so that memory (proc(5): arg_start and arg_end, fields 48 and 49 of /proc/self/stat)
+    /// is overwritten with the name, as setproctitle() does.
     /// </summary>
     private static unsafe void MarkForSystemd()
     {
@@ -68,7 +68,9 @@ public static class HolderHelper
         ulong start = ulong.Parse(fields[48 - 3], CultureInfo.InvariantCulture), end = ulong.Parse(fields[49 - 3], CultureInfo.InvariantCulture);
         var name = Sys.Z(ProcessName);
         if ((ulong)name.Length > end - start) return;
-        name.CopyTo(new Span<byte>((void*)start, name.Length));
+        var arguments = new Span<byte>((void*)start, (int)(end - start));
+        arguments.Clear(); // the runtime copied its arguments at startup; only ps and systemd read these bytes now
+        name.CopyTo(arguments);
     }
 
     /// <summary>

@@ -82,4 +82,38 @@ public class HostileRepliesTests
         Assert.Equal(42u, renewal.Waiting);
         Assert.Equal(LeaseRenewal.Result.Renewed, renewal.OnReply(Ack(), lease.RenewalTime + TimeSpan.FromSeconds(1)));
     }
+
+    [Fact]
+    public void A_renewal_reply_with_another_transaction_id_is_not_taken()
+    {
+        var lease = DhcpLease.FromReply(Ack((DhcpMessage.OptionLeaseTime, Seconds(120))))!;
+        var renewal = new LeaseRenewal(lease, TimeSpan.Zero, () => 7);
+        renewal.Due(lease.RenewalTime);
+        Assert.Null(renewal.OnReply(TestReplies.Reply(DhcpMessageType.Ack, xid: 8), lease.RenewalTime + TimeSpan.FromSeconds(1)));
+        Assert.Equal(7u, renewal.Waiting);
+    }
+
+    [Fact]
+    public void An_option_longer_than_the_packet_makes_the_reply_unreadable_not_a_crash()
+    {
+        byte[] packet = Ack().Encode();
+        int end = Array.LastIndexOf(packet, (byte)255);
+        packet[end] = DhcpMessage.OptionHostName; // a host name option whose length runs past the end
+        Assert.Null(DhcpMessage.TryDecode([.. packet, 200, (byte)'h']));
+    }
+
+    [Fact]
+    public void Options_repeated_to_the_packet_s_end_are_concatenated_and_an_overlong_host_name_is_ignored()
+    {
+        byte[] packet = Ack().Encode();
+        int end = Array.LastIndexOf(packet, (byte)255);
+        var hostile = packet.Take(end).ToList();
+        for (int i = 0; i < 200; i++) hostile.AddRange([DhcpMessage.OptionHostName, 255, .. Enumerable.Repeat((byte)'h', 255)]);
+        hostile.Add(255);
+        var reply = DhcpMessage.TryDecode(hostile.ToArray())!;
+        Assert.Equal(200 * 255, reply.Options[DhcpMessage.OptionHostName].Length);
+        var lease = DhcpLease.FromReply(reply)!;
+        Assert.Null(lease.HostName);
+        Assert.Contains(lease.Notes, n => n.StartsWith("the host name from DHCP is not a host name"));
+    }
 }

@@ -79,4 +79,24 @@ public class DnsMessageTests
             DnsMessage.TryReadAddresses(bytes[..random.Next(bytes.Length + 1)], 9, Name);
         }
     }
+
+    [Fact]
+    public void Compression_pointers_that_loop_are_not_an_answer_and_never_hang()
+    {
+        byte[] query = DnsMessage.QueryA(0x4242, "files.lab.example");
+        // The question's name is a pointer to itself.
+        byte[] selfQuestion = [.. query[..12], 0xC0, 12, 0, 1, 0, 1];
+        selfQuestion[2] |= 0x80;
+        Assert.Equal(DnsMessage.Status.NotAnswer, DnsMessage.TryReadAddresses(selfQuestion, 0x4242, "files.lab.example").Status);
+        // The answer's name points at itself, and a second answer points at the first.
+        var reply = new List<byte>(query);
+        reply[2] |= 0x80;
+        reply[7] = 2;
+        int answer = reply.Count;
+        reply.AddRange(new byte[] { 0xC0, (byte)answer, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 168, 77, 1 });
+        reply.AddRange(new byte[] { 0xC0, (byte)answer, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 168, 77, 2 });
+        var (status, addresses) = DnsMessage.TryReadAddresses(reply.ToArray(), 0x4242, "files.lab.example");
+        Assert.Equal(DnsMessage.Status.Addresses, status);
+        Assert.Equal(2, addresses.Count);
+    }
 }
