@@ -43,15 +43,24 @@ public sealed unsafe class Watchdog : IResource
         }
     }
 
+    /// <summary>Feeding and releasing come from different threads; the lock keeps a feed off a descriptor already closed (and perhaps reused).</summary>
+    private readonly object _gate = new();
+
     public void Feed()
     {
-        if (_fd >= 0) Sys.WriteAll(_fd, "\0"u8, Device);
+        lock (_gate)
+        {
+            if (_fd >= 0) Sys.WriteAll(_fd, "\0"u8, Device);
+        }
     }
 
     public void Release(Deadline deadline)
     {
-        int fd = Interlocked.Exchange(ref _fd, -1);
-        if (fd >= 0) Disarm(fd);
+        lock (_gate)
+        {
+            if (_fd >= 0) Disarm(_fd);
+            _fd = -1;
+        }
     }
 
     private static void Disarm(int fd)
