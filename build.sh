@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SmbRoot build entry point.
 #   ./build.sh [--kernel VERSION] [--credentials FILE] [--module NAME]...
-#       publish the NativeAOT /init and assemble out/initramfs.cpio.gz (the last line printed is its path)
+#       publish the NativeAOT /init and assemble out/initramfs.img (the last line printed is its path)
 #   ./build.sh demo    boot a QEMU machine from a private Samba share on this host
 #   ./build.sh test    unit tests, then integration tests that boot QEMU against a real smbd
 #   ./build.sh bench   sizes and boot times (the figures in README.md)
@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-BUILD_PACKAGES=(clang zlib1g-dev linux-image-amd64)
+BUILD_PACKAGES=(clang zlib1g-dev linux-image-amd64 xz-utils)
 LAB_PACKAGES=(linux-libc-dev libc6-dev iproute2 tcpdump debootstrap dnsmasq-base qemu-system-x86 samba smbclient xfsprogs e2fsprogs btrfs-progs busybox-static)
 
 need_root() {
@@ -59,9 +59,12 @@ build_initramfs() {
     require_dotnet
     [ -n "$kernel" ] || kernel=$(newest_kernel)
     [ -d "/lib/modules/$kernel" ] || { echo "build.sh: no /lib/modules/$kernel" >&2; exit 1; }
-    # The archive is gzip-compressed: the kernel must be able to unpack it (init/Kconfig, RD_GZIP).
-    if [ -f "/boot/config-$kernel" ] && ! grep -q '^CONFIG_RD_GZIP=y' "/boot/config-$kernel"; then
-        echo "build.sh: kernel $kernel cannot unpack a gzip initramfs (CONFIG_RD_GZIP is not y in /boot/config-$kernel)" >&2
+    # xz when the kernel can unpack it (init/Kconfig: RD_XZ), a quarter smaller; gzip otherwise.
+    local compression=gzip config="/boot/config-$kernel"
+    if [ -f "$config" ] && grep -q '^CONFIG_RD_XZ=y' "$config"; then
+        compression=xz
+    elif [ -f "$config" ] && ! grep -q '^CONFIG_RD_GZIP=y' "$config"; then
+        echo "build.sh: kernel $kernel can unpack neither an xz nor a gzip initramfs (CONFIG_RD_XZ, CONFIG_RD_GZIP in $config)" >&2
         exit 1
     fi
     echo "build.sh: publishing the NativeAOT init" >&2
@@ -69,9 +72,9 @@ build_initramfs() {
     echo "build.sh: assembling the initramfs for kernel $kernel" >&2
     dotnet run --project src/SmbRoot.Mkinitramfs -c Release -- \
         --init out/bin/smbroot --modules "/lib/modules/$kernel" --layout initramfs-layout \
-        --output out/initramfs.cpio.gz "${args[@]}" >&2
+        --output out/initramfs.img --compression "$compression" "${args[@]}" >&2
     echo "$kernel" > out/kernel-version
-    echo "out/initramfs.cpio.gz"
+    echo "out/initramfs.img"
 }
 
 case "${1:-}" in

@@ -1,17 +1,20 @@
 using SmbRoot.Mkinitramfs;
 
 const string Usage = """
-usage: smbroot-mkinitramfs --init BINARY --modules /lib/modules/VERSION --output FILE.cpio.gz
+usage: smbroot-mkinitramfs --init BINARY --modules /lib/modules/VERSION --output FILE
                            [--layout DIR] [--credentials FILE] [--module NAME]... [--mtime SECONDS]
+                           [--compression gzip|xz]
 
 Assembles the SmbRoot initramfs: BINARY becomes /init, its ELF libraries and the closure of
-the kernel modules (defaults: common NICs, cifs, loop, xfs, ext4, btrfs, overlay; --module adds
-more) are copied in, DIR's files are laid over the archive root, and FILE (mount.cifs format)
-becomes /etc/smbroot/credentials with mode 0600. The output is a gzip-compressed newc cpio;
-the same inputs always give the same bytes (--mtime, default SOURCE_DATE_EPOCH or 0).
+the kernel modules (defaults: common NICs, cifs, loop, xfs, ext4, overlay, softdog; --module adds
+more, e.g. btrfs) are copied in, DIR's files are laid over the archive root, and FILE (mount.cifs
+format) becomes /etc/smbroot/credentials with mode 0600. The output is a newc cpio compressed with
+gzip (the default) or xz (CRC32, as the kernel wants it; needs the xz tool); the same inputs
+always give the same bytes (--mtime, default SOURCE_DATE_EPOCH or 0).
 """;
 
 string? init = null, modules = null, output = null, layout = null, credentials = null;
+string compression = "gzip";
 var extraModules = new List<string>();
 uint mtime = uint.TryParse(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"), out var epoch) ? epoch : 0;
 for (int i = 0; i < args.Length; i++)
@@ -28,6 +31,7 @@ for (int i = 0; i < args.Length; i++)
             case "--credentials": credentials = Next(); break;
             case "--module": extraModules.Add(Next()); break;
             case "--mtime": mtime = uint.Parse(Next()); break;
+            case "--compression": compression = Next() is "gzip" or "xz" ? args[i] : throw new ArgumentException($"--compression {args[i]}: expected gzip or xz"); break;
             case "-h" or "--help": Console.Write(Usage); return 0;
             default: throw new ArgumentException($"unknown option {args[i]}");
         }
@@ -49,8 +53,8 @@ try
         InitramfsBuilder.DefaultModules.Concat(extraModules).ToArray(), mtime);
     var archive = InitramfsBuilder.Assemble(inputs, Console.Out);
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-    InitramfsBuilder.WriteGzip(archive, output, mtime);
-    Console.WriteLine($"  {archive.Paths.Count()} entries, {new FileInfo(output).Length / 1024} KiB compressed");
+    InitramfsBuilder.Write(archive, output, mtime, compression);
+    Console.WriteLine($"  {archive.Paths.Count()} entries, {new FileInfo(output).Length / 1024} KiB compressed with {compression}");
     return 0;
 }
 catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)

@@ -95,6 +95,34 @@ public sealed class FencingTests(NetworkLabFixture fixture)
         Writing.StopAndRelease(_lab, holder, imagePath, "A");
     }
 
+    [Fact]
+    public void In_handoff_mode_the_holder_helper_fences_a_machine_cut_off_for_longer_than_its_deadline()
+    {
+        const string image = "fence-handoff/root.img";
+        string imagePath = _lab.AddImage(image, "ext4");
+        var nic = _lab.Network!.AddNic();
+        using var holder = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.NetworkCommandLine(image, 13, "smbroot.mode=handoff rd.fence.deadline=10"), [nic]);
+        holder.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Matches(@"handoff: @smbroot-holder \(pid \d+\) keeps the claim on the image", holder.Console);
+        holder.Type(Writing.Loop("A"));
+        holder.WaitFor("WROTE A-2", TimeSpan.FromMinutes(1));
+        _lab.Network.Cut(nic);
+        var cut = DateTime.Now;
+        holder.WaitFor(@"fencing: the image's holder record could not be renewed for 1\d s", TimeSpan.FromSeconds(40));
+        Assert.True(holder.WaitForExit(TimeSpan.FromSeconds(15)), "the fenced holder did not reset");
+        Assert.InRange((holder.ExitedAt!.Value - cut).TotalSeconds, 5, 25);
+
+        // The same machine, back on the network, takes its image again at once (and its new
+        // connection makes the server drop the old one), then gives it back cleanly.
+        _lab.Network.Reconnect(nic);
+        using var again = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.NetworkCommandLine(image, 13, "smbroot.mode=guard smbroot.halt=halt"), [nic]);
+        again.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Contains("this machine held it before this boot", again.Console);
+        Writing.StopAndRelease(_lab, again, imagePath, "B");
+        var sizes = Writing.FileSizes(imagePath);
+        for (int i = 1; i <= Writing.Count(holder, "A"); i++) Assert.Equal(1 << 20, sizes[$"A-{i}"]);
+    }
+
     /// <summary>Polls the console and returns when the pattern was first seen (within 100 ms of its arrival).</summary>
     private static DateTime WaitAndTime(QemuMachine guest, string pattern, TimeSpan timeout)
     {

@@ -12,7 +12,7 @@ public sealed class Lab : IDisposable
     public string WorkDirectory { get; }
     public string KernelVersion { get; }
     public string Kernel => "/boot/vmlinuz-" + KernelVersion;
-    public string Initramfs => Path.Combine(RepositoryRoot, "out/initramfs.cpio.gz");
+    public string Initramfs => Path.Combine(RepositoryRoot, "out/initramfs.img");
     public SambaServer Samba { get; }
 
     /// <summary>The lab network the server is on, or null when guests use QEMU's user network.</summary>
@@ -73,7 +73,7 @@ public sealed class Lab : IDisposable
     {
         var extra = new CpioWriter();
         foreach (var (path, content) in files) extra.AddFile(path, System.Text.Encoding.UTF8.GetBytes(content), 0x180);
-        string output = Path.Combine(WorkDirectory, name + ".cpio.gz");
+        string output = Path.Combine(WorkDirectory, name + ".img");
         using (var stream = File.Create(output))
         {
             using (var base_ = File.OpenRead(Initramfs)) base_.CopyTo(stream);

@@ -41,8 +41,9 @@ public static class PeerInitramfs
             loadOrder.Add(name);
         }
         archive.AddFile("init", System.Text.Encoding.UTF8.GetBytes(Script(lab, pathInShare, loadOrder)), 0x1ED);
-        string output = Path.Combine(lab.WorkDirectory, "peer.cpio.gz");
-        InitramfsBuilder.WriteGzip(archive, output, 0);
+        // Compressed as SmbRoot's own, so the sizes compare the contents.
+        string output = Path.Combine(lab.WorkDirectory, "peer.img");
+        InitramfsBuilder.Write(archive, output, 0, InitramfsFile.CompressionOf(lab.Initramfs));
         return output;
     }
 

@@ -22,14 +22,26 @@ public sealed class InitramfsBuilderTests : IDisposable
         return new InitramfsInputs("/bin/true", modules, Path.GetDirectoryName(layout), credentials, ["cifs", "loop", "absent"], 1);
     }
 
-    [Fact]
-    public void Two_builds_from_the_same_inputs_are_byte_identical()
+    [Theory]
+    [InlineData("gzip", new byte[] { 0x1F, 0x8B })]
+    [InlineData("xz", new byte[] { 0xFD, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0 })]
+    public void Two_builds_from_the_same_inputs_are_byte_identical(string compression, byte[] magic)
     {
-        string first = Path.Combine(_work, "a.cpio.gz"), second = Path.Combine(_work, "b.cpio.gz");
-        InitramfsBuilder.WriteGzip(InitramfsBuilder.Assemble(Inputs(), TextWriter.Null), first, 1);
+        string first = Path.Combine(_work, "a.img"), second = Path.Combine(_work, "b.img");
+        InitramfsBuilder.Write(InitramfsBuilder.Assemble(Inputs(), TextWriter.Null), first, 1, compression);
         Thread.Sleep(1100); // Inputs() writes the files again: their new mtimes must not reach the archive
-        InitramfsBuilder.WriteGzip(InitramfsBuilder.Assemble(Inputs(), TextWriter.Null), second, 1);
+        InitramfsBuilder.Write(InitramfsBuilder.Assemble(Inputs(), TextWriter.Null), second, 1, compression);
         Assert.Equal(File.ReadAllBytes(first), File.ReadAllBytes(second));
+        Assert.Equal(magic, File.ReadAllBytes(first)[..magic.Length]);
+    }
+
+    [Fact]
+    public void The_xz_archive_carries_a_CRC32_check_as_the_kernel_requires()
+    {
+        string path = Path.Combine(_work, "c.img");
+        InitramfsBuilder.Write(InitramfsBuilder.Assemble(Inputs(), TextWriter.Null), path, 1, "xz");
+        // Stream flags after the 6-byte magic: 0x00 then the check type, 0x01 = CRC32 (xz file format 2.1.1.2).
+        Assert.Equal(new byte[] { 0x00, 0x01 }, File.ReadAllBytes(path)[6..8]);
     }
 
     [Fact]
