@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 
 namespace SmbRoot.Lab;
 
@@ -158,16 +159,20 @@ public sealed class SambaServer : IDisposable
 
     /// <summary>
     /// Waits until the server shows no session, no tree connection and no open file from any
-    /// client (the lab's guests are its only clients); returns the last smbstatus, or throws with it.
+    /// client (the lab's guests are its only clients), or none of <paramref name="client"/>'s;
+    /// returns the last smbstatus, or throws with it.
     /// </summary>
-    public string WaitUntilReleased(TimeSpan timeout)
+    /// <param name="client">only this client's address must be gone (a lab bridge with other guests; their opens are not told apart)</param>
+    public string WaitUntilReleased(TimeSpan timeout, string? client = null)
     {
         var clock = Stopwatch.StartNew();
+        var ofClient = client is null ? null : new Regex($@"(^|[\s:]){Regex.Escape(client)}[\s:)]", RegexOptions.Multiline);
         while (true)
         {
             string status = Status();
-            bool clean = !status.Contains(User + " ") && !status.Contains("SMB3") && !status.Contains(" " + ShareName + " ")
-                && !status.Contains("DENY_");
+            bool clean = ofClient is not null
+                ? !ofClient.IsMatch(status)
+                : !status.Contains(User + " ") && !status.Contains("SMB3") && !status.Contains(" " + ShareName + " ") && !status.Contains("DENY_");
             if (clean) return status;
             if (clock.Elapsed > timeout) throw new TimeoutException($"the server still shows the guest after {timeout.TotalSeconds:0}s:\n{status}");
             Thread.Sleep(500);
