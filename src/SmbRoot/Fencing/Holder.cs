@@ -36,6 +36,7 @@ public sealed class Holder : IResource
     }
 
     public HolderRecord Record => _record;
+    public ServerFile File => _file;
     public string Path => _file.Path;
     public string Name => $"holder record {_file.Path}";
 
@@ -66,9 +67,6 @@ public sealed class Holder : IResource
         HolderRecord.Reading.Valid { Record.Released: true } => "it says released",
         _ => "another boot",
     };
-
-    /// <summary>Closes the file and leaves the record as it is: another process renews it from here (the handoff helper).</summary>
-    public void Close() => _file.Dispose();
 
     /// <summary>Marks the record released, if it is still this boot's; then closes the file.</summary>
     public void Release(Deadline deadline)

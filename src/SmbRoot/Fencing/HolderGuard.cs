@@ -28,11 +28,11 @@ public sealed class HolderGuard : IResource
     private readonly ManualResetEventSlim _stop = new();
     private string? _failing;
 
-    public HolderGuard(Holder holder, FencingPolicy policy, Watchdog? watchdog, ILogger log)
+    /// <param name="sinceProof">how long ago the ownership was last proved (by the process that hands the claim over)</param>
+    public HolderGuard(Holder holder, FencingPolicy policy, Watchdog? watchdog, ILogger log, TimeSpan sinceProof = default)
     {
         (_holder, _watchdog, _log) = (holder, watchdog, log);
-        _ownership = new Ownership(policy, _clock.Elapsed);
-        _watchdog?.Feed();
+        _ownership = new Ownership(policy, _clock.Elapsed - sinceProof);
         Start(RenewLoop, "holder renewal");
         Start(FenceLoop, "fence");
     }
@@ -96,12 +96,19 @@ public sealed class HolderGuard : IResource
         }
     }
 
-    /// <summary>Stops renewing and disarms the watchdog, but leaves the record held: the handoff helper takes over from here.</summary>
-    public void HandOff()
+    /// <summary>What the handoff helper needs to go on without a gap: inheritable copies of the holder file and the watchdog, and the age of the last proof.</summary>
+    public readonly record struct Handed(int HolderFd, int WatchdogFd, TimeSpan SinceProof);
+
+    /// <summary>
+    /// Stops renewing here and hands the claim over. Nothing waits on the share (a renewal may be
+    /// blocked there): the threads end with this process image, at the exec that follows.
+    /// </summary>
+    public Handed HandOff()
     {
         _stop.Set();
-        _watchdog?.Release(new Deadline(TimeSpan.Zero));
-        lock (_holder) _holder.Close();
+        TimeSpan sinceProof;
+        lock (_gate) sinceProof = _clock.Elapsed - _ownership.LastProof;
+        return new Handed(_holder.File.DuplicateForChild(), _watchdog?.DuplicateForChild() ?? -1, sinceProof);
     }
 
     /// <summary>Stops renewing, disarms the watchdog, and marks the record released: only once nothing writes to the image any more.</summary>

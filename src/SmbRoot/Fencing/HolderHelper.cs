@@ -20,36 +20,46 @@ public static class HolderHelper
     public const string Command = "--hold";
     public const string ProcessName = "@smbroot-holder";
 
-    /// <summary>Hands <paramref name="claim"/> over to a new helper process; returns its pid.</summary>
+    /// <summary>
+    /// Hands <paramref name="claim"/> over to a new helper process; returns its pid. The helper
+    /// inherits the open holder file and the running watchdog, and the time of the last proof, so
+    /// there is no moment without a fence and nothing to open on the share (which may be cut off just then).
+    /// </summary>
     public static int Start(HolderGuard claim, FencingPolicy policy)
     {
-        string path = claim.Holder.Path, bootId = claim.Holder.Record.BootId;
-        claim.HandOff();
-        return Sys.Spawn(RetainedBinary.Loader, RetainedBinary.Command(ProcessName, Command, path, bootId,
-            Seconds(policy.Deadline), Seconds(policy.Margin), policy.Watchdog ? "softdog" : "none"), ["TERM=linux"]);
+        var handed = claim.HandOff();
+        try
+        {
+            return Sys.Spawn(RetainedBinary.Loader, RetainedBinary.Command(ProcessName, Command,
+                Number(handed.HolderFd), Number(handed.WatchdogFd), Number((long)handed.SinceProof.TotalMilliseconds),
+                Convert.ToBase64String(claim.Holder.Record.ToBytes()), claim.Holder.Path,
+                Number((long)policy.Deadline.TotalSeconds), Number((long)policy.Margin.TotalSeconds)), ["TERM=linux"]);
+        }
+        finally
+        {
+            // The child has its copies; this process's go (the exec that follows would close them anyway).
+            Sys.Close(handed.HolderFd);
+            if (handed.WatchdogFd >= 0) Sys.Close(handed.WatchdogFd);
+        }
     }
 
-    private static string Seconds(TimeSpan span) => ((int)span.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The helper's main: never returns while it holds the claim.</summary>
     public static int Run(IReadOnlyList<string> args, ILogger log)
     {
-        if (args is not [var path, var bootId, var deadline, var margin, var watchdog]
-            || !int.TryParse(deadline, out int deadlineSeconds) || !int.TryParse(margin, out int marginSeconds))
+        if (args is not [var holderFd, var watchdogFd, var sinceProof, var record, var path, var deadline, var margin]
+            || !int.TryParse(holderFd, out int holder) || !int.TryParse(watchdogFd, out int watchdog) || !long.TryParse(sinceProof, out long sinceMs)
+            || !int.TryParse(deadline, out int deadlineSeconds) || !int.TryParse(margin, out int marginSeconds)
+            || HolderRecord.Read(Convert.FromBase64String(record)) is not HolderRecord.Reading.Valid { Record: var held })
         {
-            log.Error($"holder helper: unexpected arguments; usage: {Command} HOLDER-PATH BOOT-ID DEADLINE MARGIN softdog|none");
+            log.Error($"holder helper: unexpected arguments; usage: {Command} HOLDER-FD WATCHDOG-FD SINCE-PROOF-MS RECORD-BASE64 PATH DEADLINE MARGIN");
             return 2;
         }
         MarkForSystemd();
-        var policy = new FencingPolicy(TimeSpan.FromSeconds(deadlineSeconds), TimeSpan.FromSeconds(marginSeconds), watchdog == "softdog");
-        var holder = Holder.Reopen(path, bootId);
-        Watchdog? armed = null;
-        if (policy.Watchdog)
-        {
-            try { armed = Watchdog.Arm(policy.WatchdogTimeout); }
-            catch (SysException e) { log.Warn($"fencing: no watchdog in handoff mode ({e.Message}); reboot(2) alone fences"); }
-        }
-        _ = new HolderGuard(holder, policy, armed, log);
+        var policy = new FencingPolicy(TimeSpan.FromSeconds(deadlineSeconds), TimeSpan.FromSeconds(marginSeconds), watchdog >= 0);
+        _ = new HolderGuard(new Holder(ServerFile.Adopt(holder, path, HolderRecord.Size), held), policy,
+            watchdog >= 0 ? Watchdog.Adopt(watchdog) : null, log, TimeSpan.FromMilliseconds(sinceMs));
         Thread.Sleep(Timeout.Infinite);
         return 0;
     }

@@ -19,6 +19,15 @@ public sealed unsafe class Watchdog : IResource
 
     private Watchdog(int fd) => _fd = fd;
 
+    /// <summary>Takes over a running watchdog whose descriptor was passed on (the handoff helper), so it is never left unfed or disarmed in between.</summary>
+    public static Watchdog Adopt(int fd) => new(fd);
+
+    /// <summary>A copy of the descriptor for a spawned child: the device stays open, and running, for as long as either holds it.</summary>
+    public int DuplicateForChild()
+    {
+        lock (_gate) return Sys.Duplicate(_fd);
+    }
+
     public string Name => "watchdog " + Device;
 
     /// <summary>Opens the watchdog (which starts it, or goes on with it) with <paramref name="timeout"/>, or with the one it has.</summary>

@@ -37,12 +37,21 @@ public sealed unsafe partial class ServerFile : IDisposable
 
     /// <summary>Opens (and with <paramref name="create"/> makes) the file for blocks of <paramref name="blockSize"/> bytes.</summary>
     public ServerFile(string path, int blockSize, bool create)
+        : this(Sys.Open(path, Sys.O_RDWR | O_DIRECT | (create ? Sys.O_CREAT : 0), 0x1A4 /* 0644 */), path, blockSize)
     {
-        Path = path;
-        _size = blockSize;
-        _fd = Sys.Open(path, Sys.O_RDWR | O_DIRECT | (create ? Sys.O_CREAT : 0), 0x1A4 /* 0644 */);
+    }
+
+    private ServerFile(int fd, string path, int blockSize)
+    {
+        (_fd, Path, _size) = (fd, path, blockSize);
         _block = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(blockSize, Alignment), Alignment);
     }
+
+    /// <summary>Takes over a descriptor another process opened with O_DIRECT and passed on (the handoff helper): no I/O on the share to start.</summary>
+    public static ServerFile Adopt(int fd, string path, int blockSize) => new(fd, path, blockSize);
+
+    /// <summary>A copy of the descriptor that a spawned process inherits (dup(2) leaves close-on-exec off).</summary>
+    public int DuplicateForChild() => Sys.Duplicate(_fd);
 
     /// <summary>The block at offset 0; bytes past the end of the file read as zeros.</summary>
     public byte[] ReadBlock()

@@ -68,6 +68,9 @@ public static unsafe partial class Sys
 
     public static void Dup2(int fd, int target) => Check(dup2(fd, target), "dup2", target.ToString());
 
+    /// <summary>dup(2): a new descriptor for the same open file, without close-on-exec, so a spawned child inherits it.</summary>
+    public static int Duplicate(int fd) => Check(dup(fd), "dup", fd.ToString());
+
     public static int Read(int fd, Span<byte> buffer, string what)
     {
         fixed (byte* b = buffer) return (int)Check((int)read(fd, b, buffer.Length), "read", what);
