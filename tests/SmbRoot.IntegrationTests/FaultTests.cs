@@ -59,6 +59,13 @@ public sealed class FaultTests(NetworkLabFixture fixture)
         for (int i = 1; i <= written; i++) Assert.Equal(1 << 20, sizes[$"A-{i}"]);
     }
 
+    /// <summary>
+    /// The server crashes and comes back 5 s later. Every block fsync'd before the crash is in the
+    /// image, and the image is still this machine's. What happens to writes in flight depends on
+    /// the moment: usually the client replays them; sometimes its reopen after the reconnect fails
+    /// one write of the loop device with EIO, and ext4 aborts its journal and goes read-only
+    /// (README "Failures"). Both are allowed here; losing an fsync'd block or the exclusivity is not.
+    /// </summary>
     [Fact]
     public void A_server_crash_mid_write_loses_no_fsynced_block_and_the_image_stays_one_machine_s()
     {
@@ -69,17 +76,27 @@ public sealed class FaultTests(NetworkLabFixture fixture)
         guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
         guest.Type(Writing.Loop("A"));
         guest.WaitFor("WROTE A-3", TimeSpan.FromMinutes(1));
+        int beforeCrash = Writing.Count(guest, "A");
         _lab.Samba.Crash(TimeSpan.FromSeconds(5));
+        Thread.Sleep(TimeSpan.FromSeconds(20)); // the client reconnects within a few seconds of the restart
 
-        int before = Writing.Count(guest, "A");
-        guest.WaitFor($"WROTE A-{before + 3}", TimeSpan.FromMinutes(2));
         using (var other = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(image, 12, "rd.retry=0"), [_lab.Network.AddNic()]))
         {
             other.WaitFor(@"ERROR: image: the image //192\.168\.77\.1/boot/fault-server/root\.img is in use", LabFixture.BootTimeout);
             other.WaitFor("Type r and Enter", TimeSpan.FromSeconds(30));
         } // at the prompt: the failed attempt has given its session back
         Assert.DoesNotContain("fencing: the image's holder record", guest.Console);
-        Writing.StopAndRelease(_lab, guest, imagePath, "A");
+        guest.Type("kill %1; wait");
+        guest.Type($"{RootImage.ControlClient} relinquish --halt");
+        guest.WaitFor(@"reboot: System halted", TimeSpan.FromMinutes(2));
+        _lab.Samba.WaitUntilReleased(TimeSpan.FromSeconds(30), "192.168.77.21");
+        guest.Dispose();
+        // A journal that aborted is replayed by e2fsck, as the next boot's mount would: on a copy.
+        string copy = imagePath + ".recovered";
+        File.Copy(imagePath, copy, overwrite: true);
+        Shell.Run("e2fsck", ["-f", "-y", copy], null, allowFailure: true);
+        var sizes = Writing.FileSizes(copy);
+        for (int i = 1; i <= beforeCrash; i++) Assert.Equal(1 << 20, sizes[$"A-{i}"]);
     }
 }
 
