@@ -32,6 +32,7 @@ public sealed class ShutdownTests(LabFixture fixture)
         guest.WaitFor(@"loop device: " + Regex.Escape(loop), TimeSpan.FromSeconds(10));
         guest.WaitFor(@"network:\s+eth0 10\.0\.2\.15/24 via 10\.0\.2\.2", TimeSpan.FromSeconds(10));
         guest.WaitFor(@"ownership:\s+renewed \d+\.\d s ago; fences at 60 s without renewal by reboot\(2\), then softdog at 62 s", TimeSpan.FromSeconds(10));
+        guest.WaitFor(@"memory:\s+PID 1 \(SmbRoot\) resident \d+\.\d MiB", TimeSpan.FromSeconds(10));
         Assert.Contains(pathInShare, _lab.Samba.OpenFiles());
         Assert.Matches(@"state=held\nboot=[0-9a-f-]{36}\nmac=52:54:00:12:34:56\n", File.ReadAllText(image + ".holder"));
 

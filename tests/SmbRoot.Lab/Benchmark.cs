@@ -25,7 +25,7 @@ public static class Benchmark
         var inInit = new List<double>();
         var relinquish = new List<double>();
         var release = new List<double>();
-        string? memory = null;
+        string? memory = null, resident = null;
         for (int i = 0; i < boots; i++)
         {
             var clock = Stopwatch.StartNew();
@@ -37,6 +37,12 @@ public static class Benchmark
             double end = Timestamp(guest, @"smbroot: root: /dev/loop\d+ on /sysroot");
             inInit.Add(end - start);
             memory = guest.Seen(@"LAB: retained-kib=(\d+) mem-available-kib=(\d+)").Value;
+            if (i == 0)
+            {
+                Thread.Sleep(1000);
+                guest.Type($"{RootImage.ControlClient} status");
+                resident = guest.WaitFor(@"memory:\s+(PID 1 .*)$", TimeSpan.FromMinutes(1)).Groups[1].Value.Trim();
+            }
 
             // The way out: from typing the request to QEMU exiting at power-off.
             Thread.Sleep(1000); // the console shell's prompt has no newline, so there is no line to wait for
@@ -50,6 +56,7 @@ public static class Benchmark
         Console.WriteLine($"/init start to root mount: {Summary(inInit)} (guest clock)");
         Console.WriteLine($"QEMU start to root's rcS:  {Summary(toInit)} (host clock)");
         Console.WriteLine($"after the switch:          {memory}");
+        Console.WriteLine($"init status, guard mode:   {resident}");
         Console.WriteLine($"relinquish to power-off:   {Summary(relinquish)} (host clock, busybox init's own shutdown included)");
         Console.WriteLine($"final stage, init gone to root released: {Summary(release)} (guest clock)");
         AgainstThePeer(lab, boots);

@@ -8,8 +8,9 @@ namespace SmbRoot.Guard;
 public static class StatusText
 {
     /// <param name="protection">what protects the share's messages now, as the kernel reports it (<see cref="DebugData.DescribeShare"/>)</param>
+    /// <param name="residentKib">PID 1's resident memory (VmRSS), or null when /proc does not say</param>
     public static string Format(BootPlan plan, BootedRoot booted, int systemPid, string initKind, DhcpLease? lease, string ending, string protection,
-        string timing)
+        string timing, long? residentKib)
     {
         var network = booted.Network.Record;
         return string.Join('\n',
@@ -24,6 +25,7 @@ public static class StatusText
             (booted.Claim is { } claim ? $"ownership:   {claim.Describe()}" : "ownership:   shared read-only (no holder record)"),
             $"integrity:   {protection} (asked: rd.cifs.integrity={plan.Integrity.Name()})",
             $"boot:        {timing}",
+            $"memory:      PID 1 (SmbRoot) resident {(residentKib is { } kib ? $"{kib / 1024.0:0.0} MiB" : "unknown")}",
             $"at the end:  {ending}") + "\n";
     }
 }

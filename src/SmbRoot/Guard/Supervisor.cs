@@ -193,7 +193,8 @@ public sealed class Supervisor
                         break;
                     case GuardAction.ReplyStatus:
                         ControlSocket.Send(clientFd, StatusText.Format(owner._context.Plan, owner._booted, machine.SystemPid,
-                            SystemInit.Kind(machine.SystemPid), network.Lease, machine.Describe(owner._clock.Elapsed), ShareProtection(), owner._timing));
+                            SystemInit.Kind(machine.SystemPid), network.Lease, machine.Describe(owner._clock.Elapsed), ShareProtection(), owner._timing,
+                            Core.Sys.ProcStatus.Kib(File.ReadAllText("/proc/self/status"), "VmRSS")));
                         break;
                     case GuardAction.HandOver handOver:
                         _ending = handOver.Verb;
