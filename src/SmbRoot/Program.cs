@@ -35,9 +35,11 @@ public static class Program
           rd.cifs.integrity=sign|seal|off                        SMB signing (default), SMB3 encryption, or neither (labs only)
           rd.retry=SECONDS rd.shell rd.break=pre-mount|pre-switch rd.debug smbroot.mode=auto|guard|handoff
           smbroot.halt=poweroff|halt
-          rd.fence.deadline=20 rd.fence.margin=10 rd.fence.watchdog=softdog|none
+          rd.fence.deadline=60 rd.fence.margin=10 rd.fence.watchdog=softdog|none   (the defaults)
                                                        a read-write holder that cannot renew its claim for the deadline
                                                        reboots itself; another machine waits deadline+margin of silence
+          rd.overlay=tmpfs[:size=N%|NM|NG]             the image is a shared read-only golden image under a tmpfs
+                                                       layer of this machine's own (default size 50% of RAM)
 
         Run by hand:
           smbroot --check-cmdline "root=... ip=..."   show the boot plan for a command line, or what is wrong with it

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SmbRoot.Core.Fencing;
+using SmbRoot.Core.Overlay;
 using SmbRoot.Core.Shutdown;
 
 namespace SmbRoot.Core.Plan;
@@ -57,11 +58,15 @@ public sealed record BootPlan(
     ShutdownVerb HaltVerb,
     byte[]? BootInterface,
     Integrity Integrity,
-    FencingPolicy Fencing)
+    FencingPolicy Fencing,
+    OverlayLayer? Overlay)
 {
     public const string DefaultCredentialsPath = "/etc/smbroot/credentials";
     public const string DefaultInit = "/sbin/init";
     public const int DefaultRetrySeconds = 180;
+
+    /// <summary>The image is opened, locked (shared) and mounted read-only: with <c>ro</c>, and always under an overlay (rd.overlay=), where it is the golden lower layer.</summary>
+    public bool ImageReadOnly => ReadOnly || Overlay is not null;
 
     /// <summary>Filesystems the root image may hold: the kernel module of the same name is loaded for it.</summary>
     public static readonly string[] KnownFileSystems = ["ext4", "ext3", "ext2", "xfs", "btrfs", "squashfs", "f2fs", "vfat"];
@@ -174,10 +179,16 @@ public sealed record BootPlan(
         else if (extra?.Contains("sign") == true && integrity == Integrity.Off) integrity = Integrity.Sign;
 
         var fencing = ParseFencing(cmdline, errors);
+        OverlayLayer? overlay = null;
+        if (cmdline.Last("rd.overlay") is { } overlayValue)
+        {
+            overlay = Try("rd.overlay", () => OverlayLayer.Parse(overlayValue));
+            if (root is { IsImage: false }) errors.Add("rd.overlay=: root= ends with '/', so the share itself is the root; an overlay needs an image file as its lower layer");
+        }
 
         if (errors.Count > 0) throw new PlanException(string.Join("\n", errors));
         return new BootPlan(root!, fsType, mount!, readOnly, extra!, credentials, network!, init,
-            cmdline.InitArguments, retry, shell, breakPoint, debug, mode, haltVerb, bootInterface, integrity, fencing);
+            cmdline.InitArguments, retry, shell, breakPoint, debug, mode, haltVerb, bootInterface, integrity, fencing, overlay);
     }
 
     private static FencingPolicy ParseFencing(KernelCommandLine cmdline, List<string> errors)
@@ -225,11 +236,12 @@ public sealed record BootPlan(
     public string Describe() => string.Join('\n', new[] {
         $"root:        {Root} ({(Root.IsImage ? "image file on a loop device" : "share directory as the root")})",
         $"filesystem:  {RootFsType ?? "detect from the superblock"}{(RootMount.Data.Length > 0 ? $", options {RootMount.Data}" : "")}, {(ReadOnly ? "read-only" : "read-write")}",
+        (Overlay is null ? null : $"overlay:     {Overlay.Describe()}"),
         $"network:     {Network}" + (BootInterface is null ? "" : $", the NIC with MAC {Convert.ToHexString(BootInterface).ToLowerInvariant()} (BOOTIF)"),
         $"cifs:        {(CifsExtraOptions.Count == 0 ? "defaults (vers=3.1.1,hard)" : string.Join(',', CifsExtraOptions))}, credentials {CredentialsPath}",
         $"integrity:   {Integrity.Name()}: {Integrity.Meaning()} (rd.cifs.integrity=)",
         $"init:        {Init}{(InitArguments.Count == 0 ? "" : " " + string.Join(' ', InitArguments))} (mode {Mode.ToString().ToLowerInvariant()}; a halt inside the system ends in {HaltVerb.Name()})",
-        (ReadOnly || !Root.IsImage ? null : $"fencing:     {Fencing.Describe()}"),
+        (ImageReadOnly || !Root.IsImage ? null : $"fencing:     {Fencing.Describe()}"),
         $"on failure:  {(RetrySeconds > 0 ? $"retry for {RetrySeconds}s, then " : "")}{(Shell ? "rescue shell" : "retry/reboot prompt")}" +
             (Break == BreakPoint.None ? "" : $"; break at {(Break == BreakPoint.PreMount ? "pre-mount" : "pre-switch")}")}.OfType<string>());
 }

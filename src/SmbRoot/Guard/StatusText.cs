@@ -8,15 +8,18 @@ namespace SmbRoot.Guard;
 public static class StatusText
 {
     /// <param name="protection">what protects the share's messages now, as the kernel reports it (<see cref="DebugData.DescribeShare"/>)</param>
+    /// <param name="overlay">the writable layer and its usage (<see cref="LayerWatch.Describe"/>), or null without rd.overlay=</param>
     /// <param name="residentKib">PID 1's resident memory (VmRSS), or null when /proc does not say</param>
     public static string Format(BootPlan plan, BootedRoot booted, int systemPid, string initKind, DhcpLease? lease, string ending, string protection,
-        string timing, long? residentKib)
+        string timing, long? residentKib, string? overlay)
     {
         var network = booted.Network.Record;
-        return string.Join('\n',
+        return string.Join('\n', new[] {
             "mode:        guard (SmbRoot is PID 1; the system's init runs in its own PID namespace)",
             $"system init: {plan.Init}, pid {systemPid} here ({initKind})",
-            $"root:        {(plan.Root.IsImage ? $"{plan.Root.Unc}/{plan.Root.ImagePathInShare}" : plan.Root.Unc)} ({booted.Image?.FileSystem ?? "cifs"}, {(plan.ReadOnly ? "ro" : "rw")})",
+            $"root:        {(plan.Root.IsImage ? $"{plan.Root.Unc}/{plan.Root.ImagePathInShare}" : plan.Root.Unc)} ({booted.Image?.FileSystem ?? "cifs"}, " +
+                (plan.Overlay is null ? $"{(plan.ReadOnly ? "ro" : "rw")})" : $"read-only golden image; the root is an overlay, {(plan.ReadOnly ? "ro" : "rw")})"),
+            (overlay is null ? null : $"overlay:     {overlay}"),
             $"loop device: {booted.Image?.Device ?? "none (the share is the root)"}",
             $"share:       {booted.Share.Unc} on {booted.Share.MountPoint} (hidden from the system)",
             $"network:     {network}" +
@@ -26,6 +29,6 @@ public static class StatusText
             $"integrity:   {protection} (asked: rd.cifs.integrity={plan.Integrity.Name()})",
             $"boot:        {timing}",
             $"memory:      PID 1 (SmbRoot) resident {(residentKib is { } kib ? $"{kib / 1024.0:0.0} MiB" : "unknown")}",
-            $"at the end:  {ending}") + "\n";
+            $"at the end:  {ending}"}.OfType<string>()) + "\n";
     }
 }

@@ -66,7 +66,8 @@ public sealed class Supervisor
             log.Say($"guard: the system's init {init} runs as pid {systemPid} (PID 1 of its own namespace); " +
                 $"'{RetainedBinary.ClientWrapper} relinquish' ends it and releases the root");
             _context.Logging.DetachKernelLog();
-            var loop = new Turn(this, machine, network, listener, wakeup);
+            var layer = _context.Plan.Overlay is null ? null : new LayerWatch(log);
+            var loop = new Turn(this, machine, network, layer, listener, wakeup);
             while (true)
             {
                 try
@@ -96,7 +97,7 @@ public sealed class Supervisor
     };
 
     /// <summary>One turn of the loop: wait, then signals, control requests, exited children, network, time.</summary>
-    private sealed class Turn(Supervisor owner, GuardMachine machine, NetworkGuard network, int listener, WakeupPipe wakeup)
+    private sealed class Turn(Supervisor owner, GuardMachine machine, NetworkGuard network, LayerWatch? layer, int listener, WakeupPipe wakeup)
     {
         private ShutdownVerb? _ending;
 
@@ -115,6 +116,7 @@ public sealed class Supervisor
             if (_ending is { } ended) return ended;
             if (ready[2]) network.OnReadable(now);
             network.OnTimer(now);
+            layer?.OnTimer(now);
             Apply(machine.Handle(new GuardEvent.Tick(), now));
             return null;
         }
@@ -194,7 +196,8 @@ public sealed class Supervisor
                     case GuardAction.ReplyStatus:
                         ControlSocket.Send(clientFd, StatusText.Format(owner._context.Plan, owner._booted, machine.SystemPid,
                             SystemInit.Kind(machine.SystemPid), network.Lease, machine.Describe(owner._clock.Elapsed), ShareProtection(), owner._timing,
-                            Core.Sys.ProcStatus.Kib(File.ReadAllText("/proc/self/status"), "VmRSS")));
+                            Core.Sys.ProcStatus.Kib(File.ReadAllText("/proc/self/status"), "VmRSS"),
+                            owner._context.Plan.Overlay is { } overlay ? LayerWatch.Describe(overlay) : null));
                         break;
                     case GuardAction.HandOver handOver:
                         _ending = handOver.Verb;

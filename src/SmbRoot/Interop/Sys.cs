@@ -118,6 +118,16 @@ public static unsafe partial class Sys
         fixed (byte* p = bytes) Check(sethostname(p, bytes.Length), "sethostname", name);
     }
 
+    /// <summary>Size and used bytes of the filesystem at <paramref name="path"/> (statvfs(3)); "used" counts what only root may still use as free.</summary>
+    public static (long Total, long Used) FileSystemUsage(string path)
+    {
+        statvfs st;
+        fixed (byte* p = Z(path)) Check(LibC.statvfs(p, &st), "statvfs", path);
+        long unit = (long)st.f_frsize;
+        long blocks = (long)(ulong)st.f_blocks, free = (long)(ulong)st.f_bfree;
+        return (blocks * unit, (blocks - free) * unit);
+    }
+
     public static (ulong Device, uint Mode, long Size) Stat(string path)
     {
         stat st;

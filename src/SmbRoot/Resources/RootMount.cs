@@ -4,12 +4,15 @@ using SmbRoot.Interop;
 
 namespace SmbRoot.Resources;
 
-/// <summary>The root filesystem's mount and everything mounted below it: /sysroot during the boot, /oldroot in the final stage.</summary>
-public sealed class RootMount(string mountPoint, string source) : IResource
+/// <summary>
+/// A mount and everything mounted below it: the root at /sysroot during the boot and at /oldroot in
+/// the final stage; under an overlay, also its two layers (<paramref name="role"/> names which).
+/// </summary>
+public sealed class RootMount(string mountPoint, string source, string role = "root") : IResource
 {
     public string MountPoint => mountPoint;
 
-    public string Name => $"root {source} on {mountPoint}";
+    public string Name => $"{role} {source} on {mountPoint}";
 
     public void Release(Deadline deadline)
     {

@@ -8,6 +8,7 @@ using SmbRoot.Core.Fencing;
 using SmbRoot.Core.Filesystems;
 using SmbRoot.Core.Modules;
 using SmbRoot.Core.Netlink;
+using SmbRoot.Core.Overlay;
 using SmbRoot.Core.Plan;
 using SmbRoot.Core.Shutdown;
 using SmbRoot.Core.State;
@@ -33,7 +34,9 @@ public static class CoreParsers
     [
         FuzzTarget.Text("KernelCommandLine.Parse", t => KernelCommandLine.Parse(t), null, CommandLine, "a=\"b c\" d -- e"),
         FuzzTarget.Text("BootPlan.Parse", t => BootPlan.Parse(KernelCommandLine.Parse(t)).Describe(), typeof(PlanException), CommandLine,
-            "root=cifs://s/b/ ip=dhcp rd.shell rd.break=pre-mount smbroot.mode=guard rd.cifs.integrity=off"),
+            "root=cifs://s/b/ ip=dhcp rd.shell rd.break=pre-mount smbroot.mode=guard rd.cifs.integrity=off",
+            "root=cifs://s/b/golden.img ip=dhcp rd.overlay=tmpfs:size=25%"),
+        FuzzTarget.Text("OverlayLayer.Parse", t => OverlayLayer.Parse(t).Describe(), typeof(PlanException), "tmpfs", "tmpfs:size=512M", "tmpfs:size=50%"),
         FuzzTarget.Text("CifsRoot.Parse", t => CifsRoot.Parse(t).ToString(), typeof(PlanException),
             "cifs://DOM\\user@server.example:445/share/a/b%2Fc/root.img", "smb://10.0.2.2/boot/", "cifs://[::1]/x/y"),
         FuzzTarget.Text("CifsRoot.Shown", t => CifsRoot.Shown(t), null, "cifs://user:S3cret@server/share/x.img", "://a@b"),

@@ -25,7 +25,7 @@ public static class ImageStep
         int fd;
         try
         {
-            fd = Sys.Open(path, plan.ReadOnly ? Sys.O_RDONLY : Sys.O_RDWR);
+            fd = Sys.Open(path, plan.ImageReadOnly ? Sys.O_RDONLY : Sys.O_RDWR);
         }
         catch (SysException e)
         {
@@ -34,8 +34,8 @@ public static class ImageStep
                 Errno.ENOENT or Errno.ENOTDIR => new BootException($"the image {display} does not exist on the share",
                     "the path in root= (Samba matches names case-insensitively by default, Windows always)", inner: e),
                 Errno.EACCES or Errno.EPERM or Errno.EROFS => new BootException(
-                    $"the image {display} cannot be opened {(plan.ReadOnly ? "for reading" : "for writing")}: {Errno.Describe(e.Errno)}",
-                    plan.ReadOnly ? "the file's permissions on the server" : "the file's permissions on the server, or boot it read-only with ro", inner: e),
+                    $"the image {display} cannot be opened {(plan.ImageReadOnly ? "for reading" : "for writing")}: {Errno.Describe(e.Errno)}",
+                    plan.ImageReadOnly ? "the file's permissions on the server" : "the file's permissions on the server, or boot it read-only with ro", inner: e),
                 Errno.EBUSY or Errno.ETXTBSY => new BootException($"the image {display} is in use: {Errno.Describe(e.Errno)}",
                     "whether another machine has booted this image", inner: e),
                 Errno.EISDIR => new BootException($"{display} is a directory, not an image file",
@@ -61,13 +61,13 @@ public static class ImageStep
         var plan = context.Plan;
         try
         {
-            ImageLock.Take(fd, exclusive: !plan.ReadOnly);
+            ImageLock.Take(fd, exclusive: !plan.ImageReadOnly);
         }
         catch (SysException e) when (e.Errno is Errno.EAGAIN or Errno.EACCES)
         {
             throw new BootException($"the image {display} is in use by {HolderNamed(path)}: the server refused the " +
-                $"{(plan.ReadOnly ? "shared" : "exclusive")} lock SmbRoot takes on every image it boots",
-                "that no other machine runs from this image; machines may share an image only when all boot it with ro" +
+                $"{(plan.ImageReadOnly ? "shared" : "exclusive")} lock SmbRoot takes on every image it boots",
+                "that no other machine runs from this image; machines may share an image only when all boot it with ro or rd.overlay=" +
                 (plan.RetrySeconds > 0 ? $" (rd.retry={plan.RetrySeconds} keeps trying until the lock is free)" : ""), inner: e);
         }
         catch (SysException e)
@@ -92,9 +92,9 @@ public static class ImageStep
             context.Log.Warn($"rootfstype={plan.RootFsType}, but the image's superblock says {detected}; mounting as {plan.RootFsType} as asked");
         }
 
-        var claim = plan.ReadOnly ? null : built.Push(Claim(context, network, path, display));
-        string device = Loop.Attach(fd, plan.ReadOnly, plan.Root.ImagePathInShare);
-        context.Log.Say($"image: {display} ({size / (1024 * 1024)} MiB, {fileSystem}) on {device}{(plan.ReadOnly ? ", read-only" : "")}");
+        var claim = plan.ImageReadOnly ? null : built.Push(Claim(context, network, path, display));
+        string device = Loop.Attach(fd, plan.ImageReadOnly, plan.Root.ImagePathInShare);
+        context.Log.Say($"image: {display} ({size / (1024 * 1024)} MiB, {fileSystem}) on {device}{(plan.ImageReadOnly ? ", read-only" : "")}");
         return new Result(new LoopAttachment(device, display, fileSystem, fd), claim);
     }
 

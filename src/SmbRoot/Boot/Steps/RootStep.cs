@@ -17,27 +17,40 @@ public static class RootStep
         {
             // ext2 and ext3 are served by the ext4 driver (fs/ext4/super.c registers all three).
             context.Modules.Load([fs is "ext2" or "ext3" ? "ext4" : fs]);
-            try
+            if (plan.Overlay is { } layer)
             {
-                Sys.Mount(image.Device, BootContext.SysRoot, fs, plan.RootMount.Flags, plan.RootMount.Data);
+                root = OverlayRoot.Mount(context, image, fs, layer, built);
             }
-            catch (SysException e)
+            else
             {
-                throw new BootException($"mounting {image.Device} ({fs}) on {BootContext.SysRoot} failed: {Errno.Describe(e.Errno)}",
-                    e.Errno == Errno.EINVAL
-                        ? $"that the image holds a valid {fs} filesystem and that rootflags= are options {fs} knows; dmesg shows the filesystem's reason"
-                        : "dmesg shows the filesystem's reason; the image may need a check (fsck) on the server", permanent: true, inner: e);
+                MountImage(image, fs, BootContext.SysRoot, plan.RootMount.Flags, plan.RootMount.Data);
+                root = built.Push(new RootMount(BootContext.SysRoot, image.Device));
             }
-            root = built.Push(new RootMount(BootContext.SysRoot, image.Device));
         }
         else
         {
             Sys.Mount(share.MountPoint, BootContext.SysRoot, null, Sys.MS_BIND, null);
             root = built.Push(new RootMount(BootContext.SysRoot, share.Unc));
         }
-        context.Log.Say($"root: {image?.Device ?? share.Unc} on {BootContext.SysRoot}{(plan.ReadOnly ? " (read-only)" : "")}");
+        context.Log.Say($"root: {(plan.Overlay is null ? image?.Device ?? share.Unc : $"overlay of {image?.Device} and a tmpfs layer")} on {BootContext.SysRoot}{(plan.ReadOnly ? " (read-only)" : "")}");
         CheckInit(context);
         return root;
+    }
+
+    /// <summary>Mounts the attached image's filesystem at <paramref name="target"/>.</summary>
+    public static void MountImage(LoopAttachment image, string fs, string target, ulong flags, string data)
+    {
+        try
+        {
+            Sys.Mount(image.Device, target, fs, flags, data);
+        }
+        catch (SysException e)
+        {
+            throw new BootException($"mounting {image.Device} ({fs}) on {target} failed: {Errno.Describe(e.Errno)}",
+                e.Errno == Errno.EINVAL
+                    ? $"that the image holds a valid {fs} filesystem and that rootflags= are options {fs} knows; dmesg shows the filesystem's reason"
+                    : "dmesg shows the filesystem's reason; the image may need a check (fsck) on the server", permanent: true, inner: e);
+        }
     }
 
     /// <summary>The init must exist in the new root and be executable, checked before anything is torn down.</summary>
