@@ -81,6 +81,61 @@ public sealed class OverlayTests(NetworkLabFixture fixture)
         Assert.Equal(before, Hash(imagePath));
     }
 
+    [Fact]
+    public void A_new_version_is_published_through_the_pointer_and_an_image_replaced_in_place_is_never_read()
+    {
+        string v1 = _lab.AddImage("versions/v1.img", "ext4", extraFiles: Version("1"));
+        string v2 = _lab.AddImage("versions/v2.img", "ext4", extraFiles: Version("2"));
+        string pointer = Path.Combine(Path.GetDirectoryName(v1)!, "current");
+        Publish(pointer, "v1.img");
+        string initrd = _lab.InitramfsWithCredentials();
+        string commandLine(int guest) => _lab.NetworkCommandLine("versions/current", guest, "rd.overlay=tmpfs:size=16M");
+
+        using var early = _lab.BootOnNetwork(initrd, commandLine(31), [_lab.Network!.AddNic()]);
+        early.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Contains("smbroot: image: versions/current points to v1.img", early.Console);
+
+        // Publishing: the new image is there already; a new pointer is renamed over the old one.
+        Publish(pointer, "v2.img");
+        using var late = _lab.BootOnNetwork(initrd, commandLine(32), [_lab.Network!.AddNic()]);
+        late.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Contains("smbroot: image: versions/current points to v2.img", late.Console);
+        foreach (var (machine, version) in new[] { (early, "1"), (late, "2") })
+        {
+            machine.Type("echo VERSION-$(cat /etc/lab-version)");
+            machine.WaitFor($"VERSION-{version}", TimeSpan.FromMinutes(1));
+            machine.Type($"{RootImage.ControlClient} status");
+            machine.WaitFor($@"version:\s+v{version}\.img \(named by versions/current at boot\)", TimeSpan.FromMinutes(1));
+        }
+        string opens = _lab.Samba.OpenFiles();
+        Assert.Contains("versions/v1.img", opens);
+        Assert.Contains("versions/v2.img", opens);
+
+        // v2 replaced in place (another file renamed over its name): the machine running it stops
+        // before it can read the other filesystem; the one running v1 goes on.
+        string replacement = v2 + ".new";
+        File.Copy(v1, replacement);
+        File.Move(replacement, v2, overwrite: true);
+        late.WaitFor(@"fencing: the image //192\.168\.77\.1/boot/versions/v2\.img on the server is not the file this machine booted", TimeSpan.FromSeconds(30));
+        late.WaitFor("rebooting now, before this machine reads a different filesystem", TimeSpan.FromSeconds(5));
+        Assert.True(late.WaitForExit(TimeSpan.FromSeconds(15)), "the machine whose image was replaced did not reset");
+        Assert.DoesNotContain("VERSION-1", late.Console);
+
+        early.Type("echo STILL-$(cat /etc/lab-version)");
+        early.WaitFor("STILL-1", TimeSpan.FromMinutes(1));
+        early.Type($"{RootImage.ControlClient} relinquish --halt");
+        Released.WhileHalted(_lab, early, v1, "ext4");
+    }
+
+    private static Dictionary<string, byte[]> Version(string version) => new() { ["etc/lab-version"] = System.Text.Encoding.ASCII.GetBytes(version + "\n") };
+
+    /// <summary>What an administrator does: write the new pointer beside the old one, then rename it over (rename(2) is atomic).</summary>
+    private static void Publish(string pointer, string image)
+    {
+        File.WriteAllText(pointer + ".new", image + "\n");
+        File.Move(pointer + ".new", pointer, overwrite: true);
+    }
+
     private static string Hash(string path)
     {
         using var stream = File.OpenRead(path);

@@ -12,12 +12,16 @@ namespace SmbRoot.Fencing;
 /// </summary>
 public static class Fence
 {
-    public static void Now(ILogger log, string why, TimeSpan sinceProof)
+    public static void Now(ILogger log, string why, TimeSpan sinceProof) =>
+        Stop(log, why, $"last proof of ownership {sinceProof.TotalSeconds:0} s ago; rebooting now, without writing anything more to the image");
+
+    /// <summary>Says <paramref name="why"/> and what happens <paramref name="then"/> on the console, and reboots. Never returns.</summary>
+    public static void Stop(ILogger log, string why, string then)
     {
         try
         {
             log.Error($"fencing: {why}");
-            log.Error($"fencing: last proof of ownership {sinceProof.TotalSeconds:0} s ago; rebooting now, without writing anything more to the image");
+            log.Error($"fencing: {then}");
         }
         finally
         {

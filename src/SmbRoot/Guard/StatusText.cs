@@ -17,8 +17,9 @@ public static class StatusText
         return string.Join('\n', new[] {
             "mode:        guard (SmbRoot is PID 1; the system's init runs in its own PID namespace)",
             $"system init: {plan.Init}, pid {systemPid} here ({initKind})",
-            $"root:        {(plan.Root.IsImage ? $"{plan.Root.Unc}/{plan.Root.ImagePathInShare}" : plan.Root.Unc)} ({booted.Image?.FileSystem ?? "cifs"}, " +
+            $"root:        {(booted.Image?.PathInShare is { } image ? $"{booted.Share.Unc}/{image}" : booted.Share.Unc)} ({booted.Image?.FileSystem ?? "cifs"}, " +
                 (plan.Overlay is null ? $"{(plan.ReadOnly ? "ro" : "rw")})" : $"read-only golden image; the root is an overlay, {(plan.ReadOnly ? "ro" : "rw")})"),
+            (booted.Image?.PathInShare is { } version && version != plan.Root.ImagePathInShare ? $"version:     {Path.GetFileName(version)} (named by {plan.Root.ImagePathInShare} at boot)" : null),
             (overlay is null ? null : $"overlay:     {overlay}"),
             $"loop device: {booted.Image?.Device ?? "none (the share is the root)"}",
             $"share:       {booted.Share.Unc} on {booted.Share.MountPoint} (hidden from the system)",

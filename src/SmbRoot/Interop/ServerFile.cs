@@ -13,8 +13,8 @@ public sealed unsafe partial class ServerFile : IDisposable
 {
     private const int O_DIRECT = 0x4000;
     private const int AT_EMPTY_PATH = 0x1000, AT_STATX_FORCE_SYNC = 0x2000;
-    private const uint STATX_MTIME = 0x40;
-    private const int StatxSize = 256, StatxMtimeOffset = 112;
+    private const uint STATX_MTIME = 0x40, STATX_INO = 0x100, STATX_SIZE = 0x200;
+    private const int StatxSize = 256, StatxInoOffset = 32, StatxSizeOffset = 40, StatxMtimeOffset = 112;
     private const int Alignment = 4096;
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
@@ -85,6 +85,37 @@ public sealed unsafe partial class ServerFile : IDisposable
         long seconds = *(long*)(buffer + StatxMtimeOffset);
         uint nanoseconds = *(uint*)(buffer + StatxMtimeOffset + 8);
         return DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanoseconds / 100);
+    }
+
+    /// <summary>
+    /// Which file <paramref name="path"/> names now, asked of the server. A stat by path is not
+    /// enough: while the client holds a lease it answers from its cache. An open is a CREATE on the
+    /// server, whose reply refreshes the inode; a file replaced under the name fails that refresh with
+    /// ESTALE and the VFS looks the name up again (fs/smb/client/file.c, cifs_nt_open returns
+    /// -EOPENSTALE), so the descriptor is the file the name names now. O_NONBLOCK, which means nothing
+    /// for a regular file, keeps the client from reusing the loop device's handle of the same path
+    /// (cifs_open reuses an open handle found by cifs_get_readable_path only when the flags are equal).
+    /// </summary>
+    public static Core.Images.ImageIdentity IdentityOf(string path)
+    {
+        int fd = Sys.Open(path, Sys.O_RDONLY | Sys.O_NONBLOCK);
+        try
+        {
+            var buffer = stackalloc byte[StatxSize];
+            byte empty = 0;
+            if (statx_native(fd, &empty, AT_EMPTY_PATH | AT_STATX_FORCE_SYNC, STATX_INO | STATX_SIZE | STATX_MTIME, buffer) < 0)
+            {
+                throw new SysException("statx", path, Marshal.GetLastPInvokeError());
+            }
+            long seconds = *(long*)(buffer + StatxMtimeOffset);
+            uint nanoseconds = *(uint*)(buffer + StatxMtimeOffset + 8);
+            return new(*(ulong*)(buffer + StatxInoOffset), *(long*)(buffer + StatxSizeOffset),
+                DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanoseconds / 100));
+        }
+        finally
+        {
+            Sys.Close(fd);
+        }
     }
 
     public void Dispose()

@@ -17,6 +17,12 @@ public sealed class LoopAttachment(string device, string image, string? fileSyst
     public string Image => image;
     public string? FileSystem => fileSystem;
 
+    /// <summary>The image's path in the share (a pointer file followed), known during the boot and in guard mode.</summary>
+    public string? PathInShare { get; init; }
+
+    /// <summary>Which file on the server the boot attached, for the guard's check that the name still names it.</summary>
+    public Core.Images.ImageIdentity? Identity { get; init; }
+
     public string Name => $"{device} ({image})";
 
     public static string BackingFileOf(string device) => $"/sys/block/{Path.GetFileName(device)}/loop/backing_file";

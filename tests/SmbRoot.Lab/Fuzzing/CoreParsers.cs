@@ -6,6 +6,7 @@ using SmbRoot.Core.Dhcp;
 using SmbRoot.Core.Dns;
 using SmbRoot.Core.Fencing;
 using SmbRoot.Core.Filesystems;
+using SmbRoot.Core.Images;
 using SmbRoot.Core.Modules;
 using SmbRoot.Core.Netlink;
 using SmbRoot.Core.Overlay;
@@ -36,6 +37,8 @@ public static class CoreParsers
         FuzzTarget.Text("BootPlan.Parse", t => BootPlan.Parse(KernelCommandLine.Parse(t)).Describe(), typeof(PlanException), CommandLine,
             "root=cifs://s/b/ ip=dhcp rd.shell rd.break=pre-mount smbroot.mode=guard rd.cifs.integrity=off",
             "root=cifs://s/b/golden.img ip=dhcp rd.overlay=tmpfs:size=25%"),
+        FuzzTarget.Text("ImagePointer.Resolve", t => ImagePointer.Resolve("golden/current", Encoding.UTF8.GetBytes(t)), typeof(FormatException),
+            "debian-12-20261124.img\n", "v2.img"),
         FuzzTarget.Text("OverlayLayer.Parse", t => OverlayLayer.Parse(t).Describe(), typeof(PlanException), "tmpfs", "tmpfs:size=512M", "tmpfs:size=50%"),
         FuzzTarget.Text("CifsRoot.Parse", t => CifsRoot.Parse(t).ToString(), typeof(PlanException),
             "cifs://DOM\\user@server.example:445/share/a/b%2Fc/root.img", "smb://10.0.2.2/boot/", "cifs://[::1]/x/y"),

@@ -1,4 +1,5 @@
 using SmbRoot.Core.Filesystems;
+using SmbRoot.Core.Images;
 using SmbRoot.Core.Sys;
 using SmbRoot.Fencing;
 using SmbRoot.Interop;
@@ -20,8 +21,9 @@ public static class ImageStep
     public static Result Run(BootContext context, RootNetwork network, ShareMount share, ResourceStack built)
     {
         var plan = context.Plan;
-        string path = share.MountPoint + "/" + plan.Root.ImagePathInShare;
-        string display = plan.Root.Unc + "/" + plan.Root.ImagePathInShare;
+        string pathInShare = FollowPointer(context, share, plan.Root.ImagePathInShare);
+        string path = share.MountPoint + "/" + pathInShare;
+        string display = plan.Root.Unc + "/" + pathInShare;
         int fd;
         try
         {
@@ -46,7 +48,7 @@ public static class ImageStep
 
         try
         {
-            return Attach(context, fd, path, display, network, built);
+            return Attach(context, fd, pathInShare, path, display, network, built);
         }
         catch
         {
@@ -56,7 +58,7 @@ public static class ImageStep
     }
 
     /// <summary>Locks the open image, names its filesystem and attaches it; the caller closes <paramref name="fd"/> if this throws.</summary>
-    private static Result Attach(BootContext context, int fd, string path, string display, RootNetwork network, ResourceStack built)
+    private static Result Attach(BootContext context, int fd, string pathInShare, string path, string display, RootNetwork network, ResourceStack built)
     {
         var plan = context.Plan;
         try
@@ -92,10 +94,41 @@ public static class ImageStep
             context.Log.Warn($"rootfstype={plan.RootFsType}, but the image's superblock says {detected}; mounting as {plan.RootFsType} as asked");
         }
 
+        var identity = ServerFile.IdentityOf(path);
         var claim = plan.ImageReadOnly ? null : built.Push(Claim(context, network, path, display));
-        string device = Loop.Attach(fd, plan.ImageReadOnly, plan.Root.ImagePathInShare);
+        string device = Loop.Attach(fd, plan.ImageReadOnly, pathInShare);
         context.Log.Say($"image: {display} ({size / (1024 * 1024)} MiB, {fileSystem}) on {device}{(plan.ImageReadOnly ? ", read-only" : "")}");
-        return new Result(new LoopAttachment(device, display, fileSystem, fd), claim);
+        return new Result(new LoopAttachment(device, display, fileSystem, fd) { PathInShare = pathInShare, Identity = identity }, claim);
+    }
+
+    /// <summary>
+    /// The image root= names, or the one its pointer file names (<see cref="ImagePointer"/>): a file
+    /// under 4 KiB is a pointer. Followed once; what cannot be read here is left to the open to report.
+    /// </summary>
+    private static string FollowPointer(BootContext context, ShareMount share, string pathInShare)
+    {
+        string path = share.MountPoint + "/" + pathInShare;
+        byte[] content;
+        try
+        {
+            var (_, mode, size) = Sys.Stat(path);
+            if ((mode & Sys.S_IFMT) != Sys.S_IFREG || size >= ImagePointer.MaxBytes) return pathInShare;
+            content = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is SysException or IOException or UnauthorizedAccessException)
+        {
+            return pathInShare;
+        }
+        try
+        {
+            string image = ImagePointer.Resolve(pathInShare, content);
+            context.Log.Say($"image: {pathInShare} points to {Path.GetFileName(image)}");
+            return image;
+        }
+        catch (FormatException e)
+        {
+            throw new BootException(e.Message, "the pointer file on the server: publish a version by writing the new image, then a new pointer renamed over the old one", permanent: true);
+        }
     }
 
     /// <summary>The holder record, renewed from now on; and the watchdog, armed once the image is this machine's.</summary>

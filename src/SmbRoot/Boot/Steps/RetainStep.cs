@@ -23,16 +23,13 @@ public static class RetainStep
             File.Copy(file, target, overwrite: true);
             File.SetUnixFileMode(target, File.GetUnixFileMode(file));
         }
-        File.WriteAllText(BootState.Path, StateOf(context, booted).Serialize());
+        File.WriteAllText(BootState.Path, StateOf(booted).Serialize());
         File.WriteAllText(RetainedBinary.ClientWrapper, RetainedBinary.ClientScript());
         File.SetUnixFileMode(RetainedBinary.ClientWrapper, (UnixFileMode)Sys.Mode0700); // the control socket is root's anyway
         Sys.MakeDirectory(BootContext.RetainedRamdisk + "/oldroot");
     }
 
-    private static BootState StateOf(BootContext context, BootedRoot booted)
-    {
-        var plan = context.Plan;
-        return new BootState(booted.Share.MountPoint, booted.Share.Unc, plan.Root.IsImage ? plan.Root.ImagePathInShare : null,
+    private static BootState StateOf(BootedRoot booted) =>
+        new(booted.Share.MountPoint, booted.Share.Unc, booted.Image?.PathInShare,
             booted.Image?.Device, booted.Image?.FileSystem, booted.Network.Record, booted.Claim?.Holder.Record.BootId);
-    }
 }
