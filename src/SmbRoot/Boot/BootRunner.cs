@@ -33,7 +33,7 @@ public sealed class BootRunner(BootContext context)
         var plan = context.Plan;
         var log = context.Log;
         var retryClock = Stopwatch.StartNew();
-        var backoff = TimeSpan.FromSeconds(2);
+        var backoff = new RetryBackoff(Random.Shared.NextDouble);
         int attempt = 1;
         while (true)
         {
@@ -54,10 +54,9 @@ public sealed class BootRunner(BootContext context)
             var left = TimeSpan.FromSeconds(plan.RetrySeconds) - retryClock.Elapsed;
             if (!permanent && left > TimeSpan.Zero)
             {
-                var wait = backoff < left ? backoff : left;
+                var wait = backoff.Next(left);
                 log.Say($"attempt {attempt} failed; retrying in {wait.TotalSeconds:0}s ({left.TotalSeconds:0}s of rd.retry={plan.RetrySeconds} left)");
                 Thread.Sleep(wait);
-                backoff = TimeSpan.FromSeconds(Math.Min(backoff.TotalSeconds * 2, 30));
                 attempt++;
                 continue;
             }
@@ -65,7 +64,7 @@ public sealed class BootRunner(BootContext context)
             var choice = Fallback.AfterFailure(context, plan.Shell);
             if (choice != Fallback.Choice.Retry) return new Outcome.GaveUp(choice);
             retryClock.Restart();
-            backoff = TimeSpan.FromSeconds(2);
+            backoff.Reset();
             attempt++;
         }
     }
