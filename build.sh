@@ -4,7 +4,7 @@
 #       publish the NativeAOT /init and assemble out/initramfs.img (the last line printed is its path)
 #   ./build.sh demo    boot a QEMU machine from a private Samba share on this host
 #   ./build.sh test    unit tests, then integration tests that boot QEMU against a real smbd
-#   ./build.sh bench   sizes and boot times (the figures in README.md)
+#   ./build.sh bench [storm|io]  sizes, boot times, I/O and boot storms (the figures in README.md); storm or io: only that part
 #   ./build.sh fuzz [N] every parser of SmbRoot.Core with N mutated inputs (default 10^6); fails on any crash
 # Each installs what it needs (apt-get, dotnet restore) on a Debian machine.
 set -euo pipefail
@@ -95,7 +95,8 @@ case "${1:-}" in
         need_root "the benchmark"
         install_packages "${LAB_PACKAGES[@]}"
         build_initramfs >/dev/null
-        dotnet run --project tests/SmbRoot.Lab -c Release -- bench
+        shift
+        dotnet run --project tests/SmbRoot.Lab -c Release -- bench "$@"
         ;;
     fuzz)
         # Every parser of SmbRoot.Core, 10^6 mutated inputs each (or the number given); exits 1 on any crash.

@@ -10,6 +10,16 @@ switch (args)
         {
             Benchmark.Run(lab, boots: 5);
         }
+        StormBenchmark.Run([1, 4, 8]);
+        return 0;
+    case ["bench", "storm"]:
+        StormBenchmark.Run([1, 4, 8]);
+        return 0;
+    case ["bench", "io"]:
+        using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench"), password: "bench-password"))
+        {
+            Benchmark.LoopAgainstRaw(lab, boots: 3);
+        }
         return 0;
     case ["fuzz", .. var rest]:
         long inputs = rest is [var n] ? long.Parse(n) : 1_000_000;
@@ -17,7 +27,7 @@ switch (args)
         Console.WriteLine(crashes == 0 ? $"fuzz: {SmbRoot.Lab.Fuzzing.CoreParsers.All.Count} parsers, {inputs:N0} inputs each, no crash" : $"fuzz: {crashes} crash(es)");
         return crashes == 0 ? 0 : 1;
     default:
-        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench|fuzz [INPUTS]   (run through ./build.sh demo, bench or fuzz)");
+        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io]|fuzz [INPUTS]   (run through ./build.sh demo, bench or fuzz)");
         return 2;
 }
 

@@ -9,17 +9,13 @@ namespace SmbRoot.Core.Images;
 /// </summary>
 public sealed record ImageIdentity(ulong FileId, long Size, DateTimeOffset Modified)
 {
-    /// <summary>
-    /// What differs in <paramref name="now"/>, or null when it is the same image. A read-write
-    /// image changes its modification time with every write of this machine, so for it only the id
-    /// and size count; a read-only image must not change at all.
-    /// </summary>
-    public string? ChangedIn(ImageIdentity now, bool readOnly)
+    /// <summary>What differs in <paramref name="now"/>, or null when it is the same image: a read-only image must not change at all.</summary>
+    public string? ChangedIn(ImageIdentity now)
     {
         var changes = new List<string>();
         if (now.FileId != FileId) changes.Add($"file id {FileId} is now {now.FileId}");
         if (now.Size != Size) changes.Add($"size {Size} bytes is now {now.Size}");
-        if (readOnly && now.Modified != Modified) changes.Add($"modified {Modified:u}, now {now.Modified:u}");
+        if (now.Modified != Modified) changes.Add($"modified {Modified:u}, now {now.Modified:u}");
         return changes.Count == 0 ? null : string.Join(", ", changes);
     }
 }

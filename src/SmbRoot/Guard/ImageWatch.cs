@@ -13,20 +13,23 @@ namespace SmbRoot.Guard;
 /// booted (<see cref="ImageIdentity"/>). Images are never replaced in place; one that was would be
 /// read after the next reconnect, so the machine fences at once instead (<see cref="Fence"/>).
 /// A thread of its own, because asking the server blocks for as long as the network is gone.
+/// Read-only images only (golden images and their versions): a read-write image is this machine's
+/// by its holder record, and a second open of it while a cut cable heals would be one more handle
+/// for the client to reopen while the loop device's writes wait.
 /// </summary>
 public static class ImageWatch
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
-    public static void Start(ILogger log, ShareMount share, LoopAttachment image, bool readOnly)
+    public static void Start(ILogger log, ShareMount share, LoopAttachment image)
     {
         if (image is not { PathInShare: { } pathInShare, Identity: { } booted }) return;
         string path = share.MountPoint + "/" + pathInShare;
         string display = share.Unc + "/" + pathInShare;
-        new Thread(() => Watch(log, path, display, booted, readOnly)) { IsBackground = true, Name = "image watch" }.Start();
+        new Thread(() => Watch(log, path, display, booted)) { IsBackground = true, Name = "image watch" }.Start();
     }
 
-    private static void Watch(ILogger log, string path, string display, ImageIdentity booted, bool readOnly)
+    private static void Watch(ILogger log, string path, string display, ImageIdentity booted)
     {
         string? failing = null;
         while (true)
@@ -37,7 +40,7 @@ public static class ImageWatch
                 string? change;
                 try
                 {
-                    change = booted.ChangedIn(ServerFile.IdentityOf(path), readOnly);
+                    change = booted.ChangedIn(ServerFile.IdentityOf(path));
                 }
                 catch (SysException e) when (e.Errno == Errno.ESTALE)
                 {

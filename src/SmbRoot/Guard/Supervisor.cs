@@ -67,7 +67,7 @@ public sealed class Supervisor
                 $"'{RetainedBinary.ClientWrapper} relinquish' ends it and releases the root");
             _context.Logging.DetachKernelLog();
             var layer = _context.Plan.Overlay is null ? null : new LayerWatch(log);
-            if (_booted.Image is { } image) ImageWatch.Start(log, _booted.Share, image, _context.Plan.ImageReadOnly);
+            if (_booted.Image is { } image && _context.Plan.ImageReadOnly) ImageWatch.Start(log, _booted.Share, image);
             var loop = new Turn(this, machine, network, layer, listener, wakeup);
             while (true)
             {

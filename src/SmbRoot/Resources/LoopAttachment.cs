@@ -20,7 +20,7 @@ public sealed class LoopAttachment(string device, string image, string? fileSyst
     /// <summary>The image's path in the share (a pointer file followed), known during the boot and in guard mode.</summary>
     public string? PathInShare { get; init; }
 
-    /// <summary>Which file on the server the boot attached, for the guard's check that the name still names it.</summary>
+    /// <summary>Which file on the server the boot attached (read-only images), for the guard's check that the name still names it.</summary>
     public Core.Images.ImageIdentity? Identity { get; init; }
 
     public string Name => $"{device} ({image})";
