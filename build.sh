@@ -5,7 +5,7 @@
 #   ./build.sh demo    boot a QEMU machine from a private Samba share on this host
 #   ./build.sh test    unit tests, then integration tests that boot QEMU against a real smbd
 #   ./build.sh bench [storm|io]  sizes, boot times, I/O and boot storms (the figures in README.md); storm or io: only that part
-#   ./build.sh fuzz [N] every parser of SmbRoot.Core with N mutated inputs (default 10^6); fails on any crash
+#   ./build.sh fuzz [N [TARGET...]]  every parser of SmbRoot.Core (or those named) with N mutated inputs (default 10^6); fails on any crash
 # Each installs what it needs (apt-get, dotnet restore) on a Debian machine.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -99,7 +99,7 @@ case "${1:-}" in
         dotnet run --project tests/SmbRoot.Lab -c Release -- bench "$@"
         ;;
     fuzz)
-        # Every parser of SmbRoot.Core, 10^6 mutated inputs each (or the number given); exits 1 on any crash.
+        # Every parser of SmbRoot.Core (or the targets named), 10^6 mutated inputs each (or the number given); exits 1 on any crash.
         shift
         dotnet run --project tests/SmbRoot.Lab -c Release -- fuzz "$@"
         ;;

@@ -28,6 +28,7 @@ public static class Program
         As PID 1 (/init in the initramfs) it reads /proc/cmdline and boots; see README.md for the keys:
           root=cifs://[user@]server[:port]/share/dir/image.img   image file, attached through a loop device
           root=cifs://[user@]server[:port]/share/dir/            the share directory itself is the root
+          root=cifs://server/share/golden/current                a pointer file (under 4 KiB): its one line names the image beside it
           ip=dhcp | ip=DEVICE:dhcp | no ip=                      DHCP (on the NIC that BOOTIF=, the device, or the first link names)
           ip=client:peer:gateway:netmask:hostname:device:off[:dns0:dns1]   static network configuration
           BOOTIF=01-aa-bb-cc-dd-ee-ff                             the NIC to use (PXE)

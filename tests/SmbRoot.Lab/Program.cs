@@ -22,12 +22,14 @@ switch (args)
         }
         return 0;
     case ["fuzz", .. var rest]:
-        long inputs = rest is [var n] ? long.Parse(n) : 1_000_000;
-        int crashes = SmbRoot.Lab.Fuzzing.CoreParsers.RunAll(inputs, Console.Out);
-        Console.WriteLine(crashes == 0 ? $"fuzz: {SmbRoot.Lab.Fuzzing.CoreParsers.All.Count} parsers, {inputs:N0} inputs each, no crash" : $"fuzz: {crashes} crash(es)");
+        long inputs = rest is [var n, ..] ? long.Parse(n) : 1_000_000;
+        string[] targets = rest.Skip(1).ToArray();
+        int crashes = SmbRoot.Lab.Fuzzing.CoreParsers.RunAll(inputs, Console.Out, targets);
+        string which = targets.Length == 0 ? $"{SmbRoot.Lab.Fuzzing.CoreParsers.All.Count} parsers" : string.Join(", ", targets);
+        Console.WriteLine(crashes == 0 ? $"fuzz: {which}, {inputs:N0} inputs each, no crash" : $"fuzz: {crashes} crash(es)");
         return crashes == 0 ? 0 : 1;
     default:
-        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io]|fuzz [INPUTS]   (run through ./build.sh demo, bench or fuzz)");
+        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io]|fuzz [INPUTS [TARGET...]]   (run through ./build.sh demo, bench or fuzz)");
         return 2;
 }
 

@@ -139,10 +139,11 @@ public static class CoreParsers
     }
 
     /// <summary>Runs every target; prints one line each, and every crash with its input. Returns the number of crashes.</summary>
-    public static int RunAll(long inputsPerTarget, TextWriter output, int seed = 1)
+    /// <param name="names">only the targets whose names start with one of these; all when empty</param>
+    public static int RunAll(long inputsPerTarget, TextWriter output, IReadOnlyList<string> names, int seed = 1)
     {
         int crashes = 0;
-        foreach (var target in All)
+        foreach (var target in All.Where(t => names.Count == 0 || names.Any(n => t.Name.StartsWith(n, StringComparison.Ordinal))))
         {
             var result = Fuzzer.Run(target, inputsPerTarget, seed);
             output.WriteLine($"fuzz: {target.Name,-36} {result.Inputs,9:N0} inputs in {result.Took.TotalSeconds,6:0.0} s: " +
