@@ -190,7 +190,8 @@ public static class Benchmark
         return mebibytes / Math.Max(seconds, 0.01);
     }
 
-    private static double Timestamp(QemuMachine guest, string message) =>
+    /// <summary>The guest clock's time of the console line that matches <paramref name="message"/>.</summary>
+    internal static double Timestamp(QemuMachine guest, string message) =>
         double.Parse(guest.Seen(@"^\[\s*(\d+\.\d+)\] " + message).Groups[1].Value, CultureInfo.InvariantCulture);
 
     private static string KiB(long bytes) => $"{bytes / 1024} KiB";

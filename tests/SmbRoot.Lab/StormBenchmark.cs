@@ -30,7 +30,7 @@ public static class StormBenchmark
             {
                 foreach (var machine in machines) machine.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(15));
                 double all = clock.Elapsed.TotalSeconds;
-                var mounted = machines.Select(m => Timestamp(m, @"smbroot: root: .* on /sysroot") - Timestamp(m, "Run /init as init process")).Order().ToList();
+                var mounted = machines.Select(m => Benchmark.Timestamp(m, @"smbroot: root: .* on /sysroot") - Benchmark.Timestamp(m, "Run /init as init process")).Order().ToList();
                 int sessions = lab.Samba.Status().Split('\n').Count(line => line.Contains(SambaServer.User + " ") && line.Contains("SMB3"));
                 int opens = lab.Samba.OpenFiles().Split('\n').Count(line => line.Contains(golden) && line.Contains("RDONLY"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -46,7 +46,4 @@ public static class StormBenchmark
         }
         Console.WriteLine("  (no script figures here: the busybox script has no overlay, so it cannot boot a fleet from one image)");
     }
-
-    private static double Timestamp(QemuMachine guest, string message) =>
-        double.Parse(guest.Seen(@"^\[\s*(\d+\.\d+)\] " + message).Groups[1].Value, CultureInfo.InvariantCulture);
 }

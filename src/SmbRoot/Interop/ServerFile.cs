@@ -82,10 +82,12 @@ public sealed unsafe partial class ServerFile : IDisposable
         {
             throw new SysException("statx", Path, Marshal.GetLastPInvokeError());
         }
-        long seconds = *(long*)(buffer + StatxMtimeOffset);
-        uint nanoseconds = *(uint*)(buffer + StatxMtimeOffset + 8);
-        return DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanoseconds / 100);
+        return Modified(buffer);
     }
+
+    /// <summary>stx_mtime of a filled struct statx (statx(2)): seconds and nanoseconds.</summary>
+    private static DateTimeOffset Modified(byte* statx) =>
+        DateTimeOffset.FromUnixTimeSeconds(*(long*)(statx + StatxMtimeOffset)).AddTicks(*(uint*)(statx + StatxMtimeOffset + 8) / 100);
 
     /// <summary>
     /// Which file <paramref name="path"/> names now, asked of the server. A stat by path is not
@@ -107,10 +109,7 @@ public sealed unsafe partial class ServerFile : IDisposable
             {
                 throw new SysException("statx", path, Marshal.GetLastPInvokeError());
             }
-            long seconds = *(long*)(buffer + StatxMtimeOffset);
-            uint nanoseconds = *(uint*)(buffer + StatxMtimeOffset + 8);
-            return new(*(ulong*)(buffer + StatxInoOffset), *(long*)(buffer + StatxSizeOffset),
-                DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanoseconds / 100));
+            return new(*(ulong*)(buffer + StatxInoOffset), *(long*)(buffer + StatxSizeOffset), Modified(buffer));
         }
         finally
         {
