@@ -74,20 +74,7 @@ public sealed unsafe partial class ServerFile : IDisposable
     }
 
     /// <summary>The file's modification time as the server has it: the server's clock at the last write.</summary>
-    public DateTimeOffset ModifiedOnServer()
-    {
-        var buffer = stackalloc byte[StatxSize];
-        byte empty = 0;
-        if (statx_native(_fd, &empty, AT_EMPTY_PATH | AT_STATX_FORCE_SYNC, STATX_MTIME, buffer) < 0)
-        {
-            throw new SysException("statx", Path, Marshal.GetLastPInvokeError());
-        }
-        return Modified(buffer);
-    }
-
-    /// <summary>stx_mtime of a filled struct statx (statx(2)): seconds and nanoseconds.</summary>
-    private static DateTimeOffset Modified(byte* statx) =>
-        DateTimeOffset.FromUnixTimeSeconds(*(long*)(statx + StatxMtimeOffset)).AddTicks(*(uint*)(statx + StatxMtimeOffset + 8) / 100);
+    public DateTimeOffset ModifiedOnServer() => IdentityOf(_fd, Path).Modified;
 
     /// <summary>
     /// Which file <paramref name="path"/> names now, asked of the server. A stat by path is not
@@ -103,18 +90,26 @@ public sealed unsafe partial class ServerFile : IDisposable
         int fd = Sys.Open(path, Sys.O_RDONLY | Sys.O_NONBLOCK);
         try
         {
-            var buffer = stackalloc byte[StatxSize];
-            byte empty = 0;
-            if (statx_native(fd, &empty, AT_EMPTY_PATH | AT_STATX_FORCE_SYNC, STATX_INO | STATX_SIZE | STATX_MTIME, buffer) < 0)
-            {
-                throw new SysException("statx", path, Marshal.GetLastPInvokeError());
-            }
-            return new(*(ulong*)(buffer + StatxInoOffset), *(long*)(buffer + StatxSizeOffset), Modified(buffer));
+            return IdentityOf(fd, path);
         }
         finally
         {
             Sys.Close(fd);
         }
+    }
+
+    /// <summary>File id, size and modification time of the open file <paramref name="fd"/>, with the client's cached attributes forgotten first (AT_STATX_FORCE_SYNC).</summary>
+    public static Core.Images.ImageIdentity IdentityOf(int fd, string what)
+    {
+        var buffer = stackalloc byte[StatxSize];
+        byte empty = 0;
+        if (statx_native(fd, &empty, AT_EMPTY_PATH | AT_STATX_FORCE_SYNC, STATX_INO | STATX_SIZE | STATX_MTIME, buffer) < 0)
+        {
+            throw new SysException("statx", what, Marshal.GetLastPInvokeError());
+        }
+        // struct statx (statx(2)): stx_ino, stx_size, and stx_mtime as seconds and nanoseconds.
+        var modified = DateTimeOffset.FromUnixTimeSeconds(*(long*)(buffer + StatxMtimeOffset)).AddTicks(*(uint*)(buffer + StatxMtimeOffset + 8) / 100);
+        return new(*(ulong*)(buffer + StatxInoOffset), *(long*)(buffer + StatxSizeOffset), modified);
     }
 
     public void Dispose()

@@ -94,7 +94,7 @@ public static class ImageStep
             context.Log.Warn($"rootfstype={plan.RootFsType}, but the image's superblock says {detected}; mounting as {plan.RootFsType} as asked");
         }
 
-        var identity = plan.ImageReadOnly ? ServerFile.IdentityOf(path) : null; // for the guard's check (Guard/ImageWatch)
+        var identity = plan.ImageReadOnly ? ServerFile.IdentityOf(fd, display) : null; // the attached file, for the guard's check (Guard/ImageWatch)
         var claim = plan.ImageReadOnly ? null : built.Push(Claim(context, network, path, display));
         string device = Loop.Attach(fd, plan.ImageReadOnly, pathInShare);
         context.Log.Say($"image: {display} ({size / (1024 * 1024)} MiB, {fileSystem}) on {device}{(plan.ImageReadOnly ? ", read-only" : "")}");
