@@ -71,6 +71,7 @@ public static class InitramfsBuilder
         archive.AddFile(RetainManifest, System.Text.Encoding.UTF8.GetBytes(string.Concat(retained.Select(r => "/" + r + "\n"))));
 
         AddModules(archive, inputs, log);
+        archive.AddFile("etc/smbroot/layer-template", LayerTemplateImage.Make(inputs.Mtime));
 
         if (inputs.CredentialsFile is not null)
         {

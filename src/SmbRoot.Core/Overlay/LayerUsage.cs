@@ -3,9 +3,15 @@ namespace SmbRoot.Core.Overlay;
 /// <summary>
 /// How full the writable layer is, and when to say so on the console: once at each of 50, 75
 /// and 90 percent, and when it is full, as it grows; once more when it has shrunk below 50 again.
+/// <paramref name="remedy"/> ends the "full" message: how this kind of layer is made larger.
 /// </summary>
-public sealed class LayerUsage
+public sealed class LayerUsage(string remedy = LayerUsage.TmpfsRemedy)
 {
+    public const string TmpfsRemedy = "boot with a larger rd.overlay=tmpfs:size=";
+
+    /// <summary>ext4 grows to its file at the next boot (Boot/Steps/OverlayRoot).</summary>
+    public const string FileRemedy = "make the layer's file larger on the server (truncate -s) and reboot: its filesystem grows to it";
+
     private static readonly int[] Levels = [50, 75, 90, 100];
 
     private int _reported;
@@ -28,7 +34,7 @@ public sealed class LayerUsage
         {
             _reported = level;
             return level == 100
-                ? new Report($"overlay: the writable layer is full ({Describe(usedBytes, totalBytes)}): writes to the root fail with 'No space left on device'; delete files or boot with a larger rd.overlay=tmpfs:size=", Kind.Full)
+                ? new Report($"overlay: the writable layer is full ({Describe(usedBytes, totalBytes)}): writes to the root fail with 'No space left on device'; delete files or {remedy}", Kind.Full)
                 : new Report($"overlay: the writable layer is {level}% full ({Describe(usedBytes, totalBytes)})", Kind.Filling);
         }
         if (_reported > 0 && percent < Levels[0])

@@ -185,6 +185,7 @@ public sealed record BootPlan(
             overlay = Try("rd.overlay", () => OverlayLayer.Parse(overlayValue));
             if (root is { IsImage: false }) errors.Add("rd.overlay=: root= ends with '/', so the share itself is the root; an overlay needs an image file as its lower layer");
         }
+        overlay = ParseLayerFile(cmdline, overlay, root, errors);
 
         if (errors.Count > 0) throw new PlanException(string.Join("\n", errors));
         return new BootPlan(root!, fsType, mount!, readOnly, extra!, credentials, network!, init,
@@ -220,6 +221,29 @@ public sealed record BootPlan(
     }
 
     /// <summary>dracut's boolean keys: bare <c>key</c> or <c>key=1</c> is on, <c>key=0</c> is off.</summary>
+    /// <summary>rd.overlay.create= and rd.overlay.reset, which only a persistent layer takes; and that layer is on the root's share.</summary>
+    private static OverlayLayer? ParseLayerFile(KernelCommandLine cmdline, OverlayLayer? overlay, CifsRoot? root, List<string> errors)
+    {
+        string? createText = cmdline.Last("rd.overlay.create");
+        bool reset = ParseBool(cmdline, "rd.overlay.reset", errors);
+        if (overlay?.File is not { } file)
+        {
+            if (createText is not null || reset) errors.Add("rd.overlay.create= and rd.overlay.reset are for a persistent layer: rd.overlay=cifs://server/share/dir/{mac}.img");
+            return overlay;
+        }
+        long? create = null;
+        if (createText is not null)
+        {
+            try { create = LayerFile.ParseCreateSize(createText); }
+            catch (PlanException e) { errors.Add(e.Message); }
+        }
+        if (root is not null && (!string.Equals(file.Server, root.Server, StringComparison.OrdinalIgnoreCase) || !string.Equals(file.Share, root.Share, StringComparison.OrdinalIgnoreCase)))
+        {
+            errors.Add($"rd.overlay=cifs://{file.Server}/{file.Share}/...: the layer must be on the root's share, //{root.Server}/{root.Share} (one mount, one set of credentials)");
+        }
+        return overlay with { File = file with { CreateBytes = create, Reset = reset } };
+    }
+
     private static bool ParseBool(KernelCommandLine cmdline, string key, List<string> errors)
     {
         string? value = cmdline.Last(key);

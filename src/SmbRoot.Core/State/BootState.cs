@@ -9,8 +9,9 @@ public sealed record NetworkRecord(string Interface, IPAddress Address, int Pref
 
 /// <summary>
 /// What the boot stage leaves for the final stage in /run/initramfs/smbroot.state: the share's
-/// mount point, the loop device, the network, and the boot id in the image's holder record
-/// (<see cref="HolderBootId"/>, null for a read-only root), which the final stage marks released. The boot stage's process image is gone by then, so
+/// mount point, the loop devices (the image's, and a persistent overlay layer's), the network, and
+/// the boot id in the holder record of what this machine holds alone (<see cref="HolderBootId"/>:
+/// the layer's when there is one, else the image's; null for a read-only root), which the final stage marks released. The boot stage's process image is gone by then, so
 /// this small key=value file is the hand-over. Never holds a secret.
 /// </summary>
 public sealed record BootState(
@@ -20,14 +21,19 @@ public sealed record BootState(
     string? LoopDevice,
     string? FileSystem,
     NetworkRecord? Network,
-    string? HolderBootId = null)
+    string? HolderBootId = null,
+    string? LayerPath = null,
+    string? LayerLoopDevice = null)
 {
+    /// <summary>The file whose holder record carries <see cref="HolderBootId"/>.</summary>
+    public string? HeldPath => LayerPath ?? ImagePath;
+
     public const string Path = "/run/initramfs/smbroot.state";
 
     public string Serialize() => string.Join("\n",
         "share_mount=" + ShareMountPoint, "unc=" + Unc, "image=" + ImagePath, "loop=" + LoopDevice, "fstype=" + FileSystem,
         "interface=" + Network?.Interface, "address=" + (Network is { } n ? $"{n.Address}/{n.PrefixLength}" : ""),
-        "gateway=" + Network?.Gateway, "holder_boot=" + HolderBootId) + "\n";
+        "gateway=" + Network?.Gateway, "holder_boot=" + HolderBootId, "layer=" + LayerPath, "layer_loop=" + LayerLoopDevice) + "\n";
 
     /// <summary>Parses the file; a missing or malformed value is a <see cref="FormatException"/> that names its key.</summary>
     public static BootState Parse(string text)
@@ -42,12 +48,17 @@ public sealed record BootState(
         string? Optional(string key) => Get(key) is { Length: > 0 } v ? v : null;
         string shareMount = Get("share_mount");
         if (!shareMount.StartsWith('/')) throw new FormatException($"{Path}: share_mount={shareMount} is not an absolute path");
-        string? loop = Optional("loop");
-        if (loop is not null && !loop.StartsWith("/dev/loop", StringComparison.Ordinal)) throw new FormatException($"{Path}: loop={loop} is not a loop device");
+        string? LoopDevice(string key, string? device)
+        {
+            if (device is not null && !device.StartsWith("/dev/loop", StringComparison.Ordinal)) throw new FormatException($"{Path}: {key}={device} is not a loop device");
+            return device;
+        }
+        string? loop = LoopDevice("loop", Optional("loop"));
         string? holderBoot = values.TryGetValue("holder_boot", out var h) && h.Length > 0 ? h : null;
         if (holderBoot is not null && !holderBoot.All(c => char.IsAsciiHexDigit(c) || c == '-')) throw new FormatException($"{Path}: holder_boot={holderBoot} is not a boot id");
         return new BootState(shareMount, Get("unc"), Optional("image"), loop, Optional("fstype"),
-            ParseNetwork(Optional("interface"), Get("address"), Optional("gateway")), holderBoot);
+            ParseNetwork(Optional("interface"), Get("address"), Optional("gateway")), holderBoot,
+            Optional("layer"), LoopDevice("layer_loop", Optional("layer_loop")));
     }
 
     private static NetworkRecord? ParseNetwork(string? name, string address, string? gateway)

@@ -112,9 +112,17 @@ public sealed class BootRunner(BootContext context)
             (image, claim) = ImageStep.Run(context, network, share, built);
             built.Push(image);
         }
+        LayerStep.Result? layer = null;
+        if (plan.Overlay?.File is { } layerFile)
+        {
+            progress.Enter("layer", retryable: true);
+            layer = LayerStep.Run(context, network, share, layerFile, built);
+            built.Push(layer.Loop);
+            claim = layer.Claim;
+        }
         progress.Enter("root", retryable: true);
-        var root = RootStep.Run(context, image, share, built);
-        var booted = new BootedRoot(network, share, image, claim, root, progress.Timeline);
+        var root = RootStep.Run(context, image, layer, share, built);
+        var booted = new BootedRoot(network, share, image, layer?.Loop, claim, root, progress.Timeline);
         progress.Enter("retain", retryable: false);
         RetainStep.Run(context, booted);
         progress.Enter("check", retryable: false);

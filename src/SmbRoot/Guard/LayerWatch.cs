@@ -5,13 +5,13 @@ using SmbRoot.Logging;
 namespace SmbRoot.Guard;
 
 /// <summary>
-/// Guard mode's eye on the writable layer (rd.overlay=tmpfs): how full it is, for <c>init status</c>,
+/// Guard mode's eye on the writable layer (rd.overlay=): how full it is, for <c>init status</c>,
 /// and a console message as it fills (<see cref="LayerUsage"/>), read every few seconds.
 /// </summary>
-public sealed class LayerWatch(Microsoft.Extensions.Logging.ILogger log)
+public sealed class LayerWatch(Microsoft.Extensions.Logging.ILogger log, OverlayLayer layer)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
-    private readonly LayerUsage _usage = new();
+    private readonly LayerUsage _usage = new(layer.File is null ? LayerUsage.TmpfsRemedy : LayerUsage.FileRemedy);
     private TimeSpan _next;
 
     public void OnTimer(TimeSpan now)
@@ -36,7 +36,7 @@ public sealed class LayerWatch(Microsoft.Extensions.Logging.ILogger log)
     }
 
     /// <summary>The status line's text.</summary>
-    public static string Describe(OverlayLayer layer)
+    public static string Describe(OverlayLayer layer, Resources.LoopAttachment? persistent)
     {
         string usage;
         try
@@ -48,6 +48,8 @@ public sealed class LayerWatch(Microsoft.Extensions.Logging.ILogger log)
         {
             usage = "usage unknown: " + e.Message;
         }
-        return $"tmpfs on {OverlayLayer.LayerMountPoint} ({usage}, at most {layer.TmpfsSize}), lost at the end; the image is read-only under it at {OverlayLayer.LowerMountPoint}";
+        string kind = persistent is null ? "tmpfs" : $"the layer {persistent.Image} (ext4 on {persistent.Device})";
+        string keeps = persistent is null ? $", at most {layer.TmpfsSize}), lost at the end" : "), kept";
+        return $"{kind} on {OverlayLayer.LayerMountPoint} ({usage}{keeps}; the image is read-only under it at {OverlayLayer.LowerMountPoint}";
     }
 }

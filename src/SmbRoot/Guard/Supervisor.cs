@@ -66,7 +66,7 @@ public sealed class Supervisor
             log.Say($"guard: the system's init {init} runs as pid {systemPid} (PID 1 of its own namespace); " +
                 $"'{RetainedBinary.ClientWrapper} relinquish' ends it and releases the root");
             _context.Logging.DetachKernelLog();
-            var layer = _context.Plan.Overlay is null ? null : new LayerWatch(log);
+            var layer = _context.Plan.Overlay is { } overlay ? new LayerWatch(log, overlay) : null;
             if (_booted.Image is { } image && _context.Plan.ImageReadOnly) ImageWatch.Start(log, _booted.Share, image);
             var loop = new Turn(this, machine, network, layer, listener, wakeup);
             while (true)
@@ -198,7 +198,7 @@ public sealed class Supervisor
                         ControlSocket.Send(clientFd, StatusText.Format(owner._context.Plan, owner._booted, machine.SystemPid,
                             SystemInit.Kind(machine.SystemPid), network.Lease, machine.Describe(owner._clock.Elapsed), ShareProtection(), owner._timing,
                             Core.Sys.ProcStatus.Kib(File.ReadAllText("/proc/self/status"), "VmRSS"),
-                            owner._context.Plan.Overlay is { } overlay ? LayerWatch.Describe(overlay) : null));
+                            owner._context.Plan.Overlay is { } overlay ? LayerWatch.Describe(overlay, owner._booted.Layer) : null));
                         break;
                     case GuardAction.HandOver handOver:
                         _ending = handOver.Verb;

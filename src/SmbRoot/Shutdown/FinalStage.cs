@@ -47,12 +47,13 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
 
         Release(new RootMount(OldRoot, "the old root"), deadline, "old root unmounted");
         if (state?.LoopDevice is { } device) Release(new LoopAttachment(device, state.ImagePath ?? "the image", state.FileSystem), deadline, $"{device} detached; the image is closed");
+        if (state?.LayerLoopDevice is { } layer) Release(new LoopAttachment(layer, state.LayerPath ?? "the layer", "ext4"), deadline, $"{layer} detached; the layer is closed");
         Step("sweeping what is left", () => Sweep(deadline));
         watchdog?.Feed();
-        if (state is { HolderBootId: { } bootId, ImagePath: { } image } && share is not null)
+        if (state is { HolderBootId: { } bootId, HeldPath: { } held } && share is not null)
         {
-            // Only now is nothing writing to the image: the next machine may take it at once.
-            Step("releasing the holder record", () => Release(Holder.Reopen($"{share.MountPoint}/{image}{Holder.Suffix}", bootId), deadline, "holder record released"));
+            // Only now is nothing writing to the image (or the layer): the next machine may take it at once.
+            Step("releasing the holder record", () => Release(Holder.Reopen($"{share.MountPoint}/{held}{Holder.Suffix}", bootId), deadline, "holder record released"));
         }
         if (watchdog is not null) Release(watchdog, deadline, "watchdog disarmed");
         if (share is not null) Release(share, deadline, "share unmounted");

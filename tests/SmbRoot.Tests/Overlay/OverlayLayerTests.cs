@@ -1,5 +1,6 @@
 using SmbRoot.Core.Overlay;
 using SmbRoot.Core.Plan;
+using System.Net;
 using Xunit;
 
 namespace SmbRoot.Tests.Overlay;
@@ -26,9 +27,46 @@ public class OverlayLayerTests
         Assert.StartsWith("rd.overlay=", Assert.Throws<PlanException>(() => OverlayLayer.Parse(value)).Message);
 
     [Fact]
-    public void A_persistent_layer_on_the_share_is_refused_with_what_works_today() =>
-        Assert.Contains("not supported yet; use rd.overlay=tmpfs",
-            Assert.Throws<PlanException>(() => OverlayLayer.Parse("cifs://server/share/clients/{mac}.img")).Message);
+    public void A_persistent_layer_is_a_path_on_a_share_with_placeholders()
+    {
+        var layer = OverlayLayer.Parse("cifs://server/share/clients/{mac}-{hostname}-{ip}.img").File!;
+        Assert.Equal(("server", "share", "clients/{mac}-{hostname}-{ip}.img"), (layer.Server, layer.Share, layer.PathTemplate));
+        Assert.Equal("clients/52-54-00-0a-ff-01-pc7-10.0.0.7.img", layer.PathFor([0x52, 0x54, 0x00, 0x0a, 0xff, 0x01], "pc7", IPAddress.Parse("10.0.0.7")));
+        Assert.Equal("a/b.img", OverlayLayer.Parse("//server/share/a/b.img").File!.PathTemplate);
+    }
+
+    [Theory]
+    [InlineData(null, "no host name")]
+    [InlineData("a/b", "cannot be a file name")]
+    public void A_host_name_placeholder_needs_a_usable_host_name(string? hostName, string message) =>
+        Assert.Contains(message, Assert.Throws<PlanException>(() =>
+            OverlayLayer.Parse("cifs://s/share/{hostname}.img").File!.PathFor([1, 2, 3, 4, 5, 6], hostName, IPAddress.Loopback)).Message);
+
+    [Theory]
+    [InlineData("cifs://server/share")]
+    [InlineData("cifs://server/share/")]
+    [InlineData("cifs://user@server/share/x.img")]
+    [InlineData("cifs://server/share/../x.img")]
+    [InlineData("cifs://server/share/{serial}.img")]
+    [InlineData("cifs://server/share/a:b.img")]
+    public void Bad_layer_paths_are_refused(string value) =>
+        Assert.StartsWith("rd.overlay=", Assert.Throws<PlanException>(() => OverlayLayer.Parse(value)).Message);
+
+    [Theory]
+    [InlineData("64M", 64L << 20)]
+    [InlineData("8G", 8L << 30)]
+    [InlineData("2t", 2L << 40)]
+    public void Create_sizes(string text, long bytes) => Assert.Equal(bytes, LayerFile.ParseCreateSize(text));
+
+    [Theory]
+    [InlineData("63M")]
+    [InlineData("17T")]
+    [InlineData("8")]
+    [InlineData("8K")]
+    [InlineData("-1G")]
+    public void Create_sizes_out_of_range_are_refused(string text) =>
+        Assert.StartsWith("rd.overlay.create=", Assert.Throws<PlanException>(() => LayerFile.ParseCreateSize(text)).Message);
+
 
     [Fact]
     public void The_overlay_uses_dracuts_mount_points() =>

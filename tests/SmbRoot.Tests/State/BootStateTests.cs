@@ -32,6 +32,8 @@ public class BootStateTests
             address=10.0.2.15/24
             gateway=10.0.2.2
             holder_boot=6b1f0c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e
+            layer=
+            layer_loop=
 
             """.ReplaceLineEndings("\n"), Image.Serialize());
     }

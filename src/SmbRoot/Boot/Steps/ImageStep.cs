@@ -132,7 +132,7 @@ public static class ImageStep
     }
 
     /// <summary>The holder record, renewed from now on; and the watchdog, armed once the image is this machine's.</summary>
-    private static HolderGuard Claim(BootContext context, RootNetwork network, string path, string display)
+    public static HolderGuard Claim(BootContext context, RootNetwork network, string path, string display)
     {
         var policy = context.Plan.Fencing;
         var holder = HolderClaim.Take(context, network, path, display);
@@ -154,7 +154,7 @@ public static class ImageStep
     }
 
     /// <summary>"another machine", or the machine its holder record names.</summary>
-    private static string HolderNamed(string imagePath)
+    public static string HolderNamed(string imagePath)
     {
         try
         {

@@ -1,3 +1,4 @@
+using SmbRoot.Core.Sys;
 using SmbRoot.Core.Overlay;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
@@ -6,14 +7,18 @@ using SmbRoot.Resources;
 namespace SmbRoot.Boot.Steps;
 
 /// <summary>
-/// Step 7 under rd.overlay=: the golden image read-only at /run/rootfsbase, a tmpfs of its own at
-/// /run/overlayfs, and overlayfs of the two at /sysroot. The layers sit under /run, so the switch
-/// carries them into the system and the final stage finds them under the old root, where they are
-/// unmounted with it, before the loop device is detached. Then the machine gets an identity of its own.
+/// Step 7 under rd.overlay=: the golden image read-only at /run/rootfsbase, the writable layer at
+/// /run/overlayfs (a tmpfs of its own, or this machine's persistent layer image), and overlayfs of
+/// the two at /sysroot. The layers sit under /run, so the switch carries them into the system and
+/// the final stage finds them under the old root, where they are unmounted with it, before the loop
+/// devices are detached. Then the machine gets an identity of its own.
 /// </summary>
-public static class OverlayRoot
+public static unsafe class OverlayRoot
 {
-    public static RootMount Mount(BootContext context, LoopAttachment image, string fs, OverlayLayer layer, ResourceStack built)
+    /// <summary>_IOW('f', 16, __u64) from include/uapi/linux/ext4.h (fs/ext4/ioctl.c: grows a mounted ext4 to the given block count).</summary>
+    private const uint EXT4_IOC_RESIZE_FS = 0x40086610;
+
+    public static RootMount Mount(BootContext context, LoopAttachment image, string fs, OverlayLayer overlay, LayerStep.Result? persistent, ResourceStack built)
     {
         var plan = context.Plan;
         Sys.MakeDirectory(OverlayLayer.LowerMountPoint);
@@ -21,8 +26,15 @@ public static class OverlayRoot
         built.Push(new RootMount(OverlayLayer.LowerMountPoint, image.Device, "golden image"));
 
         Sys.MakeDirectory(OverlayLayer.LayerMountPoint);
-        Sys.Mount("smbroot-layer", OverlayLayer.LayerMountPoint, "tmpfs", 0, layer.TmpfsData);
-        built.Push(new RootMount(OverlayLayer.LayerMountPoint, "tmpfs", "writable layer"));
+        if (persistent is null)
+        {
+            Sys.Mount("smbroot-layer", OverlayLayer.LayerMountPoint, "tmpfs", 0, overlay.TmpfsData);
+            built.Push(new RootMount(OverlayLayer.LayerMountPoint, "tmpfs", "writable layer"));
+        }
+        else
+        {
+            MountPersistent(context, image, persistent, built);
+        }
         Sys.MakeDirectory(OverlayLayer.UpperDirectory);
         Sys.MakeDirectory(OverlayLayer.WorkDirectory);
 
@@ -33,30 +45,103 @@ public static class OverlayRoot
         }
         catch (SysException e)
         {
-            throw new BootException($"mounting the overlay of {image.Device} ({fs}) and the tmpfs layer on {BootContext.SysRoot} failed: {e.Message}",
+            throw new BootException($"mounting the overlay of {image.Device} ({fs}) and the writable layer on {BootContext.SysRoot} failed: {e.Message}",
                 "dmesg shows overlayfs's reason (an ext4/xfs lower layer works; a lower layer that is itself an overlay does not)", permanent: true, inner: e);
         }
         var root = built.Push(new RootMount(BootContext.SysRoot, "overlay of " + image.Device));
-        if (!plan.ReadOnly) GiveIdentity(context);
+        if (!plan.ReadOnly) GiveIdentity(context, keepMachineId: persistent is { Made: false });
         return root;
+    }
+
+    /// <summary>
+    /// The layer's ext4 at /run/overlayfs, grown to its file's size, and checked against the golden
+    /// image it was made on (<see cref="LayerStamp"/>). noinit_itable: the layer file was made
+    /// sparse, so its inode tables already read as zeros and the kernel's lazy zeroing (fs/ext4/super.c,
+    /// ext4_register_li_request) would only write zeros across the network.
+    /// </summary>
+    private static void MountPersistent(BootContext context, LoopAttachment image, LayerStep.Result layer, ResourceStack built)
+    {
+        context.Modules.Load(["ext4"]);
+        try
+        {
+            Sys.Mount(layer.Loop.Device, OverlayLayer.LayerMountPoint, "ext4", 0, "noinit_itable");
+        }
+        catch (SysException e)
+        {
+            throw new BootException($"mounting the layer {layer.Loop.Image} ({layer.Loop.Device}, ext4) failed: {Errno.Describe(e.Errno)}",
+                "dmesg shows ext4's reason; check the layer with e2fsck on the server, or start it afresh with rd.overlay.reset (what it holds is lost)", permanent: true, inner: e);
+        }
+        built.Push(new RootMount(OverlayLayer.LayerMountPoint, layer.Loop.Device, "writable layer"));
+        Grow(context, layer);
+
+        var golden = new LayerStamp(image.PathInShare ?? image.Image, image.Identity ?? throw new InvalidOperationException("a golden image is always read-only, so its identity is known"));
+        if (File.Exists(OverlayLayer.StampFile))
+        {
+            string? refusal;
+            try { refusal = LayerStamp.Parse(File.ReadAllText(OverlayLayer.StampFile)).RefusalOver(golden); }
+            catch (FormatException e) { refusal = e.Message; }
+            if (refusal is not null)
+            {
+                throw new BootException($"the layer {layer.Loop.Image} is refused: {refusal}",
+                    "boot the golden image the layer was made on, or add rd.overlay.reset to start the layer afresh over this one (what it holds is lost)", permanent: true);
+            }
+            return;
+        }
+        string temporary = OverlayLayer.StampFile + ".new";
+        using (var stamp = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+        {
+            stamp.Write(System.Text.Encoding.UTF8.GetBytes(golden.Format()));
+            stamp.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, OverlayLayer.StampFile, overwrite: true);
+        context.Log.Say($"overlay: the layer is stamped with the golden image {golden.Image}; it is refused over any other");
+    }
+
+    /// <summary>
+    /// EXT4_IOC_RESIZE_FS to the file's size: a layer just made from the template, or one whose
+    /// file was made larger on the server. The same size is a no-op (fs/ext4/resize.c, ext4_resize_fs).
+    /// A layer that cannot grow still works at the size it has, so that is a warning.
+    /// </summary>
+    private static void Grow(BootContext context, LayerStep.Result layer)
+    {
+        int directory = Sys.Open(OverlayLayer.LayerMountPoint, Sys.O_RDONLY | Sys.O_DIRECTORY);
+        try
+        {
+            ulong blocks = (ulong)(layer.Size / LayerTemplate.BlockSize);
+            Sys.Ioctl(directory, EXT4_IOC_RESIZE_FS, &blocks, OverlayLayer.LayerMountPoint);
+            if (layer.Made) context.Log.Say($"overlay: the layer's filesystem fills its {layer.Size / (1024 * 1024)} MiB");
+        }
+        catch (SysException e)
+        {
+            context.Log.Warn($"overlay: growing the layer's filesystem to {layer.Size / (1024 * 1024)} MiB failed ({Errno.Describe(e.Errno)}); it goes on at the size it has");
+        }
+        finally
+        {
+            Sys.Close(directory);
+        }
     }
 
     /// <summary>
     /// A fresh /etc/machine-id and the kernel's host name in /etc/hostname, written through the
     /// overlay into this machine's layer: the golden image's own would make every machine the same one.
     /// </summary>
-    private static void GiveIdentity(BootContext context)
+    private static void GiveIdentity(BootContext context, bool keepMachineId)
     {
         string etc = BootContext.SysRoot + "/etc";
         if (!Directory.Exists(etc)) return;
-        // The kernel's random v4 UUID (drivers/char/random.c, proc_do_uuid): it does not wait for the
-        // entropy pool the way getrandom(2) may this early in the boot.
-        var uuid = Convert.FromHexString(File.ReadAllText("/proc/sys/kernel/random/uuid").Trim().Replace("-", ""));
-        Replace(etc + "/machine-id", MachineId.Format(uuid) + "\n");
+        // A persistent layer keeps the id it was given at its first boot (journald's files are named by it).
+        bool newId = !(keepMachineId && File.Exists(OverlayLayer.UpperDirectory + "/etc/machine-id"));
+        if (newId)
+        {
+            // The kernel's random v4 UUID (drivers/char/random.c, proc_do_uuid): it does not wait for the
+            // entropy pool the way getrandom(2) may this early in the boot.
+            var uuid = Convert.FromHexString(File.ReadAllText("/proc/sys/kernel/random/uuid").Trim().Replace("-", ""));
+            Replace(etc + "/machine-id", MachineId.Format(uuid) + "\n");
+        }
         string hostName = File.ReadAllText("/proc/sys/kernel/hostname").Trim();
         bool named = hostName is not ("" or "(none)");
         if (named) Replace(etc + "/hostname", hostName + "\n");
-        context.Log.Say($"overlay: a new /etc/machine-id{(named ? $" and /etc/hostname ({hostName})" : "")} in this machine's layer");
+        context.Log.Say($"overlay: {(newId ? "a new /etc/machine-id" : "the layer's own /etc/machine-id")}{(named ? $" and /etc/hostname ({hostName})" : "")} in this machine's layer");
     }
 
     /// <summary>A new file, never written through a symbolic link the image may have there (it would point out of /sysroot).</summary>

@@ -31,5 +31,6 @@ public static class RetainStep
 
     private static BootState StateOf(BootedRoot booted) =>
         new(booted.Share.MountPoint, booted.Share.Unc, booted.Image?.PathInShare,
-            booted.Image?.Device, booted.Image?.FileSystem, booted.Network.Record, booted.Claim?.Holder.Record.BootId);
+            booted.Image?.Device, booted.Image?.FileSystem, booted.Network.Record, booted.Claim?.Holder.Record.BootId,
+            booted.Layer?.PathInShare, booted.Layer?.Device);
 }

@@ -8,7 +8,7 @@ namespace SmbRoot.Boot.Steps;
 /// <summary>Step 7: mount the loop device (or, in directory mode, the share itself) at /sysroot and find its init.</summary>
 public static class RootStep
 {
-    public static RootMount Run(BootContext context, LoopAttachment? image, ShareMount share, ResourceStack built)
+    public static RootMount Run(BootContext context, LoopAttachment? image, LayerStep.Result? layer, ShareMount share, ResourceStack built)
     {
         var plan = context.Plan;
         Sys.MakeDirectory(BootContext.SysRoot);
@@ -17,9 +17,9 @@ public static class RootStep
         {
             // ext2 and ext3 are served by the ext4 driver (fs/ext4/super.c registers all three).
             context.Modules.Load([fs is "ext2" or "ext3" ? "ext4" : fs]);
-            if (plan.Overlay is { } layer)
+            if (plan.Overlay is { } overlay)
             {
-                root = OverlayRoot.Mount(context, image, fs, layer, built);
+                root = OverlayRoot.Mount(context, image, fs, overlay, layer, built);
             }
             else
             {
@@ -32,7 +32,7 @@ public static class RootStep
             Sys.Mount(share.MountPoint, BootContext.SysRoot, null, Sys.MS_BIND, null);
             root = built.Push(new RootMount(BootContext.SysRoot, share.Unc));
         }
-        context.Log.Say($"root: {(plan.Overlay is null ? image?.Device ?? share.Unc : $"overlay of {image?.Device} and a tmpfs layer")} on {BootContext.SysRoot}{(plan.ReadOnly ? " (read-only)" : "")}");
+        context.Log.Say($"root: {(plan.Overlay is null ? image?.Device ?? share.Unc : $"overlay of {image?.Device} and {(layer is null ? "a tmpfs layer" : "the layer on " + layer.Loop.Device)}")} on {BootContext.SysRoot}{(plan.ReadOnly ? " (read-only)" : "")}");
         CheckInit(context);
         return root;
     }

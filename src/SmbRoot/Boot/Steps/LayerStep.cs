@@ -1,0 +1,139 @@
+using Microsoft.Win32.SafeHandles;
+using SmbRoot.Core.Filesystems;
+using SmbRoot.Core.Overlay;
+using SmbRoot.Core.Plan;
+using SmbRoot.Core.Sys;
+using SmbRoot.Fencing;
+using SmbRoot.Interop;
+using SmbRoot.Logging;
+using SmbRoot.Network;
+using SmbRoot.Resources;
+
+namespace SmbRoot.Boot.Steps;
+
+/// <summary>
+/// Step 6 again under rd.overlay=cifs://: this machine's persistent layer, an image file on the
+/// share. It is this machine's alone, so it is opened, locked and claimed exactly like a read-write
+/// root (<see cref="ImageStep.Claim"/>: holder record, fencing, watchdog). A new file (rd.overlay.create=),
+/// one that is still all zeros, or one rd.overlay.reset asks to start afresh, is given the empty
+/// ext4 filesystem from the initramfs (<see cref="LayerTemplate"/>) before the loop device is attached.
+/// </summary>
+public static class LayerStep
+{
+    private const string TemplatePath = "/etc/smbroot/layer-template";
+
+    /// <summary>The attached layer, its claim (already on the stack), and whether it was made just now (then the root step grows it to the file's size).</summary>
+    public sealed record Result(LoopAttachment Loop, HolderGuard Claim, long Size, bool Made);
+
+    public static Result Run(BootContext context, RootNetwork network, ShareMount share, LayerFile layer, ResourceStack built)
+    {
+        string pathInShare;
+        try
+        {
+            string hostName = File.ReadAllText("/proc/sys/kernel/hostname").Trim();
+            pathInShare = layer.PathFor(network.Mac ?? Interfaces.Mac(network.Interface), hostName is "(none)" ? null : hostName, network.Record.Address);
+        }
+        catch (PlanException e)
+        {
+            throw new BootException(e.Message, "the host name from DHCP (option 12) or ip=, or a layer name with {mac} or {ip}", permanent: true, inner: e);
+        }
+        string path = share.MountPoint + "/" + pathInShare;
+        string display = $"//{layer.Server}/{layer.Share}/{pathInShare}";
+        var (fd, created) = Open(path, display, layer);
+        try
+        {
+            return Attach(context, network, layer, fd, created, path, pathInShare, display, built);
+        }
+        catch
+        {
+            Sys.Close(fd); // the lock goes with it
+            throw;
+        }
+    }
+
+    private static Result Attach(BootContext context, RootNetwork network, LayerFile layer, int fd, bool created, string path, string pathInShare, string display, ResourceStack built)
+    {
+        try
+        {
+            ImageLock.Take(fd, exclusive: true);
+        }
+        catch (SysException e) when (e.Errno is Errno.EAGAIN or Errno.EACCES)
+        {
+            throw new BootException($"the layer {display} is in use by {ImageStep.HolderNamed(path)}: the server refused the exclusive lock",
+                "that no other machine boots with this layer: each machine needs its own, which {mac} in rd.overlay= gives" +
+                (context.Plan.RetrySeconds > 0 ? $" (rd.retry={context.Plan.RetrySeconds} keeps trying until the lock is free)" : ""), inner: e);
+        }
+        var claim = built.Push(ImageStep.Claim(context, network, path, display));
+
+        var (_, _, size) = Sys.FStat(fd, display);
+        var head = new byte[SuperblockDetector.BytesNeeded];
+        int read = size == 0 ? 0 : Sys.PRead(fd, head, 0, display);
+        bool blank = !head.AsSpan(0, read).ContainsAnyExcept((byte)0);
+        bool made = created || blank || layer.Reset;
+        if (made)
+        {
+            long target = layer.CreateBytes ?? size;
+            string why = created ? "new" : layer.Reset ? "rd.overlay.reset" : "all zeros so far";
+            context.Log.Say($"overlay: making an empty ext4 filesystem in {display} ({why}; {target / (1024 * 1024)} MiB)");
+            Format(fd, target, display);
+            size = target;
+        }
+        else if (SuperblockDetector.Detect(head) is not ("ext4" or "ext2" or "ext3"))
+        {
+            throw new BootException($"the layer {display} holds no ext4 filesystem", "that rd.overlay= names this machine's layer; rd.overlay.reset makes it afresh (what it holds is lost)", permanent: true);
+        }
+        string device = Loop.Attach(fd, readOnly: false, pathInShare);
+        context.Log.Say($"overlay: layer {display} ({size / (1024 * 1024)} MiB) on {device}");
+        return new Result(new LoopAttachment(device, display, "ext4", fd) { PathInShare = pathInShare }, claim, size, made);
+    }
+
+    /// <summary>Opens the layer read-write; creates it (empty) only with rd.overlay.create=, and says whether it did.</summary>
+    private static (int Fd, bool Created) Open(string path, string display, LayerFile layer)
+    {
+        try
+        {
+            if (layer.CreateBytes is not null)
+            {
+                try
+                {
+                    return (Sys.Open(path, Sys.O_RDWR | Sys.O_CREAT | Sys.O_EXCL, 0x1A4 /* 0644 */), true);
+                }
+                catch (SysException e) when (e.Errno == Errno.EEXIST)
+                {
+                }
+            }
+            return (Sys.Open(path, Sys.O_RDWR), false);
+        }
+        catch (SysException e)
+        {
+            throw e.Errno switch
+            {
+                Errno.ENOENT => new BootException($"the layer {display} does not exist",
+                    "rd.overlay.create=SIZE (e.g. 8G) makes it at the first boot; for {mac}, {hostname} and {ip} see README", inner: e),
+                Errno.EACCES or Errno.EPERM or Errno.EROFS => new BootException($"the layer {display} cannot be opened for writing: {Errno.Describe(e.Errno)}",
+                    "the permissions of the layer and its directory on the server", inner: e),
+                _ => new BootException($"opening the layer {display} failed: {Errno.Describe(e.Errno)}", "the server's log and dmesg", inner: e),
+            };
+        }
+    }
+
+    /// <summary>
+    /// The file becomes <paramref name="size"/> bytes of zeros (sparse on the server: truncated to
+    /// nothing, then extended), then the template's blocks, with this layer's own UUID, reach the server (fsync).
+    /// </summary>
+    private static void Format(int fd, long size, string display)
+    {
+        var template = LayerTemplate.Unpack(File.ReadAllBytes(TemplatePath));
+        if (size < template.Size)
+        {
+            throw new BootException($"the layer {display} is {size / (1024 * 1024)} MiB; a layer takes at least {template.Size / (1024 * 1024)} MiB",
+                $"rd.overlay.create= (at least {template.Size / (1024 * 1024)}M)", permanent: true);
+        }
+        using var handle = new SafeFileHandle(fd, ownsHandle: false);
+        RandomAccess.SetLength(handle, 0);
+        RandomAccess.SetLength(handle, size);
+        RandomAccess.Write(handle, template.FirstBlockFor(Guid.NewGuid(), DateTimeOffset.UtcNow), 0);
+        foreach (var (index, data) in template.Blocks.Skip(1)) RandomAccess.Write(handle, data, index * LayerTemplate.BlockSize);
+        RandomAccess.FlushToDisk(handle);
+    }
+}
