@@ -68,6 +68,9 @@ public sealed record BootPlan(
     /// <summary>The image is opened, locked (shared) and mounted read-only: with <c>ro</c>, and always under an overlay (rd.overlay=), where it is the golden lower layer.</summary>
     public bool ImageReadOnly => ReadOnly || Overlay is not null;
 
+    /// <summary>The share is mounted read-only when nothing on it is written: a read-only image without a persistent layer.</summary>
+    public bool ShareReadOnly => ImageReadOnly && Overlay?.File is null;
+
     /// <summary>Filesystems the root image may hold: the kernel module of the same name is loaded for it.</summary>
     public static readonly string[] KnownFileSystems = ["ext4", "ext3", "ext2", "xfs", "btrfs", "squashfs", "f2fs", "vfat"];
 

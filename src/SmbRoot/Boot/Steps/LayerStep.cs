@@ -108,6 +108,8 @@ public static class LayerStep
         {
             throw e.Errno switch
             {
+                Errno.ENOENT or Errno.ENOTDIR when layer.CreateBytes is not null => new BootException(
+                    $"the directory {display[..display.LastIndexOf('/')]} for the layer does not exist", "make it on the server: SmbRoot creates layers, not directories", inner: e),
                 Errno.ENOENT => new BootException($"the layer {display} does not exist",
                     "rd.overlay.create=SIZE (e.g. 8G) makes it at the first boot; for {mac}, {hostname} and {ip} see README", inner: e),
                 Errno.EACCES or Errno.EPERM or Errno.EROFS => new BootException($"the layer {display} cannot be opened for writing: {Errno.Describe(e.Errno)}",
@@ -132,7 +134,9 @@ public static class LayerStep
         using var handle = new SafeFileHandle(fd, ownsHandle: false);
         RandomAccess.SetLength(handle, 0);
         RandomAccess.SetLength(handle, size);
-        RandomAccess.Write(handle, template.FirstBlockFor(Guid.NewGuid(), DateTimeOffset.UtcNow), 0);
+        // The kernel's random UUID (drivers/char/random.c, proc_do_uuid): .NET's own random source is not there this early.
+        var uuid = Guid.Parse(File.ReadAllText("/proc/sys/kernel/random/uuid").Trim());
+        RandomAccess.Write(handle, template.FirstBlockFor(uuid, DateTimeOffset.UtcNow), 0);
         foreach (var (index, data) in template.Blocks.Skip(1)) RandomAccess.Write(handle, data, index * LayerTemplate.BlockSize);
         RandomAccess.FlushToDisk(handle);
     }

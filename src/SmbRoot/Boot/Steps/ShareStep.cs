@@ -33,7 +33,7 @@ public static class ShareStep
         string options;
         try
         {
-            options = CifsOptions.Build(root, address, credentials, plan.CifsExtraOptions, plan.ImageReadOnly, plan.Integrity);
+            options = CifsOptions.Build(root, address, credentials, plan.CifsExtraOptions, plan.ShareReadOnly, plan.Integrity);
         }
         catch (PlanException e)
         {
@@ -45,7 +45,7 @@ public static class ShareStep
         context.Log.Debug($"share: options {CifsOptions.Redact(options)}");
         try
         {
-            Sys.Mount(root.Unc, BootContext.ShareMountPoint, "cifs", plan.ImageReadOnly ? Sys.MS_RDONLY : 0, options);
+            Sys.Mount(root.Unc, BootContext.ShareMountPoint, "cifs", plan.ShareReadOnly ? Sys.MS_RDONLY : 0, options);
             return new ShareMount(root.Unc, BootContext.ShareMountPoint, address);
         }
         catch (SysException e)

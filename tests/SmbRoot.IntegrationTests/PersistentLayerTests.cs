@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using SmbRoot.Lab;
+using Xunit;
+
+namespace SmbRoot.IntegrationTests;
+
+/// <summary>
+/// A persistent layer per machine (rd.overlay=cifs://…/{mac}.img) over one golden image: made at
+/// the first boot, kept across a relinquish and a reboot, this machine's alone while it runs, refused
+/// over another golden image until rd.overlay.reset, and a clean ext4 on the server at the end.
+/// </summary>
+[Collection(NetworkLabCollection.Name)]
+public sealed class PersistentLayerTests(NetworkLabFixture fixture)
+{
+    private readonly Lab.Lab _lab = fixture.Lab;
+
+    [Fact]
+    public void A_persistent_layer_keeps_its_files_across_a_relinquish_and_a_reboot_and_belongs_to_one_machine()
+    {
+        const string golden = "persist/golden.img";
+        string goldenPath = _lab.AddImage(golden, "ext4");
+        _lab.AddImage("persist/other.img", "ext4");
+        string goldenHash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(goldenPath)));
+        string initrd = _lab.InitramfsWithCredentials();
+        string layerOption = $"rd.overlay=cifs://{LabNetwork.ServerAddress}/{SambaServer.ShareName}/persist/clients/{{mac}}.img";
+        var nic = _lab.Network!.AddNic();
+        string layerName = $"persist/clients/{nic.Mac.Replace(':', '-')}.img";
+        string layerPath = Path.Combine(_lab.Samba.SharePath, layerName);
+        string display = $@"//192\.168\.77\.1/boot/{layerName.Replace(".", @"\.")}";
+        Directory.CreateDirectory(Path.GetDirectoryName(layerPath)!);
+
+        // First boot: the layer is made, grown to its size, stamped, claimed.
+        string machineId;
+        using (var first = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(golden, 41, $"{layerOption} rd.overlay.create=256M"), [nic]))
+        {
+            first.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+            Assert.Matches($@"overlay: making an empty ext4 filesystem in {display} \(new; 256 MiB\)", first.Console);
+            Assert.Contains("overlay: the layer's filesystem fills its 256 MiB", first.Console);
+            Assert.Contains("overlay: the layer is stamped with the golden image persist/golden.img", first.Console);
+            Assert.Matches($@"fencing: {display} is this machine's", first.Console);
+            string opens = _lab.Samba.OpenFiles();
+            Assert.Contains(opens.Split('\n'), line => line.Contains(golden) && line.Contains("RDONLY"));
+            Assert.Contains(opens.Split('\n'), line => line.Contains(layerName) && line.Contains("RDWR"));
+            Assert.True(File.Exists(layerPath + ".holder"), "the layer's holder record is beside it");
+            Assert.False(File.Exists(goldenPath + ".holder"), "nobody owns the golden image");
+
+            first.Type("echo kept-by-$(hostname) > /etc/kept; sync; echo ID-$(cat /etc/machine-id)");
+            machineId = first.WaitFor(@"ID-([0-9a-f]{32})", TimeSpan.FromMinutes(1)).Groups[1].Value;
+            first.Type($"{RootImage.ControlClient} status");
+            first.WaitFor($@"overlay:\s+the layer {display} \(ext4 on /dev/loop\d\) on /run/overlayfs \(\d+\.\d of 2\d\d\.\d MiB used \(\d+%\)\), kept", TimeSpan.FromMinutes(1));
+
+            // A second machine naming the same layer is refused: the layer is the first one's.
+            var otherNic = _lab.Network.AddNic();
+            using var second = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(golden, 42,
+                $"rd.overlay=cifs://{LabNetwork.ServerAddress}/{SambaServer.ShareName}/{layerName}"), [otherNic]);
+            second.WaitFor($@"the layer {display} is in use by another machine, guest41 \(MAC {nic.Mac}", LabFixture.BootTimeout);
+            second.WaitFor("Type r and Enter to retry the boot", TimeSpan.FromSeconds(30)); // what it built is undone by then
+            second.Dispose();
+
+            first.Type($"{RootImage.ControlClient} relinquish --halt");
+            first.WaitFor(@"final: /dev/loop\d detached; the layer is closed", TimeSpan.FromMinutes(2));
+            first.WaitFor("final: holder record released", TimeSpan.FromSeconds(30));
+            Released.WhileHalted(_lab, first, layerPath, "ext4");
+        }
+
+        // Reboot: the same file, the same machine id; the layer is used as it is.
+        using (var again = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(golden, 41, layerOption), [nic]))
+        {
+            again.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+            Assert.DoesNotContain("making an empty ext4 filesystem", again.Console);
+            Assert.Contains("overlay: the layer's own /etc/machine-id and /etc/hostname (guest41)", again.Console);
+            again.Type("echo GOT-$(cat /etc/kept) ID-$(cat /etc/machine-id)");
+            again.WaitFor($"GOT-kept-by-guest41 ID-{machineId}", TimeSpan.FromMinutes(1));
+            again.Type($"{RootImage.ControlClient} relinquish --halt");
+            Released.WhileHalted(_lab, again, layerPath, "ext4");
+        }
+
+        // Over another golden image the layer is refused, and nothing is lost; rd.overlay.reset starts it afresh.
+        using (var refused = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine("persist/other.img", 41, layerOption), [nic]))
+        {
+            refused.WaitFor(@"the layer .* is refused: the layer was made on the golden image persist/golden\.img, and this boot's golden image persist/other\.img is another file \(file id", LabFixture.BootTimeout);
+            refused.WaitFor("rd.overlay.reset to start the layer afresh", TimeSpan.FromSeconds(10));
+            refused.WaitFor("Type r and Enter to retry the boot", TimeSpan.FromSeconds(30));
+        }
+        _lab.Samba.WaitUntilReleased(TimeSpan.FromSeconds(30));
+        using (var reset = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine("persist/other.img", 41, layerOption + " rd.overlay.reset"), [nic]))
+        {
+            reset.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+            Assert.Matches($@"overlay: making an empty ext4 filesystem in {display} \(rd\.overlay\.reset; 256 MiB\)", reset.Console);
+            reset.Type("test -e /etc/kept && echo KEPT-AFTER-RESET || echo FRESH-AFTER-RESET");
+            reset.WaitFor("FRESH-AFTER-RESET", TimeSpan.FromMinutes(1));
+            reset.Type($"{RootImage.ControlClient} relinquish --halt");
+            Released.WhileHalted(_lab, reset, layerPath, "ext4");
+        }
+        Assert.Equal(goldenHash, Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(goldenPath))));
+    }
+}
