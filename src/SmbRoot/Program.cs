@@ -41,6 +41,11 @@ public static class Program
                                                        reboots itself; another machine waits deadline+margin of silence
           rd.overlay=tmpfs[:size=N%|NM|NG]             the image is a shared read-only golden image under a tmpfs
                                                        layer of this machine's own (default size 50% of RAM)
+          rd.overlay=cifs://server/share/dir/{mac}.img [rd.overlay.create=8G] [rd.overlay.reset]
+                                                       ... or under a persistent ext4 layer in an image file on the
+                                                       root's share ({mac}, {hostname}, {ip}), locked and fenced like a
+                                                       read-write root; create= makes it (sparse) when missing; a layer
+                                                       is refused over another golden image until reset starts it afresh
 
         Run by hand:
           smbroot --check-cmdline "root=... ip=..."   show the boot plan for a command line, or what is wrong with it

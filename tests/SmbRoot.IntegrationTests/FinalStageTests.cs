@@ -51,4 +51,34 @@ public sealed class FinalStageTests(LabFixture fixture)
         Released.WhileHalted(_lab, guest, image, "ext4"); // and halt stays halt: the guest keeps running
         Assert.Contains("state=released", File.ReadAllText(image + ".holder"));
     }
+
+    /// <summary>
+    /// Handoff mode over a golden image (no claim): @smbroot-holder only checks that the image's name
+    /// still names the file booted. The final stage stops it before it releases the root; and an
+    /// image replaced in place makes it fence, as PID 1 does in guard mode.
+    /// </summary>
+    [Fact]
+    public void In_handoff_mode_the_helper_checks_a_golden_image_and_the_final_stage_stops_it()
+    {
+        const string pathInShare = "handoff-golden/golden.img";
+        var files = new Dictionary<string, byte[]> { ["/sbin/systemd-shutdown-lab"] = System.Text.Encoding.UTF8.GetBytes(SystemdShutdownScript("90000000us")) };
+        string image = _lab.AddImage(pathInShare, "ext4", extraInittab: "::restart:/sbin/systemd-shutdown-lab\n", extraFiles: files);
+        string commandLine = _lab.CommandLine(pathInShare, "smbroot.mode=handoff rd.overlay=tmpfs:size=16M");
+        using (var guest = _lab.Boot(_lab.InitramfsWithCredentials(), commandLine))
+        {
+            guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+            Assert.Matches(@"handoff: @smbroot-holder \(pid \d+\) checks that the image is still the file booted from here", guest.Console);
+            guest.Type("kill -QUIT 1");
+            guest.WaitFor(@"final: the root is released \(image closed, share unmounted\)", TimeSpan.FromMinutes(2));
+            Released.WhileHalted(_lab, guest, image, "ext4");
+        }
+        Assert.False(File.Exists(image + ".holder"), "nobody owns a golden image");
+
+        using var replaced = _lab.Boot(_lab.InitramfsWithCredentials(), commandLine);
+        replaced.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        File.Copy(image, image + ".new");
+        File.Move(image + ".new", image, overwrite: true);
+        replaced.WaitFor(@"fencing: the image //10\.0\.2\.2/boot/handoff-golden/golden\.img on the server is not the file this machine booted", TimeSpan.FromSeconds(30));
+        Assert.True(replaced.WaitForExit(TimeSpan.FromSeconds(20)), "the machine whose image was replaced did not reset");
+    }
 }

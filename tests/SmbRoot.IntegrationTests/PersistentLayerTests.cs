@@ -62,6 +62,8 @@ public sealed class PersistentLayerTests(NetworkLabFixture fixture)
             first.WaitFor("final: holder record released", TimeSpan.FromSeconds(30));
             Released.WhileHalted(_lab, first, layerPath, "ext4");
         }
+        long allocated = long.Parse(Shell.Run("stat", "-c", "%b", layerPath).Trim()) * 512;
+        Assert.True(allocated < 64L << 20, $"the 256 MiB layer is sparse on the server: {allocated >> 20} MiB allocated");
 
         // Reboot: the same file, the same machine id; the layer is used as it is.
         using (var again = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(golden, 41, layerOption), [nic]))

@@ -15,7 +15,11 @@ public sealed record ImageIdentity(ulong FileId, long Size, DateTimeOffset Modif
         var changes = new List<string>();
         if (now.FileId != FileId) changes.Add($"file id {FileId} is now {now.FileId}");
         if (now.Size != Size) changes.Add($"size {Size} bytes is now {now.Size}");
-        if (now.Modified != Modified) changes.Add($"modified {Modified:u}, now {now.Modified:u}");
+        if (now.Modified != Modified) changes.Add($"modified {Time(Modified)}, now {Time(now.Modified)}");
         return changes.Count == 0 ? null : string.Join(", ", changes);
     }
+
+    /// <summary>To the second, or finer when the two differ within one.</summary>
+    private static string Time(DateTimeOffset time) =>
+        time.UtcDateTime.ToString(time.Ticks % TimeSpan.TicksPerSecond == 0 ? "yyyy-MM-dd HH:mm:ss'Z'" : "yyyy-MM-dd HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

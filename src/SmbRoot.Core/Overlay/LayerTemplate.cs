@@ -88,6 +88,15 @@ public sealed class LayerTemplate
         return block;
     }
 
+    /// <summary>How many bytes the ext4 filesystem whose first 2 KiB are <paramref name="head"/> covers: s_blocks_count (lo and hi) times the block size.</summary>
+    public static long FileSystemBytes(ReadOnlySpan<byte> head)
+    {
+        var superblock = head.Slice(Superblock, 1024);
+        long blocks = BinaryPrimitives.ReadUInt32LittleEndian(superblock[0x4..]) | (long)BinaryPrimitives.ReadUInt32LittleEndian(superblock[0x150..]) << 32;
+        int logBlockSize = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(superblock[0x18..]), 6); // 1 KiB << 6 = 64 KiB, ext4's largest
+        return blocks * (1024L << logBlockSize);
+    }
+
     /// <summary>
     /// ext4's crc32c: seed ~0 and no final inversion (fs/ext4/super.c, ext4_superblock_csum; the
     /// kernel's crc32c() leaves the result as the instruction does).

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using SmbRoot.Core.Fencing;
+using SmbRoot.Core.Images;
 using SmbRoot.Guard;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
@@ -9,57 +10,87 @@ using SmbRoot.Resources;
 namespace SmbRoot.Fencing;
 
 /// <summary>
-/// In handoff mode SmbRoot does not stay PID 1, so a small process of its own keeps the claim:
-/// it renews the holder record, feeds the watchdog and fences, exactly as <see cref="HolderGuard"/>
-/// does in PID 1. Its argv[0] starts with '@', which systemd's final killing spree leaves alone
-/// (systemd.io/ROOT_STORAGE_DAEMONS, src/shared/killall.c); the final stage stops it before it
-/// releases the record.
+/// In handoff mode SmbRoot does not stay PID 1, so a small process of its own does what PID 1 does
+/// in guard mode: it keeps the claim (renews the holder record, feeds the watchdog and fences,
+/// exactly as <see cref="HolderGuard"/> does in PID 1), and it checks that a read-only image is
+/// still the file this machine booted (<see cref="ImageWatch"/>). Its argv[0] starts with '@',
+/// which systemd's final killing spree leaves alone (systemd.io/ROOT_STORAGE_DAEMONS,
+/// src/shared/killall.c); the final stage stops it before it releases anything.
 /// </summary>
 public static class HolderHelper
 {
     public const string Command = "--hold";
     public const string ProcessName = "@smbroot-holder";
+    private const string ClaimSection = "claim", ImageSection = "image";
 
     /// <summary>
-    /// Hands <paramref name="claim"/> over to a new helper process; returns its pid. The helper
-    /// inherits the open holder file and the running watchdog, and the time of the last proof, so
-    /// there is no moment without a fence and nothing to open on the share (which may be cut off just then).
+    /// Hands <paramref name="claim"/> and the watch of <paramref name="image"/> (either may be null)
+    /// over to a new helper process; returns its pid. The helper inherits the open holder file and
+    /// the running watchdog, and the time of the last proof, so there is no moment without a fence
+    /// and nothing to open on the share (which may be cut off just then).
     /// </summary>
-    public static int Start(HolderGuard claim, FencingPolicy policy)
+    public static int Start(HolderGuard? claim, FencingPolicy policy, ImageWatch.Target? image)
     {
-        var handed = claim.HandOff();
+        var handed = claim?.HandOff();
         try
         {
-            return Sys.Spawn(RetainedBinary.Loader, RetainedBinary.Command(ProcessName, Command,
-                Number(handed.HolderFd), Number(handed.WatchdogFd), Number((long)handed.SinceProof.TotalMilliseconds),
-                Convert.ToBase64String(claim.Holder.Record.ToBytes()), claim.Holder.Path,
-                Number((long)policy.Deadline.TotalSeconds), Number((long)policy.Margin.TotalSeconds)), ["TERM=linux"]);
+            var args = new List<string> { Command };
+            if (claim is not null && handed is { } h)
+            {
+                args.AddRange([ClaimSection, Number(h.HolderFd), Number(h.WatchdogFd), Number((long)h.SinceProof.TotalMilliseconds),
+                    Convert.ToBase64String(claim.Holder.Record.ToBytes()), claim.Holder.Path,
+                    Number((long)policy.Deadline.TotalSeconds), Number((long)policy.Margin.TotalSeconds)]);
+            }
+            if (image is not null)
+            {
+                args.AddRange([ImageSection, image.Path, image.Display, image.Booted.FileId.ToString(CultureInfo.InvariantCulture),
+                    Number(image.Booted.Size), Number(image.Booted.Modified.UtcTicks)]);
+            }
+            return Sys.Spawn(RetainedBinary.Loader, RetainedBinary.Command(ProcessName, [.. args]), ["TERM=linux"]);
         }
         finally
         {
             // The child has its copies; this process's go (the exec that follows would close them anyway).
-            Sys.Close(handed.HolderFd);
-            if (handed.WatchdogFd >= 0) Sys.Close(handed.WatchdogFd);
+            if (handed is { } h)
+            {
+                Sys.Close(h.HolderFd);
+                if (h.WatchdogFd >= 0) Sys.Close(h.WatchdogFd);
+            }
         }
     }
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The helper's main: never returns while it holds the claim.</summary>
+    /// <summary>The helper's main: never returns while it holds the claim or watches the image.</summary>
     public static int Run(IReadOnlyList<string> args, ILogger log)
     {
-        if (args is not [var holderFd, var watchdogFd, var sinceProof, var record, var path, var deadline, var margin]
-            || !int.TryParse(holderFd, out int holder) || !int.TryParse(watchdogFd, out int watchdog) || !long.TryParse(sinceProof, out long sinceMs)
-            || !int.TryParse(deadline, out int deadlineSeconds) || !int.TryParse(margin, out int marginSeconds)
-            || HolderRecord.Read(Convert.FromBase64String(record)) is not HolderRecord.Reading.Valid { Record: var held })
+        bool claimed = false, watching = false;
+        var rest = args;
+        if (rest is [ClaimSection, var holderFd, var watchdogFd, var sinceProof, var record, var path, var deadline, var margin, ..]
+            && int.TryParse(holderFd, out int holder) && int.TryParse(watchdogFd, out int watchdog) && long.TryParse(sinceProof, out long sinceMs)
+            && int.TryParse(deadline, out int deadlineSeconds) && int.TryParse(margin, out int marginSeconds)
+            && HolderRecord.Read(Convert.FromBase64String(record)) is HolderRecord.Reading.Valid { Record: var held })
         {
-            log.Error($"holder helper: unexpected arguments; usage: {Command} HOLDER-FD WATCHDOG-FD SINCE-PROOF-MS RECORD-BASE64 PATH DEADLINE MARGIN");
+            var policy = new FencingPolicy(TimeSpan.FromSeconds(deadlineSeconds), TimeSpan.FromSeconds(marginSeconds), watchdog >= 0);
+            _ = new HolderGuard(new Holder(ServerFile.Adopt(holder, path, HolderRecord.Size), held), policy,
+                watchdog >= 0 ? Watchdog.Adopt(watchdog) : null, log, TimeSpan.FromMilliseconds(sinceMs));
+            claimed = true;
+            rest = rest.Skip(8).ToList();
+        }
+        if (rest is [ImageSection, var imagePath, var display, var fileId, var size, var ticks]
+            && ulong.TryParse(fileId, out ulong id) && long.TryParse(size, out long bytes) && long.TryParse(ticks, out long utcTicks))
+        {
+            ImageWatch.Start(log, new ImageWatch.Target(imagePath, display, new ImageIdentity(id, bytes, new DateTimeOffset(utcTicks, TimeSpan.Zero))));
+            watching = true;
+            rest = [];
+        }
+        if (rest.Count > 0 || !(claimed || watching))
+        {
+            log.Error($"holder helper: unexpected arguments; usage: {Command} [{ClaimSection} HOLDER-FD WATCHDOG-FD SINCE-PROOF-MS RECORD-BASE64 PATH DEADLINE MARGIN] " +
+                $"[{ImageSection} PATH DISPLAY FILE-ID SIZE MODIFIED-UTC-TICKS]");
             return 2;
         }
         MarkForSystemd();
-        var policy = new FencingPolicy(TimeSpan.FromSeconds(deadlineSeconds), TimeSpan.FromSeconds(marginSeconds), watchdog >= 0);
-        _ = new HolderGuard(new Holder(ServerFile.Adopt(holder, path, HolderRecord.Size), held), policy,
-            watchdog >= 0 ? Watchdog.Adopt(watchdog) : null, log, TimeSpan.FromMilliseconds(sinceMs));
         Thread.Sleep(Timeout.Infinite);
         return 0;
     }
@@ -85,10 +116,9 @@ public static class HolderHelper
 
     /// <summary>
     /// The final stage's side: stops a helper that is still running (its pid is whatever process has
-    /// <see cref="ProcessName"/> as its command line) and opens the watchdog it fed, so that the final
-    /// stage feeds it until the record is released. Null when no watchdog is running.
+    /// <see cref="ProcessName"/> as its command line): its root and its opens on the share would keep them busy.
     /// </summary>
-    public static Watchdog? TakeWatchdog()
+    public static void Stop()
     {
         foreach (var directory in Directory.GetDirectories("/proc"))
         {
@@ -101,6 +131,8 @@ public static class HolderHelper
             }
             catch (IOException) { /* the process ended meanwhile */ }
         }
-        return File.Exists(Watchdog.Device) ? Watchdog.Arm(null) : null;
     }
+
+    /// <summary>Opens the watchdog the helper fed, so that the final stage feeds it until the record is released. Null when no watchdog is running.</summary>
+    public static Watchdog? TakeWatchdog() => File.Exists(Watchdog.Device) ? Watchdog.Arm(null) : null;
 }

@@ -9,8 +9,8 @@ using SmbRoot.Resources;
 namespace SmbRoot.Guard;
 
 /// <summary>
-/// Guard mode's check that the image's name on the server still names the file this machine
-/// booted (<see cref="ImageIdentity"/>). Images are never replaced in place; one that was would be
+/// The check that the image's name on the server still names the file this machine booted
+/// (<see cref="ImageIdentity"/>): in PID 1 in guard mode, in @smbroot-holder in handoff mode. Images are never replaced in place; one that was would be
 /// read after the next reconnect, so the machine fences at once instead (<see cref="Fence"/>).
 /// A thread of its own, because asking the server blocks for as long as the network is gone.
 /// Read-only images only (golden images and their versions): a read-write image is this machine's
@@ -21,13 +21,17 @@ public static class ImageWatch
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
-    public static void Start(ILogger log, ShareMount share, LoopAttachment image)
-    {
-        if (image is not { PathInShare: { } pathInShare, Identity: { } booted }) return;
-        string path = share.MountPoint + "/" + pathInShare;
-        string display = share.Unc + "/" + pathInShare;
-        new Thread(() => Watch(log, path, display, booted)) { IsBackground = true, Name = "image watch" }.Start();
-    }
+    /// <summary>What to watch: the image's path here, its name for messages, and the file the boot attached.</summary>
+    public sealed record Target(string Path, string Display, ImageIdentity Booted);
+
+    /// <summary>The target for a read-only image (one attached with its identity taken), or null.</summary>
+    public static Target? For(ShareMount share, LoopAttachment image) =>
+        image is { PathInShare: { } pathInShare, Identity: { } booted }
+            ? new Target(share.MountPoint + "/" + pathInShare, share.Unc + "/" + pathInShare, booted)
+            : null;
+
+    public static void Start(ILogger log, Target target) =>
+        new Thread(() => Watch(log, target.Path, target.Display, target.Booted)) { IsBackground = true, Name = "image watch" }.Start();
 
     private static void Watch(ILogger log, string path, string display, ImageIdentity booted)
     {

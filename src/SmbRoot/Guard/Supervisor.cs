@@ -67,7 +67,7 @@ public sealed class Supervisor
                 $"'{RetainedBinary.ClientWrapper} relinquish' ends it and releases the root");
             _context.Logging.DetachKernelLog();
             var layer = _context.Plan.Overlay is { } overlay ? new LayerWatch(log, overlay) : null;
-            if (_booted.Image is { } image && _context.Plan.ImageReadOnly) ImageWatch.Start(log, _booted.Share, image);
+            if (_booted.Image is { } image && ImageWatch.For(_booted.Share, image) is { } watched) ImageWatch.Start(log, watched);
             var loop = new Turn(this, machine, network, layer, listener, wakeup);
             while (true)
             {

@@ -35,10 +35,12 @@ public static class SystemPhase
             }
             else
             {
-                if (booted.Claim is { } claim)
+                var watched = booted.Image is { } image ? ImageWatch.For(booted.Share, image) : null;
+                if (booted.Claim is not null || watched is not null)
                 {
-                    int helper = HolderHelper.Start(claim, context.Plan.Fencing);
-                    log.Say($"handoff: {HolderHelper.ProcessName} (pid {helper}) keeps the claim on the image from here");
+                    int helper = HolderHelper.Start(booted.Claim, context.Plan.Fencing, watched);
+                    log.Say($"handoff: {HolderHelper.ProcessName} (pid {helper}) " + (booted.Claim is null ? "checks that the image is still the file booted"
+                        : watched is null ? "keeps the claim on the image" : "keeps the claim on the layer and checks that the image is still the file booted") + " from here");
                 }
                 log.Say($"handoff: exec {init}; it runs {RetainedBinary.Path} at its end");
                 context.Logging.DetachKernelLog();

@@ -43,6 +43,7 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         ShareMount? share = null;
         Step("moving the share out of the old root", () => share = MoveShareOut(state));
         Watchdog? watchdog = null;
+        Step("stopping @smbroot-holder", HolderHelper.Stop);
         if (state?.HolderBootId is not null) Step("keeping the watchdog fed", () => watchdog = HolderHelper.TakeWatchdog());
 
         Release(new RootMount(OldRoot, "the old root"), deadline, "old root unmounted");

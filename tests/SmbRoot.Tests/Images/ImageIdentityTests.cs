@@ -24,6 +24,7 @@ public class ImageIdentityTests
     {
         Assert.Equal("modified 2026-11-23 08:00:00Z, now 2026-11-23 08:05:00Z", Booted.ChangedIn(Booted with { Modified = Monday.AddMinutes(5) }));
         Assert.Equal("file id 4711 is now 1", Booted.ChangedIn(Booted with { FileId = 1 }));
+        Assert.Equal("modified 2026-11-23 08:00:00Z, now 2026-11-23 08:00:00.2500000Z", Booted.ChangedIn(Booted with { Modified = Monday.AddMilliseconds(250) }));
         Assert.Equal("size 67108864 bytes is now 1", Booted.ChangedIn(Booted with { Size = 1 }));
     }
 }

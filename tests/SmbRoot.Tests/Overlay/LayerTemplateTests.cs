@@ -40,6 +40,7 @@ public class LayerTemplateTests
         var template = LayerTemplate.Unpack(LayerTemplateImage.Make(1));
         var superblock = template.Blocks[0].Data.AsSpan(1024, 1024);
         Assert.Equal(BinaryPrimitives.ReadUInt32LittleEndian(superblock[0x3FC..]), LayerTemplate.Crc32C(superblock[..0x3FC]));
+        Assert.Equal(LayerFile.MinimumBytes, LayerTemplate.FileSystemBytes(template.Blocks[0].Data));
     }
 
     /// <summary>What the boot writes into a new layer file, checked by e2fsprogs: clean, with the layer's own UUID.</summary>

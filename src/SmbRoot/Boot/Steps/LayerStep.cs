@@ -22,8 +22,11 @@ public static class LayerStep
 {
     private const string TemplatePath = "/etc/smbroot/layer-template";
 
-    /// <summary>The attached layer, its claim (already on the stack), and whether it was made just now (then the root step grows it to the file's size).</summary>
-    public sealed record Result(LoopAttachment Loop, HolderGuard Claim, long Size, bool Made);
+    /// <summary>
+    /// The attached layer, its claim (already on the stack), its file's size, whether it was made
+    /// just now, and whether its filesystem is smaller than its file (made from the template, or the file was made larger on the server).
+    /// </summary>
+    public sealed record Result(LoopAttachment Loop, HolderGuard Claim, long Size, bool Made, bool Grows);
 
     public static Result Run(BootContext context, RootNetwork network, ShareMount share, LayerFile layer, ResourceStack built)
     {
@@ -77,6 +80,7 @@ public static class LayerStep
             context.Log.Say($"overlay: making an empty ext4 filesystem in {display} ({why}; {target / (1024 * 1024)} MiB)");
             Format(fd, target, display);
             size = target;
+            Sys.PRead(fd, head, 0, display);
         }
         else if (SuperblockDetector.Detect(head) is not ("ext4" or "ext2" or "ext3"))
         {
@@ -84,7 +88,7 @@ public static class LayerStep
         }
         string device = Loop.Attach(fd, readOnly: false, pathInShare);
         context.Log.Say($"overlay: layer {display} ({size / (1024 * 1024)} MiB) on {device}");
-        return new Result(new LoopAttachment(device, display, "ext4", fd) { PathInShare = pathInShare }, claim, size, made);
+        return new Result(new LoopAttachment(device, display, "ext4", fd) { PathInShare = pathInShare }, claim, size, made, LayerTemplate.FileSystemBytes(head) + LayerTemplate.BlockSize <= size);
     }
 
     /// <summary>Opens the layer read-write; creates it (empty) only with rd.overlay.create=, and says whether it did.</summary>

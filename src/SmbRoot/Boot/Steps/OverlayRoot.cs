@@ -72,7 +72,7 @@ public static unsafe class OverlayRoot
                 "dmesg shows ext4's reason; check the layer with e2fsck on the server, or start it afresh with rd.overlay.reset (what it holds is lost)", permanent: true, inner: e);
         }
         built.Push(new RootMount(OverlayLayer.LayerMountPoint, layer.Loop.Device, "writable layer"));
-        Grow(context, layer);
+        if (layer.Grows) Grow(context, layer);
 
         var golden = new LayerStamp(image.PathInShare ?? image.Image, image.Identity ?? throw new InvalidOperationException("a golden image is always read-only, so its identity is known"));
         if (File.Exists(OverlayLayer.StampFile))
@@ -99,8 +99,7 @@ public static unsafe class OverlayRoot
 
     /// <summary>
     /// EXT4_IOC_RESIZE_FS to the file's size: a layer just made from the template, or one whose
-    /// file was made larger on the server. The same size is a no-op (fs/ext4/resize.c, ext4_resize_fs).
-    /// A layer that cannot grow still works at the size it has, so that is a warning.
+    /// file was made larger on the server (fs/ext4/resize.c, ext4_resize_fs). A layer that cannot grow still works at the size it has, so that is a warning.
     /// </summary>
     private static void Grow(BootContext context, LayerStep.Result layer)
     {
@@ -109,7 +108,7 @@ public static unsafe class OverlayRoot
         {
             ulong blocks = (ulong)(layer.Size / LayerTemplate.BlockSize);
             Sys.Ioctl(directory, EXT4_IOC_RESIZE_FS, &blocks, OverlayLayer.LayerMountPoint);
-            if (layer.Made) context.Log.Say($"overlay: the layer's filesystem fills its {layer.Size / (1024 * 1024)} MiB");
+            context.Log.Say($"overlay: the layer's filesystem {(layer.Made ? "fills" : "has grown to")} its {layer.Size / (1024 * 1024)} MiB");
         }
         catch (SysException e)
         {
