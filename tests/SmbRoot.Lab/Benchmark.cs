@@ -103,7 +103,7 @@ public static class Benchmark
     /// image in the same run, one after the other: each figure with both medians and ranges and
     /// the ratio SmbRoot / script (below 1 is SmbRoot ahead).
     /// </summary>
-    private static void AgainstThePeer(Lab lab, int boots)
+    public static void AgainstThePeer(Lab lab, int boots)
     {
         const string image = "bench/peer.img";
         const string rcsMarker = "lab: rcS is running";

@@ -13,6 +13,40 @@ public static class EnterSystem
 {
     public const string Command = "--enter-system";
 
+    /// <summary>
+    /// Starts <see cref="Command"/> as PID 1 of a new PID namespace, with an empty /dev over the real
+    /// one until it unmounts it. The .NET runtime reads /dev/urandom as it starts, and before the
+    /// kernel's random number generator is ready that read first runs its jitter-entropy loop
+    /// (drivers/char/random.c, urandom_read_iter calls try_to_generate_entropy): a second and more
+    /// on a machine without RDRAND or virtio-rng (QEMU without KVM), between the switch and the
+    /// system's init. Without /dev the runtime takes its fallback, as PID 1 does, which starts
+    /// before /dev is mounted. The empty /dev is mounted in a mount namespace of a thread of its
+    /// own (unshare(2) with CLONE_NEWNS is per thread), which the child inherits and nothing else sees.
+    /// </summary>
+    public static int Spawn(string init, IReadOnlyList<string> initArguments)
+    {
+        int pid = 0;
+        Exception? failure = null;
+        var starter = new Thread(() =>
+        {
+            try
+            {
+                Sys.Unshare(Sys.CLONE_NEWNS);
+                Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null);
+                Sys.Mount("smbroot-nodev", "/dev", "tmpfs", Sys.MS_NOSUID | Sys.MS_NOEXEC, "size=4k,mode=0755");
+                pid = Sys.SpawnInNewPidNamespace(RetainedBinary.Loader, RetainedBinary.Command("smbroot", [Command, init, .. initArguments]), []);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        }) { Name = "system start" };
+        starter.Start();
+        starter.Join();
+        if (failure is not null) throw failure;
+        return pid;
+    }
+
     public static int Run(string[] args)
     {
         if (args.Length < 1 || !args[0].StartsWith('/'))
@@ -24,6 +58,7 @@ public static class EnterSystem
         {
             Sys.Unshare(Sys.CLONE_NEWNS);
             Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null);
+            Sys.Unmount("/dev"); // the empty one Spawn put over it: the system gets the real one
             // The /proc moved in from the initramfs shows our parent's PID namespace; the system gets its own.
             Sys.Mount("proc", "/proc", "proc", Sys.MS_NOSUID | Sys.MS_NODEV | Sys.MS_NOEXEC, null);
             try

@@ -59,8 +59,7 @@ public sealed class Supervisor
             })).ToArray();
         try
         {
-            int systemPid = Sys.SpawnInNewPidNamespace(RetainedBinary.Loader,
-                RetainedBinary.Command("smbroot", [EnterSystem.Command, init, .. initArguments]), []);
+            int systemPid = EnterSystem.Spawn(init, initArguments);
             var machine = new GuardMachine(systemPid, _context.Plan.HaltVerb);
             using var network = new NetworkGuard(log, _booted.Network, _context.Plan.Network.HostName, _clock.Elapsed);
             log.Say($"guard: the system's init {init} runs as pid {systemPid} (PID 1 of its own namespace); " +
