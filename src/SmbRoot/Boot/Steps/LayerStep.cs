@@ -33,8 +33,7 @@ public static class LayerStep
         string pathInShare;
         try
         {
-            string hostName = File.ReadAllText("/proc/sys/kernel/hostname").Trim();
-            pathInShare = layer.PathFor(network.Mac ?? Interfaces.Mac(network.Interface), hostName is "(none)" ? null : hostName, network.Record.Address);
+            pathInShare = layer.PathFor(network.Mac ?? Interfaces.Mac(network.Interface), KernelNames.HostName(), network.Record.Address);
         }
         catch (PlanException e)
         {
@@ -138,9 +137,7 @@ public static class LayerStep
         using var handle = new SafeFileHandle(fd, ownsHandle: false);
         RandomAccess.SetLength(handle, 0);
         RandomAccess.SetLength(handle, size);
-        // The kernel's random UUID (drivers/char/random.c, proc_do_uuid): .NET's own random source is not there this early.
-        var uuid = Guid.Parse(File.ReadAllText("/proc/sys/kernel/random/uuid").Trim());
-        RandomAccess.Write(handle, template.FirstBlockFor(uuid, DateTimeOffset.UtcNow), 0);
+        RandomAccess.Write(handle, template.FirstBlockFor(KernelNames.RandomUuid(), DateTimeOffset.UtcNow), 0);
         foreach (var (index, data) in template.Blocks.Skip(1)) RandomAccess.Write(handle, data, index * LayerTemplate.BlockSize);
         RandomAccess.FlushToDisk(handle);
     }

@@ -132,13 +132,11 @@ public static unsafe class OverlayRoot
         bool newId = !(keepMachineId && File.Exists(OverlayLayer.UpperDirectory + "/etc/machine-id"));
         if (newId)
         {
-            // The kernel's random v4 UUID (drivers/char/random.c, proc_do_uuid): it does not wait for the
-            // entropy pool the way getrandom(2) may this early in the boot.
-            var uuid = Convert.FromHexString(File.ReadAllText("/proc/sys/kernel/random/uuid").Trim().Replace("-", ""));
+            var uuid = KernelNames.RandomUuid().ToByteArray(bigEndian: true);
             Replace(etc + "/machine-id", MachineId.Format(uuid) + "\n");
         }
-        string hostName = File.ReadAllText("/proc/sys/kernel/hostname").Trim();
-        bool named = hostName is not ("" or "(none)");
+        string? hostName = KernelNames.HostName();
+        bool named = hostName is not null;
         if (named) Replace(etc + "/hostname", hostName + "\n");
         context.Log.Say($"overlay: {(newId ? "a new /etc/machine-id" : "the layer's own /etc/machine-id")}{(named ? $" and /etc/hostname ({hostName})" : "")} in this machine's layer");
     }
