@@ -45,7 +45,7 @@ public static class RootImage
             echo "LAB: share=$(awk '$3 == "cifs" { print $1, $2 }' /proc/mounts)"
             echo "LAB: nic=$(for n in /sys/class/net/eth*; do echo -n "$(basename $n):$(basename $(readlink $n/device/driver)):$(cat $n/operstate) "; done)"
             echo "LAB: retained=$(ls /run/initramfs | tr '\n' ' ')"
-            echo "LAB: retained-kib=$(du -skx /run/initramfs | cut -f1) mem-available-kib=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo)"
+            echo "LAB: retained-kib=$(du -skx /run/initramfs | cut -f1) mem-available-kib=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo) per-cpu-free-kib=$(awk '$1 == "count:" { n += $2 } END { print n * 4 }' /proc/zoneinfo)"
             echo "written by the guest" > /root/guest-was-here
             sync
             {{extraRcS ?? ""}}

@@ -9,6 +9,8 @@ public sealed class BootContext(BootPlan plan, ILogger log, KernelConsoleLoggerP
 {
     public const string SysRoot = "/sysroot";
     public const string RetainedRamdisk = "/run/initramfs";
+    /// <summary>The initramfs's own directory that is bound on <see cref="RetainedRamdisk"/> (<see cref="EarlySetup"/>).</summary>
+    public const string RetainedInInitramfs = "/retained";
     public const string ShareMountPoint = RetainedRamdisk + "/share";
 
     public BootPlan Plan { get; } = plan;

@@ -10,7 +10,24 @@ public static class EarlySetup
     {
         MountKernelFilesystems();
         MountOnce("tmpfs", "/run", "tmpfs", Sys.MS_NOSUID | Sys.MS_NODEV, "mode=0755");
+        BindRetainedRamdisk();
         EnsureConsole();
+    }
+
+    /// <summary>
+    /// The retained ramdisk is a directory of the initramfs itself, bound on /run/initramfs, not a
+    /// copy in /run: the retain step gives its files (this binary and its libraries) a second name
+    /// there. PID 1 keeps running from those files after the switch, and an unlinked file that is
+    /// still mapped keeps all its pages on rootfs (ramfs pages are never evicted, fs/ramfs/inode.c),
+    /// so a copy would hold the same megabytes twice.
+    /// </summary>
+    private static void BindRetainedRamdisk()
+    {
+        Sys.MakeDirectory(BootContext.RetainedInInitramfs, Sys.Mode0700);
+        Sys.MakeDirectory(BootContext.RetainedRamdisk, Sys.Mode0700);
+        // Already bound (a retry after the rescue shell) when it is on the initramfs's device.
+        if (Sys.Stat(BootContext.RetainedRamdisk).Device == Sys.Stat("/").Device) return;
+        Sys.Mount(BootContext.RetainedInInitramfs, BootContext.RetainedRamdisk, null, Sys.MS_BIND, null);
     }
 
     /// <summary>/proc, /sys and /dev: what the boot and the final stage both need first.</summary>

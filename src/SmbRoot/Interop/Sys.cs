@@ -153,6 +153,13 @@ public static unsafe partial class Sys
         fixed (byte* p = Z(name)) Check(unlinkat(directoryFd, p, isDirectory ? AT_REMOVEDIR : 0), "unlink", name);
     }
 
+    /// <summary>link(2): a second name for the same file (both on one mount: across two mounts of one filesystem it is EXDEV).</summary>
+    public static void Link(string existing, string name)
+    {
+        fixed (byte* e = Z(existing))
+        fixed (byte* n = Z(name)) Check(link(e, n), "link", name);
+    }
+
     /// <summary>openat2(2) with RESOLVE_IN_ROOT: symlinks, absolute ones too, resolve inside <paramref name="rootFd"/>.</summary>
     public static int OpenInRoot(int rootFd, string path, int flags)
     {

@@ -50,11 +50,13 @@ public static class SwitchRoot
     /// <summary>
     /// Frees the initramfs's RAM: the kernel cannot unmount rootfs, so its files are deleted
     /// (as util-linux switch_root does), staying on the same device and so off every mount point.
+    /// The retained ramdisk's directory stays: it is what /run/initramfs shows.
     /// </summary>
     private static void DeleteInitramfs(string directory, ulong rootDevice)
     {
         foreach (var entry in Directory.EnumerateFileSystemEntries(directory))
         {
+            if (entry == BootContext.RetainedInInitramfs) continue;
             var info = new FileInfo(entry);
             bool isDirectory = info.Attributes.HasFlag(FileAttributes.Directory) && info.LinkTarget is null;
             if (isDirectory)

@@ -5,9 +5,11 @@ using SmbRoot.Interop;
 namespace SmbRoot.Boot.Steps;
 
 /// <summary>
-/// Step 8: copy what the final stage needs (this binary and its libraries, listed in
-/// /etc/smbroot/retain by the initramfs builder) into /run/initramfs, which survives the switch,
-/// and leave the state file the final stage reads back. A retry overwrites what a failed try left.
+/// Step 8: keep what the final stage needs (this binary and its libraries, listed in
+/// /etc/smbroot/retain by the initramfs builder) in /run/initramfs, which survives the switch,
+/// and leave the state file the final stage reads back. The files are hard links, not copies:
+/// /run/initramfs is the initramfs's own <see cref="BootContext.RetainedInInitramfs"/> (see
+/// <see cref="EarlySetup"/>), and the switch deletes every other name. A retry redoes what a failed try left.
 /// </summary>
 public static class RetainStep
 {
@@ -18,10 +20,11 @@ public static class RetainStep
         foreach (var file in File.ReadAllLines(Manifest).Where(l => l.StartsWith('/')))
         {
             // The init binary is the final stage too: systemd runs /run/initramfs/shutdown (bootup(7)).
-            string target = BootContext.RetainedRamdisk + (file == "/init" ? "/shutdown" : file);
+            // Linked through the initramfs's own path: link(2) across two mounts of one filesystem is EXDEV.
+            string target = BootContext.RetainedInInitramfs + (file == "/init" ? "/shutdown" : file);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target, overwrite: true);
-            File.SetUnixFileMode(target, File.GetUnixFileMode(file));
+            File.Delete(target);
+            Sys.Link(file, target);
         }
         File.WriteAllText(BootState.Path, StateOf(booted).Serialize());
         File.WriteAllText(RetainedBinary.ClientWrapper, RetainedBinary.ClientScript());

@@ -39,7 +39,6 @@ public static class ShareStep
         {
             throw new BootException(e.Message, $"the credentials file {plan.CredentialsPath}", permanent: true);
         }
-        Sys.MakeDirectory(BootContext.RetainedRamdisk, Sys.Mode0700);
         Sys.MakeDirectory(BootContext.ShareMountPoint, Sys.Mode0700);
         context.Log.Say($"share: mounting {root.Unc} on {BootContext.ShareMountPoint}");
         context.Log.Debug($"share: options {CifsOptions.Redact(options)}");
