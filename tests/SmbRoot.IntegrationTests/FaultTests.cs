@@ -119,9 +119,9 @@ internal static class Writing
         for (int i = 1; i <= written; i++) Assert.Equal(1 << 20, sizes[$"{name}-{i}"]);
     }
 
-    /// <summary>Name to size of every file in /fence of an ext4 image, read by debugfs on the host.</summary>
-    public static Dictionary<string, long> FileSizes(string imagePath) =>
-        Shell.Run("debugfs", "-R", "ls -p /fence", imagePath).Split('\n')
+    /// <summary>Name to size of every file in /fence of an ext4 image (or of a persistent layer, <paramref name="directory"/> /upper/fence), read by debugfs on the host.</summary>
+    public static Dictionary<string, long> FileSizes(string imagePath, string directory = "/fence") =>
+        Shell.Run("debugfs", "-R", $"ls -p {directory}", imagePath).Split('\n')
             .Select(line => line.Split('/'))
             .Where(f => f.Length >= 7 && f[5].Length > 0 && f[5] is not "." and not "..")
             .ToDictionary(f => f[5], f => long.Parse(f[6]));

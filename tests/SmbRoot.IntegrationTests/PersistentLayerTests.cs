@@ -7,7 +7,8 @@ namespace SmbRoot.IntegrationTests;
 /// <summary>
 /// A persistent layer per machine (rd.overlay=cifs://…/{mac}.img) over one golden image: made at
 /// the first boot, kept across a relinquish and a reboot, this machine's alone while it runs, refused
-/// over another golden image until rd.overlay.reset, and a clean ext4 on the server at the end.
+/// over another golden image until rd.overlay.reset, and a clean ext4 on the server at the end;
+/// fenced like a read-write root when its cable is cut.
 /// </summary>
 [Collection(NetworkLabCollection.Name)]
 public sealed class PersistentLayerTests(NetworkLabFixture fixture)
@@ -94,6 +95,43 @@ public sealed class PersistentLayerTests(NetworkLabFixture fixture)
             reset.Type($"{RootImage.ControlClient} relinquish --halt");
             Released.WhileHalted(_lab, reset, layerPath, "ext4");
         }
+        Assert.Equal(goldenHash, Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(goldenPath))));
+    }
+
+    [Fact]
+    public void A_machine_cut_off_from_its_persistent_layer_fences_itself_and_the_layer_keeps_every_write_it_reported()
+    {
+        const string golden = "persist-cut/golden.img";
+        string goldenPath = _lab.AddImage(golden, "ext4");
+        string goldenHash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(goldenPath)));
+        string initrd = _lab.InitramfsWithCredentials();
+        var nic = _lab.Network!.AddNic();
+        const string layerName = "persist-cut/clients/guest43.img";
+        string layerPath = Path.Combine(_lab.Samba.SharePath, layerName);
+        Directory.CreateDirectory(Path.GetDirectoryName(layerPath)!);
+        string options = $"rd.overlay=cifs://{LabNetwork.ServerAddress}/{SambaServer.ShareName}/persist-cut/clients/{{hostname}}.img rd.overlay.create=128M rd.fence.deadline=10";
+
+        using var holder = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(golden, 43, options), [nic]);
+        holder.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        holder.Type(Writing.Loop("A"));
+        holder.WaitFor("WROTE A-3", TimeSpan.FromMinutes(1));
+        _lab.Network.Cut(nic);
+        var cut = DateTime.Now;
+        holder.WaitFor(@"fencing: the image's holder record could not be renewed for 1\d s", TimeSpan.FromSeconds(40));
+        Assert.True(holder.WaitForExit(TimeSpan.FromSeconds(15)), "the fenced machine did not reset");
+        Assert.InRange((holder.ExitedAt!.Value - cut).TotalSeconds, 5, 25);
+        int reported = Writing.Count(holder, "A");
+
+        // Back on the network, the same machine takes its layer again at once and gives it back cleanly.
+        _lab.Network.Reconnect(nic);
+        using var again = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(golden, 43, options), [nic]);
+        again.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Contains("this machine held it before this boot", again.Console);
+        Assert.DoesNotContain("making an empty ext4 filesystem", again.Console);
+        again.Type($"{RootImage.ControlClient} relinquish --halt");
+        Released.WhileHalted(_lab, again, layerPath, "ext4");
+        var sizes = Writing.FileSizes(layerPath, "/upper/fence");
+        for (int i = 1; i <= reported; i++) Assert.Equal(1 << 20, sizes[$"A-{i}"]);
         Assert.Equal(goldenHash, Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(goldenPath))));
     }
 }
