@@ -4,7 +4,8 @@
 #       publish the NativeAOT /init and assemble out/initramfs.img (the last line printed is its path)
 #   ./build.sh demo    boot a QEMU machine from a private Samba share on this host
 #   ./build.sh test    unit tests, then integration tests that boot QEMU against a real smbd
-#   ./build.sh bench [storm|io|peer]  sizes, boot times, I/O and boot storms (the figures in README.md); storm, io or peer (against the script): only that part
+#   ./build.sh bench [storm|io|peer|memory]  sizes, boot times, I/O, memory and boot storms (the figures in README.md);
+#                                     storm, io, peer (against the script) or memory (the smallest guest): only that part
 #   ./build.sh fuzz [N [TARGET...]]  every parser of SmbRoot.Core (or those named) with N mutated inputs (default 10^6); fails on any crash
 # Each installs what it needs (apt-get, dotnet restore) on a Debian machine.
 set -euo pipefail

@@ -140,6 +140,14 @@ public static class Program
     /// <summary>PID 1: never returns and never lets an exception out, because the kernel panics when init exits.</summary>
     private static void RunAsPid1()
     {
+        try
+        {
+            Sys.SetHugePagesDisabled(true);
+        }
+        catch (SysException)
+        {
+            // A kernel without the setting: PID 1 runs as before, it only costs memory.
+        }
         EarlySetup.Run();
         Logging.AttachKernelLog();
         Log.Say($"SmbRoot {Version} starting");

@@ -104,13 +104,7 @@ public sealed class FencingTests(NetworkLabFixture fixture)
         using var holder = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.NetworkCommandLine(image, 13, "smbroot.mode=handoff rd.fence.deadline=10"), [nic]);
         holder.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
         Assert.Matches(@"handoff: @smbroot-holder \(pid \d+\) keeps the claim on the image", holder.Console);
-        holder.Type(Writing.Loop("A"));
-        holder.WaitFor("WROTE A-2", TimeSpan.FromMinutes(1));
-        _lab.Network.Cut(nic);
-        var cut = DateTime.Now;
-        holder.WaitFor(@"fencing: the image's holder record could not be renewed for 1\d s", TimeSpan.FromSeconds(40));
-        Assert.True(holder.WaitForExit(TimeSpan.FromSeconds(15)), "the fenced holder did not reset");
-        Assert.InRange((holder.ExitedAt!.Value - cut).TotalSeconds, 5, 25);
+        CableCut.WhileWriting(_lab, holder, nic);
 
         // The same machine, back on the network, takes its image again at once (and its new
         // connection makes the server drop the old one), then gives it back cleanly.
@@ -134,5 +128,25 @@ public sealed class FencingTests(NetworkLabFixture fixture)
             Thread.Sleep(100);
         }
         throw new TimeoutException($"no console line matching /{pattern}/. Console:\n{guest.Console}");
+    }
+}
+
+/// <summary>The cut both fencing tests with <c>rd.fence.deadline=10</c> make: while the guest writes.</summary>
+internal static class CableCut
+{
+    /// <summary>
+    /// Starts writer "A", takes the guest's cable after its second block, and checks the fence: the
+    /// message, then a reset 5–25 s after the cut. Returns how many blocks the guest reported written.
+    /// </summary>
+    public static int WhileWriting(Lab.Lab lab, QemuMachine guest, GuestNic nic)
+    {
+        guest.Type(Writing.Loop("A"));
+        guest.WaitFor("WROTE A-2", TimeSpan.FromMinutes(1));
+        lab.Network!.Cut(nic);
+        var cut = DateTime.Now;
+        guest.WaitFor(@"fencing: the image's holder record could not be renewed for 1\d s", TimeSpan.FromSeconds(40));
+        Assert.True(guest.WaitForExit(TimeSpan.FromSeconds(15)), "the fenced machine did not reset");
+        Assert.InRange((guest.ExitedAt!.Value - cut).TotalSeconds, 5, 25);
+        return Writing.Count(guest, "A");
     }
 }

@@ -113,14 +113,7 @@ public sealed class PersistentLayerTests(NetworkLabFixture fixture)
 
         using var holder = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(golden, 43, options), [nic]);
         holder.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
-        holder.Type(Writing.Loop("A"));
-        holder.WaitFor("WROTE A-3", TimeSpan.FromMinutes(1));
-        _lab.Network.Cut(nic);
-        var cut = DateTime.Now;
-        holder.WaitFor(@"fencing: the image's holder record could not be renewed for 1\d s", TimeSpan.FromSeconds(40));
-        Assert.True(holder.WaitForExit(TimeSpan.FromSeconds(15)), "the fenced machine did not reset");
-        Assert.InRange((holder.ExitedAt!.Value - cut).TotalSeconds, 5, 25);
-        int reported = Writing.Count(holder, "A");
+        int reported = CableCut.WhileWriting(_lab, holder, nic);
 
         // Back on the network, the same machine takes its layer again at once and gives it back cleanly.
         _lab.Network.Reconnect(nic);

@@ -16,14 +16,14 @@ public sealed class RunPhaseTests(LabFixture fixture)
 
     /// <summary>yes(1) ends only when SIGPIPE kills it: with SIGPIPE ignored it spins at 100% CPU forever.</summary>
     private const string PipelineCheck = """
-        echo "LAB: child-signals $(grep -E '^Sig(Blk|Ign|Cgt)' /proc/self/status | tr -d '\t' | tr ':\n' '= ')"
+        echo "LAB: child-signals $(grep -E '^(Sig(Blk|Ign|Cgt)|THP_enabled)' /proc/self/status | tr -d '\t' | tr ':\n' '= ')"
         echo "LAB: pipeline=$(yes 'block' | head -c 1048576 | wc -c)"
         """;
 
     [Theory]
     [InlineData("guard")]
     [InlineData("handoff")]
-    public void The_systems_init_and_its_children_start_with_clean_signals(string mode)
+    public void The_systems_init_and_its_children_start_with_clean_signals_and_huge_pages_allowed(string mode)
     {
         var probe = new Dictionary<string, byte[]> { [SignalProbe.GuestPath] = File.ReadAllBytes(SignalProbe.Build(_lab.WorkDirectory)) };
         _lab.AddImage($"signals-{mode}/root.img", "ext4", extraRcS: PipelineCheck, extraFiles: probe);
@@ -31,7 +31,7 @@ public sealed class RunPhaseTests(LabFixture fixture)
             _lab.CommandLine($"signals-{mode}/root.img", $"smbroot.mode={mode} init={SignalProbe.GuestPath}"));
         guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
         Assert.Contains(SignalProbe.CleanStart, guest.Console);
-        Assert.Matches("LAB: child-signals SigBlk=0000000000000000 SigIgn=0000000000000000 SigCgt=0000000000000000", guest.Console);
+        Assert.Matches("LAB: child-signals THP_enabled=1 SigBlk=0000000000000000 SigIgn=0000000000000000 SigCgt=0000000000000000", guest.Console);
         Assert.Contains("LAB: pipeline=1048576", guest.Console);
         Assert.Contains(mode == "guard" ? "guard: the system's init" : "handoff: exec", guest.Console);
     }

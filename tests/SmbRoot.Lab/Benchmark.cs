@@ -62,6 +62,7 @@ public static class Benchmark
         AgainstThePeer(lab, boots);
         Integrity(lab, boots: 3);
         LoopAgainstRaw(lab, boots: 3);
+        SmallestGuest(lab);
     }
 
     /// <summary>
@@ -150,6 +151,58 @@ public static class Benchmark
         }
         long ourSize = new FileInfo(lab.Initramfs).Length, peerSize = new FileInfo(peer).Length;
         Console.WriteLine($"  {"initramfs, compressed (KiB)",-46} {ourSize / 1024,-22} {peerSize / 1024,-22} {(double)ourSize / peerSize:0.00}");
+    }
+
+    /// <summary>
+    /// The smallest guest each method runs in: RAM from 256 MiB down, until a boot no longer
+    /// reaches the root's rcS (SmbRoot must also relinquish and power off); the first failure's
+    /// reason is the console line that names it.
+    /// </summary>
+    public static void SmallestGuest(Lab lab)
+    {
+        const string image = "bench/small.img";
+        lab.AddImage(image, "ext4");
+        string ours = lab.InitramfsWithCredentials();
+        string peer = PeerInitramfs.Build(lab, image, TextWriter.Null);
+        int[] sizes = [256, 192, 160, 128, 112, 96, 80, 64];
+        Console.WriteLine();
+        Console.WriteLine("smallest guest (RAM in MiB, from 256 down; SmbRoot boots, relinquishes and powers off; the script boots):");
+        foreach (bool isPeer in new[] { false, true })
+        {
+            int? smallest = null;
+            string failure = "none down to the smallest size tried";
+            foreach (int size in sizes)
+            {
+                using var guest = lab.Boot(isPeer ? peer : ours, lab.CommandLine(image), memoryMiB: size);
+                if (RunsIn(guest, isPeer) is { } reason)
+                {
+                    failure = $"{size} MiB fails: {reason}";
+                    break;
+                }
+                smallest = size;
+            }
+            Console.WriteLine($"  {(isPeer ? "script" : "SmbRoot"),-8} {(smallest is { } s ? $"{s} MiB" : "not even 256 MiB"),-10} ({failure})");
+        }
+    }
+
+    /// <summary>Null when the guest got through; otherwise the console line that says why not.</summary>
+    private static string? RunsIn(QemuMachine guest, bool isPeer)
+    {
+        const string failures = @"Out of memory|Kernel panic|oom-kill|not syncing|ERROR.*";
+        try
+        {
+            guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(3));
+            if (isPeer) return null;
+            Thread.Sleep(1000); // the console shell's prompt has no newline, so there is no line to wait for
+            guest.Type($"{RootImage.ControlClient} relinquish --poweroff");
+            if (!guest.WaitForExit(TimeSpan.FromMinutes(3))) return "no power-off after relinquish";
+            return guest.Console.Contains("smbroot: final: the root is released") ? null : "the final stage did not release the root";
+        }
+        catch (TimeoutException)
+        {
+            var line = Regex.Match(guest.Console, $@"^.*({failures}).*$", RegexOptions.Multiline);
+            return line.Success ? line.Value.Trim() : "no root's rcS within 3 minutes";
+        }
     }
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);

@@ -21,6 +21,12 @@ switch (args)
             Benchmark.AgainstThePeer(lab, boots: 5);
         }
         return 0;
+    case ["bench", "memory"]:
+        using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench"), password: "bench-password"))
+        {
+            Benchmark.SmallestGuest(lab);
+        }
+        return 0;
     case ["bench", "io"]:
         using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench"), password: "bench-password"))
         {
@@ -35,7 +41,7 @@ switch (args)
         Console.WriteLine(crashes == 0 ? $"fuzz: {which}, {inputs:N0} inputs each, no crash" : $"fuzz: {crashes} crash(es)");
         return crashes == 0 ? 0 : 1;
     default:
-        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io|peer]|fuzz [INPUTS [TARGET...]]   (run through ./build.sh demo, bench or fuzz)");
+        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io|peer|memory]|fuzz [INPUTS [TARGET...]]   (run through ./build.sh demo, bench or fuzz)");
         return 2;
 }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -27,15 +28,16 @@ public sealed class QemuMachine : IDisposable
     private readonly string _monitor = Path.Combine(Path.GetTempPath(), $"smbroot-qemu-{Guid.NewGuid():N}.monitor");
 
     /// <param name="consoleLog">a file that gets the console as it comes, for reading after a failed test</param>
+    /// <param name="memoryMiB">the guest's RAM</param>
     public QemuMachine(string kernel, string initrd, string commandLine, IReadOnlyList<GuestNic> nics, string? networkNamespace = null,
-        TextWriter? echo = null, string? consoleLog = null)
+        TextWriter? echo = null, string? consoleLog = null, int memoryMiB = 768)
     {
         _echo = echo;
         if (consoleLog is not null) _log = new StreamWriter(consoleLog) { AutoFlush = true };
         string qemu = Shell.Require("qemu-system-x86_64", "qemu-system-x86");
         var arguments = new List<string>
         {
-            "-m", "768", "-smp", "1", "-display", "none", "-monitor", $"unix:{_monitor},server=on,wait=off", "-serial", "stdio", "-no-reboot",
+            "-m", memoryMiB.ToString(CultureInfo.InvariantCulture), "-smp", "1", "-display", "none", "-monitor", $"unix:{_monitor},server=on,wait=off", "-serial", "stdio", "-no-reboot",
             "-kernel", kernel, "-initrd", initrd, "-append", commandLine,
         };
         for (int i = 0; i < nics.Count; i++)

@@ -17,11 +17,29 @@ public static unsafe partial class Sys
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int kill_native(int pid, int signal);
 
+    public const int PR_SET_THP_DISABLE = 41, PR_GET_THP_DISABLE = 42;
+
+    [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
+    private static partial int prctl_native(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
+
     [LibraryImport("libc", EntryPoint = "unshare", SetLastError = true)]
     private static partial int unshare_native(int flags);
 
     [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
     private static partial int setns_native(int fd, int namespaceType);
+
+    /// <summary>
+    /// prctl(2) PR_SET_THP_DISABLE for this process. PID 1 turns transparent huge pages off for
+    /// itself: with THP "always" (Debian's kernels), khugepaged turns any 2 MiB range in which one
+    /// page is in use into a huge page (mm/khugepaged.c: max_ptes_none is 511 by default), so a
+    /// small PID 1 that lives for months would grow by 2 MiB a range at a time. The setting is
+    /// inherited by fork(2) and kept across execve(2): <see cref="Exec"/> gives the program it
+    /// starts the kernel's default back.
+    /// </summary>
+    public static void SetHugePagesDisabled(bool disabled) =>
+        Check(prctl_native(PR_SET_THP_DISABLE, disabled ? 1UL : 0UL, 0, 0, 0), "prctl", "PR_SET_THP_DISABLE");
+
+    private static bool HugePagesDisabled() => prctl_native(PR_GET_THP_DISABLE, 0, 0, 0, 0) == 1;
 
     // x86_64 (arch/x86/entry/syscalls/syscall_64.tbl); glibc has no wrapper for pivot_root.
     public const int SYS_pivot_root = 155;

@@ -276,8 +276,8 @@ public static unsafe partial class Sys
         }).Append(0).ToArray();
 
     /// <summary>
-    /// execve(2) in this process, with default signal dispositions and an empty mask for the new
-    /// program; returns only by throwing, with this process's signal state as it was.
+    /// execve(2) in this process, with default signal dispositions, an empty mask and transparent
+    /// huge pages allowed for the new program; returns only by throwing, with this process's state as it was.
     /// </summary>
     public static void Exec(string path, string[] argv, string[] environment)
     {
@@ -287,10 +287,13 @@ public static unsafe partial class Sys
         fixed (nint* a = PinStrings(argv, handles))
         fixed (nint* e = PinStrings(environment, handles))
         {
+            bool hugePagesDisabled = HugePagesDisabled();
+            if (hugePagesDisabled) SetHugePagesDisabled(false);
             var saved = ResetSignalsForExec();
             execve(p, (byte**)a, (byte**)e);
             error = errno;
             RestoreSignals(saved);
+            if (hugePagesDisabled) SetHugePagesDisabled(true);
         }
         foreach (var h in handles) h.Free();
         throw new SysException("execve", path, error);

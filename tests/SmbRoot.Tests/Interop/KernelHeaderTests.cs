@@ -29,6 +29,7 @@ public class KernelHeaderTests
         #include <spawn.h>
         #include <poll.h>
         #include <sched.h>
+        #include <sys/prctl.h>
         #include <linux/if_ether.h>
         #include <linux/if_packet.h>
         #include <linux/loop.h>
@@ -65,6 +66,7 @@ public class KernelHeaderTests
             P("SIGTERM", SIGTERM); P("SIGPWR", SIGPWR);
             P("SIGHUP(machine)", SIGHUP); P("SIGINT(machine)", SIGINT); P("SIGTERM(machine)", SIGTERM); P("SIGPWR(machine)", SIGPWR);
             P("CLONE_NEWNS", CLONE_NEWNS); P("CLONE_NEWPID", CLONE_NEWPID);
+            P("PR_SET_THP_DISABLE", PR_SET_THP_DISABLE); P("PR_GET_THP_DISABLE", PR_GET_THP_DISABLE);
             P("POLLIN|POLLERR|POLLHUP", POLLIN | POLLERR | POLLHUP); P("POLLOUT", POLLOUT);
             P("AF_INET", AF_INET); P("AF_UNIX", AF_UNIX); P("AF_NETLINK", AF_NETLINK); P("AF_PACKET", AF_PACKET);
             P("SOCK_STREAM", SOCK_STREAM); P("SOCK_DGRAM", SOCK_DGRAM); P("SOCK_RAW", SOCK_RAW); P("SOCK_SEQPACKET", SOCK_SEQPACKET);
@@ -139,6 +141,7 @@ public class KernelHeaderTests
             ["SIGHUP"] = Sys.SIGHUP, ["SIGINT"] = Sys.SIGINT, ["SIGKILL"] = Sys.SIGKILL, ["SIGUSR1"] = Sys.SIGUSR1, ["SIGUSR2"] = Sys.SIGUSR2,
             ["SIGTERM"] = Sys.SIGTERM, ["SIGPWR"] = Sys.SIGPWR,
             ["CLONE_NEWNS"] = Sys.CLONE_NEWNS, ["CLONE_NEWPID"] = Sys.CLONE_NEWPID,
+            ["PR_SET_THP_DISABLE"] = Sys.PR_SET_THP_DISABLE, ["PR_GET_THP_DISABLE"] = Sys.PR_GET_THP_DISABLE,
             ["POLLIN|POLLERR|POLLHUP"] = Sys.ReadableEvents, ["POLLOUT"] = Sockets.POLLOUT,
             ["AF_INET"] = Sockets.AF_INET, ["AF_UNIX"] = ControlSocket.AF_UNIX, ["AF_NETLINK"] = Sockets.AF_NETLINK, ["AF_PACKET"] = PacketSocket.AF_PACKET,
             ["SOCK_STREAM"] = Sockets.SOCK_STREAM, ["SOCK_DGRAM"] = Sockets.SOCK_DGRAM, ["SOCK_RAW"] = Sockets.SOCK_RAW, ["SOCK_SEQPACKET"] = ControlSocket.SOCK_SEQPACKET,
