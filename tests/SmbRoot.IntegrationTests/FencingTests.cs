@@ -77,9 +77,12 @@ public sealed class FencingTests(NetworkLabFixture fixture)
         holder.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
         holder.Type(Writing.Loop("A"));
         holder.WaitFor("WROTE A-3", TimeSpan.FromMinutes(1));
-        // The cable goes as the other machine mounts the share, so its open of the image meets a holder that cannot answer.
+        // The cable goes as the other machine's init starts, a second or two before its first open of the
+        // image reaches the server, so that open meets a holder that cannot answer. (Cut when the share is
+        // being mounted, a loaded host could let the open through first, and the server would refuse the
+        // lock at once without waiting for the holder.)
         using var other = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(image, 8, $"rd.retry=600 {Deadline}"), [network.AddNic()]);
-        other.WaitFor(@"share: mounting", LabFixture.BootTimeout);
+        other.WaitFor(@"smbroot: SmbRoot \S+ starting", LabFixture.BootTimeout);
         network.Cut(holderNic);
         Thread.Sleep(TimeSpan.FromSeconds(10));
         network.Reconnect(holderNic);

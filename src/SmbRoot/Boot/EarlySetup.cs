@@ -19,7 +19,9 @@ public static class EarlySetup
     /// copy in /run: the retain step gives its files (this binary and its libraries) a second name
     /// there. PID 1 keeps running from those files after the switch, and an unlinked file that is
     /// still mapped keeps all its pages on rootfs (ramfs pages are never evicted, fs/ramfs/inode.c),
-    /// so a copy would hold the same megabytes twice.
+    /// so a copy would hold the same megabytes twice. systemd leaves a mount under /run/initramfs
+    /// mounted until its final pivot (src/core/mount.c, mount_is_extrinsic), and then the share
+    /// comes along with it: the final stage finds it at /share instead of under /oldroot.
     /// </summary>
     private static void BindRetainedRamdisk()
     {
