@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SmbRoot build entry point.
-#   ./build.sh [--kernel VERSION] [--credentials FILE] [--module NAME]...
-#       publish the NativeAOT /init and assemble out/initramfs.img (the last line printed is its path)
+#   ./build.sh [--kernel VERSION] [--credentials FILE] [--nic NAME,...] [--filesystem NAME,...] [--module NAME,...]
+#       publish the NativeAOT /init and assemble out/initramfs.img (the last line printed is its path);
+#       --nic and --filesystem carry only those NIC drivers and root filesystems (dotnet run --project src/SmbRoot.Mkinitramfs -- --help)
 #   ./build.sh demo    boot a QEMU machine from a private Samba share on this host
 #   ./build.sh test    unit tests, then integration tests that boot QEMU against a real smbd
 #   ./build.sh bench [storm|io|peer|memory]  sizes, boot times, I/O, memory and boot storms (the figures in README.md);
@@ -52,7 +53,7 @@ build_initramfs() {
     while [ $# -gt 0 ]; do
         case "$1" in
             --kernel) kernel="$2"; shift 2 ;;
-            --credentials|--module) args+=("$1" "$2"); shift 2 ;;
+            --credentials|--nic|--filesystem|--module) args+=("$1" "$2"); shift 2 ;;
             *) echo "build.sh: unknown option $1 (see the top of build.sh)" >&2; exit 2 ;;
         esac
     done
@@ -105,7 +106,7 @@ case "${1:-}" in
         dotnet run --project tests/SmbRoot.Lab -c Release -- fuzz "$@"
         ;;
     -h|--help)
-        sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
         ;;
     *)
         build_initramfs "$@"

@@ -10,7 +10,7 @@ public sealed record InitramfsInputs(
     string ModulesDirectory,
     string? LayoutDirectory,
     string? CredentialsFile,
-    IReadOnlyList<string> Modules,
+    ModuleSelection Modules,
     uint Mtime);
 
 /// <summary>
@@ -19,24 +19,6 @@ public sealed record InitramfsInputs(
 /// </summary>
 public static class InitramfsBuilder
 {
-    /// <summary>
-    /// NIC drivers for common hardware and hypervisors, cifs, loop, the root filesystems, overlay,
-    /// crypto, softdog. Not btrfs: with what it pulls in (raid6, zstd, xor) it would be a fifth of
-    /// the archive; a btrfs root adds it with --module btrfs.
-    /// </summary>
-    public static readonly string[] DefaultModules =
-    [
-        "virtio_net", "virtio_pci", "e1000", "e1000e", "igb", "igc", "ixgbe", "r8169", "tg3", "bnx2", "vmxnet3", "hv_netvsc",
-        "cifs", "loop", "xfs", "ext4", "overlay",
-        // The kernel builds SMB3 encryption and signing from crypto templates it asks for by name at
-        // mount time (gcm(aes) needs ctr and ghash; ccm needs ctr): /sbin/modprobe loads them then.
-        "ctr", "ghash_generic", "cmac", "ccm", "gcm",
-        // AES in the CPU, for signing and sealing at speed where it has AES-NI.
-        "aesni_intel",
-        // The watchdog that stops a read-write holder which can no longer renew its claim (fencing).
-        "softdog",
-    ];
-
     /// <summary>Where the retained-ramdisk manifest lives: the files the final stage needs after the switch.</summary>
     public const string RetainManifest = "etc/smbroot/retain";
 
@@ -156,7 +138,11 @@ public static class InitramfsBuilder
         string dir = inputs.ModulesDirectory;
         string version = Path.GetFileName(dir.TrimEnd('/'));
         string Read(string name) => File.Exists(Path.Combine(dir, name)) ? File.ReadAllText(Path.Combine(dir, name)) : "";
-        var (index, closure) = ModuleClosure(dir, inputs.Modules, log);
+        var (index, closure) = ModuleClosure(dir, inputs.Modules.Wanted, log);
+        if (inputs.Modules.Named.Where(closure.Missing.Contains).ToArray() is { Length: > 0 } missing)
+        {
+            throw new FileNotFoundException($"no kernel module {string.Join(", ", missing)} in {dir} (modules.dep), neither built in");
+        }
 
         string target = "lib/modules/" + version + "/";
         foreach (var module in closure.Modules)

@@ -2,20 +2,30 @@ using SmbRoot.Mkinitramfs;
 
 const string Usage = """
 usage: smbroot-mkinitramfs --init BINARY --modules /lib/modules/VERSION --output FILE
-                           [--layout DIR] [--credentials FILE] [--module NAME]... [--mtime SECONDS]
-                           [--compression gzip|xz]
+                           [--layout DIR] [--credentials FILE] [--nic NAME[,NAME]]...
+                           [--filesystem NAME[,NAME]]... [--module NAME[,NAME]]...
+                           [--mtime SECONDS] [--compression gzip|xz]
 
 Assembles the SmbRoot initramfs: BINARY becomes /init, its ELF libraries and the closure of
-the kernel modules (defaults: common NICs, cifs, loop, xfs, ext4, overlay, softdog; --module adds
-more, e.g. btrfs) are copied in, DIR's files are laid over the archive root, and FILE (mount.cifs
+the kernel modules are copied in, DIR's files are laid over the archive root, and FILE (mount.cifs
 format) becomes /etc/smbroot/credentials with mode 0600. The output is a newc cpio compressed with
 gzip (the default) or xz (CRC32, as the kernel wants it; needs the xz tool); the same inputs
 always give the same bytes (--mtime, default SOURCE_DATE_EPOCH or 0).
+
+The modules: cifs, loop, overlay, the SMB3 crypto, aesni_intel and softdog always; then
+  --nic          only these NIC drivers (and the buses they sit on), instead of the common ones
+                 (virtio_net, virtio_pci, e1000, e1000e, igb, igc, ixgbe, r8169, tg3, bnx2,
+                 vmxnet3, hv_netvsc); a QEMU or KVM guest needs --nic virtio_pci,virtio_net
+  --filesystem   only these root filesystems, instead of xfs and ext4 (a persistent overlay
+                 layer is ext4)
+  --module       any other module, e.g. btrfs
+A smaller archive unpacks sooner and in less memory. A module named here that this kernel does
+not have fails the build; one of the common ones it lacks is left out with a note.
 """;
 
 string? init = null, modules = null, output = null, layout = null, credentials = null;
 string compression = "gzip";
-var extraModules = new List<string>();
+List<string> nics = [], fileSystems = [], extraModules = [];
 uint mtime = uint.TryParse(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"), out var epoch) ? epoch : 0;
 for (int i = 0; i < args.Length; i++)
 {
@@ -29,7 +39,9 @@ for (int i = 0; i < args.Length; i++)
             case "--output": output = Next(); break;
             case "--layout": layout = Next(); break;
             case "--credentials": credentials = Next(); break;
-            case "--module": extraModules.Add(Next()); break;
+            case "--nic": nics.AddRange(ModuleSelection.SplitList(Next())); break;
+            case "--filesystem": fileSystems.AddRange(ModuleSelection.SplitList(Next())); break;
+            case "--module": extraModules.AddRange(ModuleSelection.SplitList(Next())); break;
             case "--mtime": mtime = uint.Parse(Next()); break;
             case "--compression": compression = Next() is "gzip" or "xz" ? args[i] : throw new ArgumentException($"--compression {args[i]}: expected gzip or xz"); break;
             case "-h" or "--help": Console.Write(Usage); return 0;
@@ -50,7 +62,7 @@ if (init is null || modules is null || output is null)
 try
 {
     var inputs = new InitramfsInputs(init, modules, layout, credentials,
-        InitramfsBuilder.DefaultModules.Concat(extraModules).ToArray(), mtime);
+        new ModuleSelection(nics, fileSystems, extraModules), mtime);
     var archive = InitramfsBuilder.Assemble(inputs, Console.Out);
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
     InitramfsBuilder.Write(archive, output, mtime, compression);

@@ -148,9 +148,11 @@ public static class Program
         {
             // A kernel without the setting: PID 1 runs as before, it only costs memory.
         }
-        EarlySetup.Run();
+        var early = EarlySetup.Run();
         Logging.AttachKernelLog();
         Log.Say($"SmbRoot {Version} starting");
+        foreach (var failure in early) Log.Error("early setup: " + failure);
+        if (early.Count > 0) Log.Error("  check: the kernel's proc, sysfs, devtmpfs and tmpfs (CONFIG_DEVTMPFS, CONFIG_TMPFS); the boot goes on and may fail later");
         while (true)
         {
             try

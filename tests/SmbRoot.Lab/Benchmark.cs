@@ -100,33 +100,50 @@ public static class Benchmark
     }
 
     /// <summary>
+    /// One initramfs the bench boots. SmbRoot is built twice: with the script's own NIC and
+    /// filesystem modules (what a site of QEMU guests with ext4 roots builds: --nic, --filesystem),
+    /// which is the like-for-like comparison, and as built by default, with the common ones.
+    /// </summary>
+    /// <param name="Archive">the archive as built, without the credentials the boot's copy has appended</param>
+    private sealed record Contender(string Name, string Archive, string Initramfs, bool IsScript);
+
+    private static Contender[] Contenders(Lab lab, string image)
+    {
+        string site = lab.SiteInitramfs(), script = PeerInitramfs.Build(lab, image, TextWriter.Null);
+        return
+        [
+            new("SmbRoot", site, lab.InitramfsWithCredentials(baseImage: site), false),
+            new("SmbRoot, common", lab.Initramfs, lab.InitramfsWithCredentials(), false),
+            new("script", script, script, true),
+        ];
+    }
+
+    /// <summary>
     /// SmbRoot against the shell script it replaces (<see cref="PeerInitramfs"/>), booting the same
-    /// image in the same run, one after the other: each figure with both medians and ranges and
-    /// the ratio SmbRoot / script (below 1 is SmbRoot ahead).
+    /// image in the same run, one after the other: each figure with the medians and ranges and the
+    /// ratios SmbRoot / script (below 1 is SmbRoot ahead).
     /// </summary>
     public static void AgainstThePeer(Lab lab, int boots)
     {
         const string image = "bench/peer.img";
         const string rcsMarker = "lab: rcS is running";
         lab.AddImage(image, "ext4", extraRcS: $"echo '{rcsMarker}' > /dev/kmsg");
-        string ours = lab.InitramfsWithCredentials();
-        string peer = PeerInitramfs.Build(lab, image, TextWriter.Null);
-        var figures = new Dictionary<string, (List<double> Ours, List<double> Peer)>
-        {
-            ["kernel start to /init, unpacking included (s)"] = ([], []),
-            ["/init start to root mounted (s)"] = ([], []),
-            ["/init start to the root's rcS (s)"] = ([], []),
-            ["MemAvailable in the system (MiB)"] = ([], []),
-            ["MemAvailable + per-CPU free lists (MiB)"] = ([], []),
-        };
+        var contenders = Contenders(lab, image);
+        string[] figureNames =
+        [
+            "kernel start to /init, unpacking included (s)", "/init start to root mounted (s)", "/init start to the root's rcS (s)",
+            "MemAvailable in the system (MiB)", "MemAvailable + per-CPU free lists (MiB)",
+        ];
+        var figures = figureNames.ToDictionary(f => f, _ => contenders.Select(_ => new List<double>()).ToArray());
         for (int i = 0; i < boots; i++)
         {
-            foreach (bool isPeer in new[] { false, true })
+            for (int c = 0; c < contenders.Length; c++)
             {
-                using var guest = lab.Boot(isPeer ? peer : ours, lab.CommandLine(image));
+                var contender = contenders[c];
+                using var guest = lab.Boot(contender.Initramfs, lab.CommandLine(image));
                 guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(4));
                 double start = Timestamp(guest, @"Run /init as init process");
-                double mounted = Timestamp(guest, isPeer ? Regex.Escape(PeerInitramfs.RootMounted) : @"smbroot: root: /dev/loop\d+ on /sysroot");
+                double mounted = Timestamp(guest, contender.IsScript ? Regex.Escape(PeerInitramfs.RootMounted) : @"smbroot: root: /dev/loop\d+ on /sysroot");
                 double rcs = Timestamp(guest, Regex.Escape(rcsMarker));
                 var memory = guest.Seen(@"mem-available-kib=(\d+) per-cpu-free-kib=(\d+)").Groups;
                 double available = double.Parse(memory[1].Value, CultureInfo.InvariantCulture) / 1024;
@@ -134,27 +151,34 @@ public static class Benchmark
                 // (mm/page_alloc.c; /proc/zoneinfo "count:"), and since 5.14 a list may hold up to a share of the
                 // low watermark (zone_highsize): the pages a larger initramfs frees at the switch land there.
                 double perCpuFree = double.Parse(memory[2].Value, CultureInfo.InvariantCulture) / 1024;
-                foreach (var (figure, value) in new[] { ("kernel start to /init, unpacking included (s)", start), ("/init start to root mounted (s)", mounted - start), ("/init start to the root's rcS (s)", rcs - start),
-                    ("MemAvailable in the system (MiB)", available), ("MemAvailable + per-CPU free lists (MiB)", available + perCpuFree) })
-                {
-                    (isPeer ? figures[figure].Peer : figures[figure].Ours).Add(value);
-                }
+                double[] values = [start, mounted - start, rcs - start, available, available + perCpuFree];
+                for (int f = 0; f < figureNames.Length; f++) figures[figureNames[f]][c].Add(values[f]);
             }
         }
+        var script = contenders.Single(c => c.IsScript);
+        var ours = contenders.Where(c => !c.IsScript).ToArray();
         Console.WriteLine();
-        Console.WriteLine($"SmbRoot against the busybox script it replaces ({boots} boots each, alternating, same image, both signing, both {InitramfsFile.CompressionOf(peer)}):");
-        Console.WriteLine($"  {"figure",-46} {"SmbRoot",-22} {"script",-22} ratio");
-        foreach (var (figure, (o, p)) in figures) Console.WriteLine($"  {figure,-46} {Spread(o),-22} {Spread(p),-22} {Median(o) / Median(p):0.00}");
-        foreach (var figure in new[] { "MemAvailable in the system (MiB)", "MemAvailable + per-CPU free lists (MiB)" })
+        Console.WriteLine($"SmbRoot against the busybox script it replaces ({boots} boots each, alternating, same image, both signing, all {InitramfsFile.CompressionOf(script.Initramfs)};");
+        Console.WriteLine($"  '{ours[0].Name}' carries the script's NIC and filesystem modules, '{ours[1].Name}' the common ones; ratios are SmbRoot / script):");
+        Console.WriteLine($"  {"figure",-46} {string.Concat(contenders.Select(c => $"{c.Name,-22} "))}ratios");
+        foreach (var (figure, lists) in figures)
         {
-            Console.WriteLine($"  cost against the script, {figure}: {Median(figures[figure].Peer) - Median(figures[figure].Ours):0.0} MiB");
+            var scriptMedian = Median(lists[^1]);
+            Console.WriteLine($"  {figure,-46} {string.Concat(lists.Select(l => $"{Spread(l),-22} "))}{string.Join(" ", lists[..^1].Select(l => (Median(l) / scriptMedian).ToString("0.00", CultureInfo.InvariantCulture)))}");
         }
-        long ourSize = new FileInfo(lab.Initramfs).Length, peerSize = new FileInfo(peer).Length;
-        Console.WriteLine($"  {"initramfs, compressed (KiB)",-46} {ourSize / 1024,-22} {peerSize / 1024,-22} {(double)ourSize / peerSize:0.00}");
+        foreach (var figure in figureNames[3..])
+        {
+            var lists = figures[figure];
+            Console.WriteLine($"  cost against the script, {figure}: {string.Join(", ", ours.Select((o, c) => $"{o.Name} {Median(lists[^1]) - Median(lists[c]):0.0} MiB"))}");
+        }
+        var sizes = contenders.Select(c => new FileInfo(c.Archive).Length).ToArray();
+        Console.WriteLine($"  {"initramfs, compressed (KiB)",-46} {string.Concat(sizes.Select(s => $"{s / 1024,-22} "))}{string.Join(" ", sizes[..^1].Select(s => ((double)s / sizes[^1]).ToString("0.00", CultureInfo.InvariantCulture)))}");
+        var unpacked = contenders.Select(c => InitramfsFile.UnpackedSize(c.Archive)).ToArray();
+        Console.WriteLine($"  {"initramfs unpacked (KiB)",-46} {string.Concat(unpacked.Select(s => $"{s / 1024,-22} "))}");
     }
 
     /// <summary>
-    /// The smallest guest each method runs in: RAM from 256 MiB down, until a boot no longer
+    /// The smallest guest each initramfs runs in: RAM from 256 MiB down, until a boot no longer
     /// reaches the root's rcS (SmbRoot must also relinquish and power off); the first failure's
     /// reason is the console line that names it.
     /// </summary>
@@ -162,26 +186,24 @@ public static class Benchmark
     {
         const string image = "bench/small.img";
         lab.AddImage(image, "ext4");
-        string ours = lab.InitramfsWithCredentials();
-        string peer = PeerInitramfs.Build(lab, image, TextWriter.Null);
         int[] sizes = [256, 192, 160, 128, 112, 96, 80, 64];
         Console.WriteLine();
         Console.WriteLine("smallest guest (RAM in MiB, from 256 down; SmbRoot boots, relinquishes and powers off; the script boots):");
-        foreach (bool isPeer in new[] { false, true })
+        foreach (var contender in Contenders(lab, image))
         {
             int? smallest = null;
             string failure = "none down to the smallest size tried";
             foreach (int size in sizes)
             {
-                using var guest = lab.Boot(isPeer ? peer : ours, lab.CommandLine(image), memoryMiB: size);
-                if (RunsIn(guest, isPeer) is { } reason)
+                using var guest = lab.Boot(contender.Initramfs, lab.CommandLine(image), memoryMiB: size);
+                if (RunsIn(guest, contender.IsScript) is { } reason)
                 {
                     failure = $"{size} MiB fails: {reason}";
                     break;
                 }
                 smallest = size;
             }
-            Console.WriteLine($"  {(isPeer ? "script" : "SmbRoot"),-8} {(smallest is { } s ? $"{s} MiB" : "not even 256 MiB"),-10} ({failure})");
+            Console.WriteLine($"  {contender.Name,-16} {(smallest is { } s ? $"{s} MiB" : "not even 256 MiB"),-10} ({failure})");
         }
     }
 

@@ -69,14 +69,14 @@ public sealed class Lab : IDisposable
     /// kernel unpacks concatenated archives in order (Documentation/driver-api/early-userspace/buffer-format.rst),
     /// which is also how a PXE setup can keep secrets out of the shared initramfs.
     /// </summary>
-    public string InitramfsWith(string name, IReadOnlyDictionary<string, string> files)
+    public string InitramfsWith(string name, IReadOnlyDictionary<string, string> files, string? baseImage = null)
     {
         var extra = new CpioWriter();
         foreach (var (path, content) in files) extra.AddFile(path, System.Text.Encoding.UTF8.GetBytes(content), 0x180);
         string output = Path.Combine(WorkDirectory, name + ".img");
         using (var stream = File.Create(output))
         {
-            using (var base_ = File.OpenRead(Initramfs)) base_.CopyTo(stream);
+            using (var base_ = File.OpenRead(baseImage ?? Initramfs)) base_.CopyTo(stream);
             // The kernel only finds a cpio header on a 4-byte boundary and skips zero padding
             // (init/initramfs.c, unpack_to_rootfs), the same thing GRUB does between initrds.
             while (stream.Position % 4 != 0) stream.WriteByte(0);
@@ -85,10 +85,27 @@ public sealed class Lab : IDisposable
         return output;
     }
 
-    /// <summary>The initramfs with a credentials file: the server's password unless <paramref name="password"/> is another (a wrong one).</summary>
-    public string InitramfsWithCredentials(string? password = null) =>
-        InitramfsWith("initramfs-" + (password is null || password == Samba.UserPassword ? "good" : "bad"),
-            new Dictionary<string, string> { ["etc/smbroot/credentials"] = SambaServer.CredentialsText(password ?? Samba.UserPassword) });
+    /// <summary>
+    /// The initramfs (<paramref name="baseImage"/>, by default the built one) with a credentials file:
+    /// the server's password unless <paramref name="password"/> is another (a wrong one).
+    /// </summary>
+    public string InitramfsWithCredentials(string? password = null, string? baseImage = null) =>
+        InitramfsWith(Path.GetFileNameWithoutExtension(baseImage ?? "initramfs") + "-" + (password is null || password == Samba.UserPassword ? "good" : "bad"),
+            new Dictionary<string, string> { ["etc/smbroot/credentials"] = SambaServer.CredentialsText(password ?? Samba.UserPassword) }, baseImage);
+
+    /// <summary>
+    /// The initramfs as a site whose machines are all QEMU guests with ext4 roots builds it
+    /// (./build.sh --nic virtio_pci,virtio_net --filesystem ext4), from the same /init: the same
+    /// NIC and filesystem modules as the script's. Returns its path in the work directory.
+    /// </summary>
+    public string SiteInitramfs()
+    {
+        var inputs = new InitramfsInputs(Path.Combine(RepositoryRoot, "out/bin/smbroot"), "/lib/modules/" + KernelVersion,
+            Path.Combine(RepositoryRoot, "initramfs-layout"), null, new ModuleSelection(["virtio_pci", "virtio_net"], ["ext4"], []), 0);
+        string site = Path.Combine(WorkDirectory, "site.img");
+        InitramfsBuilder.Write(InitramfsBuilder.Assemble(inputs, TextWriter.Null), site, 0, InitramfsFile.CompressionOf(Initramfs));
+        return site;
+    }
 
     /// <summary>The kernel command line for a guest on QEMU's user network (guest 10.0.2.15, host 10.0.2.2).</summary>
     public string CommandLine(string pathInShare, string extra = "", int? port = null) =>

@@ -28,7 +28,9 @@ public sealed record BootState(
     /// <summary>The file whose holder record carries <see cref="HolderBootId"/>.</summary>
     public string? HeldPath => LayerPath ?? ImagePath;
 
-    public const string Path = "/run/initramfs/smbroot.state";
+    /// <summary>The file's name in the retained ramdisk, which is the final stage's root.</summary>
+    public const string FileName = "smbroot.state";
+    public const string Path = RetainedRamdisk.MountPoint + "/" + FileName;
 
     public string Serialize() => string.Join("\n",
         "share_mount=" + ShareMountPoint, "unc=" + Unc, "image=" + ImagePath, "loop=" + LoopDevice, "fstype=" + FileSystem,

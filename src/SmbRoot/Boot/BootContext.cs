@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SmbRoot.Core.Plan;
+using SmbRoot.Core.State;
 using SmbRoot.Logging;
 
 namespace SmbRoot.Boot;
@@ -8,10 +9,9 @@ namespace SmbRoot.Boot;
 public sealed class BootContext(BootPlan plan, ILogger log, KernelConsoleLoggerProvider logging, ModuleLoader modules)
 {
     public const string SysRoot = "/sysroot";
-    public const string RetainedRamdisk = "/run/initramfs";
-    /// <summary>The initramfs's own directory that is bound on <see cref="RetainedRamdisk"/> (<see cref="EarlySetup"/>).</summary>
+    /// <summary>The initramfs's own directory that is bound on <see cref="RetainedRamdisk.MountPoint"/> (<see cref="EarlySetup"/>).</summary>
     public const string RetainedInInitramfs = "/retained";
-    public const string ShareMountPoint = RetainedRamdisk + "/share";
+    public const string ShareMountPoint = RetainedRamdisk.MountPoint + "/share";
 
     public BootPlan Plan { get; } = plan;
     public ILogger Log { get; } = log;

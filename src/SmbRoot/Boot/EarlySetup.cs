@@ -1,17 +1,22 @@
+using SmbRoot.Core.State;
 using SmbRoot.Core.Sys;
 using SmbRoot.Interop;
 
 namespace SmbRoot.Boot;
 
-/// <summary>Step 1: the kernel filesystems and the console, before anything can be logged to kmsg.</summary>
+/// <summary>
+/// Step 1: the kernel filesystems and the console, before anything can be logged to kmsg. A mount
+/// that fails does not stop the others: what failed comes back, to be reported once the log is there.
+/// </summary>
 public static class EarlySetup
 {
-    public static void Run()
+    public static List<string> Run()
     {
-        MountKernelFilesystems();
-        MountOnce("tmpfs", "/run", "tmpfs", Sys.MS_NOSUID | Sys.MS_NODEV, "mode=0755");
-        BindRetainedRamdisk();
+        var problems = MountKernelFilesystems();
+        Try(problems, () => MountOnce("tmpfs", "/run", "tmpfs", Sys.MS_NOSUID | Sys.MS_NODEV, "mode=0755"));
+        Try(problems, BindRetainedRamdisk);
         EnsureConsole();
+        return problems;
     }
 
     /// <summary>
@@ -26,22 +31,36 @@ public static class EarlySetup
     private static void BindRetainedRamdisk()
     {
         Sys.MakeDirectory(BootContext.RetainedInInitramfs, Sys.Mode0700);
-        Sys.MakeDirectory(BootContext.RetainedRamdisk, Sys.Mode0700);
+        Sys.MakeDirectory(RetainedRamdisk.MountPoint, Sys.Mode0700);
         // Already bound (a retry after the rescue shell) when it is on the initramfs's device.
-        if (Sys.Stat(BootContext.RetainedRamdisk).Device == Sys.Stat("/").Device) return;
-        Sys.Mount(BootContext.RetainedInInitramfs, BootContext.RetainedRamdisk, null, Sys.MS_BIND, null);
+        if (Sys.Stat(RetainedRamdisk.MountPoint).Device == Sys.Stat("/").Device) return;
+        Sys.Mount(BootContext.RetainedInInitramfs, RetainedRamdisk.MountPoint, null, Sys.MS_BIND, null);
     }
 
-    /// <summary>/proc, /sys and /dev: what the boot and the final stage both need first.</summary>
-    public static void MountKernelFilesystems()
+    /// <summary>/proc, /sys and /dev: what the boot and the final stage both need first. Returns what failed.</summary>
+    public static List<string> MountKernelFilesystems()
     {
         const ulong nosuidNoexecNodev = Sys.MS_NOSUID | Sys.MS_NOEXEC | Sys.MS_NODEV;
-        MountOnce("proc", "/proc", "proc", nosuidNoexecNodev, null);
-        MountOnce("sysfs", "/sys", "sysfs", nosuidNoexecNodev, null);
-        MountOnce("devtmpfs", "/dev", "devtmpfs", Sys.MS_NOSUID, "mode=0755");
+        var problems = new List<string>();
+        Try(problems, () => MountOnce("proc", "/proc", "proc", nosuidNoexecNodev, null));
+        Try(problems, () => MountOnce("sysfs", "/sys", "sysfs", nosuidNoexecNodev, null));
+        Try(problems, () => MountOnce("devtmpfs", "/dev", "devtmpfs", Sys.MS_NOSUID, "mode=0755"));
+        return problems;
     }
 
-    public static void MountOnce(string source, string target, string type, ulong flags, string? data)
+    private static void Try(List<string> problems, Action mount)
+    {
+        try
+        {
+            mount();
+        }
+        catch (Exception e)
+        {
+            problems.Add(e.Message);
+        }
+    }
+
+    private static void MountOnce(string source, string target, string type, ulong flags, string? data)
     {
         Sys.MakeDirectory(target);
         try

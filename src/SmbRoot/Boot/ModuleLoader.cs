@@ -79,7 +79,7 @@ public sealed class ModuleLoader
         if (order.Missing.Count > 0)
         {
             throw new BootException($"kernel module {string.Join(", ", order.Missing)} is not in the initramfs and not built in",
-                "rebuild the initramfs with --module NAME, or use a kernel that has it built in", permanent: true);
+                "rebuild the initramfs with --module NAME (--filesystem NAME for a root filesystem), or use a kernel that has it built in", permanent: true);
         }
         foreach (var soft in order.MissingSoft) _log.Debug($"soft dependency {soft} is not available; going on without it");
         var failed = new HashSet<string>();

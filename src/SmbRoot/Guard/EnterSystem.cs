@@ -1,4 +1,5 @@
 using SmbRoot.Boot;
+using SmbRoot.Core.State;
 using SmbRoot.Interop;
 
 namespace SmbRoot.Guard;
@@ -71,8 +72,8 @@ public static class EnterSystem
             }
             // The retained ramdisk as a read-only mount of its own: the system can neither change
             // it nor, by remounting /run noexec (Debian's mountkernfs.sh does), stop the client in it from running.
-            Sys.Mount(RetainedBinary.Ramdisk, RetainedBinary.Ramdisk, null, Sys.MS_BIND, null);
-            Sys.Mount(null, RetainedBinary.Ramdisk, null, Sys.MS_REMOUNT | Sys.MS_BIND | Sys.MS_RDONLY | Sys.MS_NOSUID, null);
+            Sys.Mount(RetainedRamdisk.MountPoint, RetainedRamdisk.MountPoint, null, Sys.MS_BIND, null);
+            Sys.Mount(null, RetainedRamdisk.MountPoint, null, Sys.MS_REMOUNT | Sys.MS_BIND | Sys.MS_RDONLY | Sys.MS_NOSUID, null);
             Sys.Exec(args[0], args, ["HOME=/", "TERM=linux", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]);
         }
         catch (SysException e)

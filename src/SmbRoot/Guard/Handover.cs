@@ -1,5 +1,6 @@
 using SmbRoot.Boot;
 using SmbRoot.Core.Shutdown;
+using SmbRoot.Core.State;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 
@@ -20,8 +21,8 @@ public static class Handover
             Sys.Sync();
             // pivot_root(2) wants no shared propagation on the way, and a mount point as the new root.
             Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null);
-            Sys.Mount(RetainedBinary.Ramdisk, RetainedBinary.Ramdisk, null, Sys.MS_BIND, null);
-            Sys.ChangeDirectory(RetainedBinary.Ramdisk);
+            Sys.Mount(RetainedRamdisk.MountPoint, RetainedRamdisk.MountPoint, null, Sys.MS_BIND, null);
+            Sys.ChangeDirectory(RetainedRamdisk.MountPoint);
             Sys.PivotRoot(".", "oldroot");
             Sys.ChangeRoot(".");
             Sys.ChangeDirectory("/");

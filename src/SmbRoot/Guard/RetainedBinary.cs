@@ -1,3 +1,5 @@
+using SmbRoot.Core.State;
+
 namespace SmbRoot.Guard;
 
 /// <summary>
@@ -8,11 +10,10 @@ namespace SmbRoot.Guard;
 /// </summary>
 public static class RetainedBinary
 {
-    public const string Ramdisk = "/run/initramfs";
-    public const string Path = Ramdisk + "/shutdown";
-    public const string Loader = Ramdisk + "/lib64/ld-linux-x86-64.so.2";
-    public const string Libraries = Ramdisk + "/lib/x86_64-linux-gnu";
-    public const string ClientWrapper = Ramdisk + "/init";
+    public const string Path = RetainedRamdisk.MountPoint + "/shutdown";
+    public const string Loader = RetainedRamdisk.MountPoint + "/lib64/ld-linux-x86-64.so.2";
+    public const string Libraries = RetainedRamdisk.MountPoint + "/lib/x86_64-linux-gnu";
+    public const string ClientWrapper = RetainedRamdisk.MountPoint + "/init";
 
     public static string[] Command(string argv0, params string[] args) =>
         [Loader, "--library-path", Libraries, "--argv0", argv0, Path, .. args];

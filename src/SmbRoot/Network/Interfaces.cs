@@ -78,7 +78,7 @@ public static class Interfaces
         if (all.Count == 0)
         {
             throw new BootException("no network interface appeared",
-                "the NIC's driver: is it in the initramfs (./build.sh --module DRIVER)? dmesg lists the devices the kernel found");
+                "the NIC's driver: is it in the initramfs (./build.sh --nic DRIVER, or without --nic for the common ones)? dmesg lists the devices the kernel found");
         }
         throw new BootException($"found no {wanted} with a link within {limit.TotalSeconds:0}s",
             $"the cable, the switch port or the VM's network backend, and BOOTIF=/ip=; the interfaces here are {string.Join(", ", all.Select(n => Describe(n) + (HasCarrier(n) ? "" : " no link")))}");

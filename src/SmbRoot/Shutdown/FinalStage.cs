@@ -27,11 +27,9 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
 
     public void Run(FinalStageArguments arguments)
     {
-        Exception? early = null;
-        try { EarlySetup.MountKernelFilesystems(); }
-        catch (Exception e) { early = e; }
+        var early = EarlySetup.MountKernelFilesystems();
         logging.AttachKernelLog();
-        if (early is not null) Problem($"mounting /proc, /sys and /dev failed: {early.Message}");
+        foreach (var failure in early) Problem("mounting the kernel filesystems: " + failure);
         foreach (var note in arguments.Notes) log.Say("final: " + note);
         var clock = Stopwatch.StartNew();
         var deadline = new Deadline(arguments.Timeout);
@@ -76,11 +74,11 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
     {
         try
         {
-            return BootState.Parse(File.ReadAllText("/smbroot.state"));
+            return BootState.Parse(File.ReadAllText("/" + BootState.FileName));
         }
         catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
         {
-            Problem($"cannot read /smbroot.state ({e.Message}); releasing what the kernel shows");
+            Problem($"cannot read /{BootState.FileName} ({e.Message}); releasing what the kernel shows");
             return null;
         }
     }

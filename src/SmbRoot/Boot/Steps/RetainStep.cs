@@ -6,7 +6,7 @@ namespace SmbRoot.Boot.Steps;
 
 /// <summary>
 /// Step 8: keep what the final stage needs (this binary and its libraries, listed in
-/// /etc/smbroot/retain by the initramfs builder) in /run/initramfs, which survives the switch,
+/// /etc/smbroot/retain by the initramfs builder) in <see cref="RetainedRamdisk.MountPoint"/>, which survives the switch,
 /// and leave the state file the final stage reads back. The files are hard links, not copies:
 /// /run/initramfs is the initramfs's own <see cref="BootContext.RetainedInInitramfs"/> (see
 /// <see cref="EarlySetup"/>), and the switch deletes every other name. A retry redoes what a failed try left.
@@ -26,10 +26,15 @@ public static class RetainStep
             File.Delete(target);
             Sys.Link(file, target);
         }
+        if (!Sys.Exists(RetainedBinary.Path))
+        {
+            throw new BootException($"{RetainedBinary.Path} is missing: {RetainedRamdisk.MountPoint} is not the initramfs's {BootContext.RetainedInInitramfs}, so nothing would be left to shut the machine down",
+                "the 'early setup' errors at the start of the console", permanent: true);
+        }
         File.WriteAllText(BootState.Path, StateOf(booted).Serialize());
         File.WriteAllText(RetainedBinary.ClientWrapper, RetainedBinary.ClientScript());
         File.SetUnixFileMode(RetainedBinary.ClientWrapper, (UnixFileMode)Sys.Mode0700); // the control socket is root's anyway
-        Sys.MakeDirectory(BootContext.RetainedRamdisk + "/oldroot");
+        Sys.MakeDirectory(RetainedRamdisk.MountPoint + "/oldroot");
     }
 
     private static BootState StateOf(BootedRoot booted) =>
