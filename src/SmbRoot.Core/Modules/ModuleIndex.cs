@@ -104,6 +104,19 @@ public sealed class ModuleIndex
     }
 
     /// <summary>
+    /// Whether <paramref name="module"/> can work on the CPU whose modalias is <paramref name="cpuModalias"/>
+    /// (/sys/devices/system/cpu/modalias; null where there is none). A module that declares x86 CPU
+    /// features (MODULE_DEVICE_TABLE(x86cpu), aliases like <c>cpu:type:x86,ven*fam*mod*:feature:*0099*</c>)
+    /// is for the CPUs that match one of them, as udev decides. On another it fails with ENODEV, but
+    /// only after the kernel has read, checked and laid out the whole module. Every other module fits.
+    /// </summary>
+    public bool FitsCpu(string module, string? cpuModalias)
+    {
+        var features = _aliases.Where(a => a.Module == module && a.Pattern.StartsWith("cpu:", StringComparison.Ordinal)).ToList();
+        return features.Count == 0 || cpuModalias is null || features.Any(a => Glob.Matches(a.Pattern, cpuModalias));
+    }
+
+    /// <summary>
     /// The load order for <paramref name="wanted"/>: each module after its hard dependencies and its
     /// soft "pre" dependencies, and before its soft "post" ones; built-ins are left out.
     /// A wanted module that is neither a module nor built in is an error; a soft dependency that is

@@ -37,6 +37,13 @@ public sealed class ModuleLoader
 
     private readonly HashSet<string> _coldplugged = [];
 
+    /// <summary>The CPU's features as udev matches them; null where the kernel does not say (then every module is tried).</summary>
+    private readonly Lazy<string?> _cpuModalias = new(() =>
+    {
+        try { return File.ReadAllText("/sys/devices/system/cpu/modalias").Trim(); }
+        catch (IOException) { return null; }
+    });
+
     /// <summary>The buses whose devices can be a NIC; the CPU's and others' modaliases would pull in unrelated modules.</summary>
     private static readonly string[] ColdplugBuses = ["pci", "virtio", "usb", "vmbus", "xen"];
 
@@ -87,6 +94,12 @@ public sealed class ModuleLoader
         {
             if (File.Exists($"/sys/module/{module}/initstate")) continue;
             bool mayFail = optional || order.SoftOnly.Contains(module);
+            if (mayFail && !Index.FitsCpu(module, _cpuModalias.Value))
+            {
+                failed.Add(module);
+                _log.Debug($"module {module} is not for this CPU (it lacks the features the module names); left out");
+                continue;
+            }
             var failedDependency = Index.DependenciesOf(module).FirstOrDefault(failed.Contains);
             if (failedDependency is not null)
             {

@@ -45,7 +45,7 @@ public static class Interfaces
         var limit = interfaceWait + carrierWait;
         while (true)
         {
-            context.Modules.LoadForDevices();
+            int driversTried = context.Modules.LoadForDevices();
             var present = All().ToList();
             var candidates = bootMac is not null
                 ? present.Where(n => File.ReadAllText($"/sys/class/net/{n}/address").Trim() == bootMac).ToList()
@@ -72,7 +72,9 @@ public static class Interfaces
                     $"interfaces: {(present.Count == 0 ? "none yet" : string.Join(", ", present.Select(n => $"{n}{(HasCarrier(n) ? "" : " no link")}")))})");
                 nextReport += TimeSpan.FromSeconds(5);
             }
-            Thread.Sleep(200);
+            // A driver that just loaded may have brought new devices (virtio_pci brings virtio0, which
+            // wants virtio_net): look again at once; wait only when nothing new turned up.
+            if (driversTried == 0) Thread.Sleep(200);
         }
         var all = All().ToList();
         if (all.Count == 0)

@@ -144,6 +144,22 @@ public class ModuleIndexTests
     }
 
     [Fact]
+    public void A_module_for_CPU_features_fits_only_a_CPU_that_has_one_of_them()
+    {
+        var index = ModuleIndex.Parse("kernel/arch/x86/crypto/aesni-intel.ko:\nkernel/crypto/gcm.ko:\n", modulesAlias: """
+            alias cpu:type:x86,ven*fam*mod*:feature:*0099* aesni_intel
+            alias crypto-aes aesni_intel
+            alias crypto-gcm gcm
+            """);
+        const string withAes = "cpu:type:x86,ven0000fam0006mod003A:feature:,0000,0001,0081,0099,00C0";
+        const string withoutAes = "cpu:type:x86,ven0002fam001Amod0002:feature:,0000,0001,0081,0094,00C0";
+        Assert.True(index.FitsCpu("aesni_intel", withAes));
+        Assert.False(index.FitsCpu("aesni_intel", withoutAes));
+        Assert.True(index.FitsCpu("gcm", withoutAes)); // no CPU features named: fits any CPU
+        Assert.True(index.FitsCpu("aesni_intel", null)); // the kernel does not say: try it
+    }
+
+    [Fact]
     public void An_alias_naming_a_module_modules_dep_lacks_is_missing_not_a_crash()
     {
         var index = ModuleIndex.Parse("a.ko:\n", modulesAlias: "alias x m\n");
