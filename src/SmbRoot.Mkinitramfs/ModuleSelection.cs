@@ -8,8 +8,6 @@ namespace SmbRoot.Mkinitramfs;
 /// </summary>
 public sealed record ModuleSelection(IReadOnlyList<string> Nics, IReadOnlyList<string> FileSystems, IReadOnlyList<string> Extra)
 {
-    public static readonly ModuleSelection Common = new([], [], []);
-
     /// <summary>NIC drivers for common hardware and hypervisors, with virtio's PCI transport.</summary>
     public static readonly string[] CommonNics =
         ["virtio_net", "virtio_pci", "e1000", "e1000e", "igb", "igc", "ixgbe", "r8169", "tg3", "bnx2", "vmxnet3", "hv_netvsc"];
