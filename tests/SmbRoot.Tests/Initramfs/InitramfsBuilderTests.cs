@@ -46,6 +46,22 @@ public sealed class InitramfsBuilderTests : IDisposable
     }
 
     [Fact]
+    public void The_xz_dictionary_the_kernel_allocates_is_not_much_larger_than_the_archive()
+    {
+        string path = Path.Combine(_work, "d.img");
+        var archive = InitramfsBuilder.Assemble(Inputs(), TextWriter.Null);
+        InitramfsBuilder.Write(archive, path, 1, "xz");
+        long unpacked = Bytes(archive).Length;
+        // Block header after the 12-byte stream header: size, flags (one filter, no sizes), filter id
+        // 0x21 (LZMA2), properties size 1, then the dictionary byte d: (2 | d & 1) << (d / 2 + 11) bytes.
+        byte[] header = File.ReadAllBytes(path)[12..17];
+        Assert.Equal(new byte[] { 0x00, 0x21, 0x01 }, header[1..4]);
+        long dictionary = (2L | (header[4] & 1u)) << (header[4] / 2 + 11);
+        Assert.InRange(dictionary, unpacked, unpacked * 3 / 2 + 4096);
+        Assert.Equal(64L << 20, InitramfsBuilder.XzDictionary(1L << 30));
+    }
+
+    [Fact]
     public void Holds_init_its_libraries_the_module_closure_and_the_modprobe_link()
     {
         var log = new StringWriter();
