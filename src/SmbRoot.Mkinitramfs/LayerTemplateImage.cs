@@ -28,7 +28,10 @@ public static class LayerTemplateImage
                 RedirectStandardOutput = true, RedirectStandardError = true,
             };
             start.Environment["MKE2FS_CONFIG"] = "/dev/null";
-            start.Environment["E2FSPROGS_FAKE_TIME"] = mtime.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            // e2fsprogs takes a fake time of 0 for none and writes the clock instead (fs->now in
+            // lib/ext2fs), so the default build time, 0, becomes 1 second here.
+            uint fakeTime = Math.Max(mtime, 1);
+            start.Environment["E2FSPROGS_FAKE_TIME"] = fakeTime.ToString(System.Globalization.CultureInfo.InvariantCulture);
             using var mke2fs = Process.Start(start) ?? throw new IOException("cannot start mke2fs (Debian: e2fsprogs)");
             var errors = mke2fs.StandardError.ReadToEndAsync();
             string output = mke2fs.StandardOutput.ReadToEnd();
