@@ -73,11 +73,10 @@ public static class Benchmark
     public static void LoopAgainstRaw(Lab lab, int boots)
     {
         const string image = "bench/io.img";
-        lab.AddImage(image, "ext4");
-        const string now = "$(cut -d' ' -f1 /proc/uptime)";
-        string Io(string tag, string file) =>
-            $"t0={now}; dd if=/dev/zero of={file} bs=1M count=64 conv=fsync 2>/dev/null; echo \"LAB-{tag}-WRITE: $t0 {now}\"; " +
-            $"echo 3 > /proc/sys/vm/drop_caches; t0={now}; dd if={file} of=/dev/null bs=1M 2>/dev/null; echo \"LAB-{tag}-READ: $t0 {now}\"; rm {file}";
+        // The lab's 64 MiB image cannot take 64 MiB more: grown on the host first (resize2fs wants a checked filesystem).
+        string imagePath = lab.AddImage(image, "ext4");
+        Shell.Run("e2fsck", "-fy", imagePath);
+        Shell.Run("resize2fs", imagePath, "256M");
         string raw = $"mkdir -p /raw && mount -t cifs //10.0.2.2/{SambaServer.ShareName} /raw -o vers=3.1.1,hard,sign,ip=10.0.2.2,port={lab.Samba.Port}," +
             $"username={SambaServer.User},password={lab.Samba.UserPassword}";
         var rows = new Dictionary<string, (List<double> Loop, List<double> Raw)> { ["write (MiB/s)"] = ([], []), ["cold read (MiB/s)"] = ([], []) };
@@ -87,11 +86,11 @@ public static class Benchmark
             guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(4));
             Thread.Sleep(1000);
             guest.Type(raw);
-            guest.Type(Io("LOOP", "/root/io") + "; " + Io("RAW", "/raw/bench/io-raw"));
-            rows["write (MiB/s)"].Loop.Add(Rate(guest.WaitFor(@"LAB-LOOP-WRITE: ([\d.]+) ([\d.]+)", TimeSpan.FromMinutes(5)), 64));
-            rows["cold read (MiB/s)"].Loop.Add(Rate(guest.WaitFor(@"LAB-LOOP-READ: ([\d.]+) ([\d.]+)", TimeSpan.FromMinutes(5)), 64));
-            rows["write (MiB/s)"].Raw.Add(Rate(guest.WaitFor(@"LAB-RAW-WRITE: ([\d.]+) ([\d.]+)", TimeSpan.FromMinutes(5)), 64));
-            rows["cold read (MiB/s)"].Raw.Add(Rate(guest.WaitFor(@"LAB-RAW-READ: ([\d.]+) ([\d.]+)", TimeSpan.FromMinutes(5)), 64));
+            guest.Type(TimedIo("LOOP", "/root/io", 64) + "; " + TimedIo("RAW", "/raw/bench/io-raw", 64));
+            rows["write (MiB/s)"].Loop.Add(IoRate(guest, "LOOP", "WRITE", 64));
+            rows["cold read (MiB/s)"].Loop.Add(IoRate(guest, "LOOP", "READ", 64));
+            rows["write (MiB/s)"].Raw.Add(IoRate(guest, "RAW", "WRITE", 64));
+            rows["cold read (MiB/s)"].Raw.Add(IoRate(guest, "RAW", "READ", 64));
         }
         Console.WriteLine();
         Console.WriteLine($"the root through the loop device against the share itself ({boots} boots, both in the same boot; 64 MiB dd with fsync, then a cold read; signed):");
@@ -245,10 +244,6 @@ public static class Benchmark
     {
         const string image = "bench/integrity.img";
         lab.AddImage(image, "ext4");
-        // busybox dd prints no rate, so the guest's clock (/proc/uptime, 10 ms) times each transfer.
-        const string now = "$(cut -d' ' -f1 /proc/uptime)";
-        const string io = $"t0={now}; dd if=/dev/zero of=/root/bench bs=1M count=32 conv=fsync 2>/dev/null; echo \"LAB-WRITE: $t0 {now}\"; " +
-            $"echo 3 > /proc/sys/vm/drop_caches; t0={now}; dd if=/root/bench of=/dev/null bs=1M 2>/dev/null; echo \"LAB-READ: $t0 {now}\"; rm /root/bench";
         Console.WriteLine();
         Console.WriteLine($"integrity on the wire ({boots} boots each; write 32 MiB with fsync, then a cold read, through the root's loop device):");
         Console.WriteLine("  rd.cifs.integrity  /init to root mounted   write        read");
@@ -263,18 +258,35 @@ public static class Benchmark
                 mounted.Add(Timestamp(guest, @"smbroot: root: /dev/loop\d+ on /sysroot") - Timestamp(guest, @"Run /init as init process"));
                 if (i > 0) continue;
                 Thread.Sleep(1000);
-                guest.Type(io);
-                // Digits after the tag: the console also echoes the typed command, which holds the tags too.
-                write = $"{Rate(guest.WaitFor(@"LAB-WRITE: ([\d.]+) ([\d.]+)", TimeSpan.FromMinutes(5)), 32).ToString("0.0", CultureInfo.InvariantCulture)} MiB/s";
-                read = $"{Rate(guest.WaitFor(@"LAB-READ: ([\d.]+) ([\d.]+)", TimeSpan.FromMinutes(5)), 32).ToString("0.0", CultureInfo.InvariantCulture)} MiB/s";
+                guest.Type(TimedIo("ROOT", "/root/bench", 32));
+                write = $"{IoRate(guest, "ROOT", "WRITE", 32).ToString("0.0", CultureInfo.InvariantCulture)} MiB/s";
+                read = $"{IoRate(guest, "ROOT", "READ", 32).ToString("0.0", CultureInfo.InvariantCulture)} MiB/s";
             }
             Console.WriteLine($"  {mode,-18} {Spread(mounted),-22} {write,-12} {read}");
         }
     }
 
-    /// <summary><paramref name="mebibytes"/> over the time between the two uptime readings, in MiB/s.</summary>
-    private static double Rate(Match times, int mebibytes)
+    /// <summary>
+    /// A guest shell command: <paramref name="mebibytes"/> MiB written to <paramref name="file"/> with
+    /// fsync, then read back cold, each printed as "LAB-tag-WRITE: start end status" (READ likewise).
+    /// busybox dd prints no rate, so the guest's clock (/proc/uptime, 10 ms) times each transfer.
+    /// </summary>
+    private static string TimedIo(string tag, string file, int mebibytes)
     {
+        const string now = "$(cut -d' ' -f1 /proc/uptime)";
+        return $"t0={now}; dd if=/dev/zero of={file} bs=1M count={mebibytes} conv=fsync 2>/dev/null; s=$?; echo \"LAB-{tag}-WRITE: $t0 {now} $s\"; " +
+            $"echo 3 > /proc/sys/vm/drop_caches; t0={now}; dd if={file} of=/dev/null bs=1M 2>/dev/null; s=$?; echo \"LAB-{tag}-READ: $t0 {now} $s\"; rm {file}";
+    }
+
+    /// <summary>
+    /// The MiB/s of one step of <see cref="TimedIo"/>. A dd that failed (a full filesystem ends the
+    /// write before its fsync) fails the bench: its time is not a rate. Digits after the tag: the
+    /// console also echoes the typed command, which holds the tags too.
+    /// </summary>
+    private static double IoRate(QemuMachine guest, string tag, string step, int mebibytes)
+    {
+        var times = guest.WaitFor($@"LAB-{tag}-{step}: ([\d.]+) ([\d.]+) (\d+)", TimeSpan.FromMinutes(5));
+        if (times.Groups[3].Value != "0") throw new InvalidOperationException($"bench: dd in the guest failed ({tag} {step}, exit status {times.Groups[3].Value}); see the guest's console");
         double seconds = double.Parse(times.Groups[2].Value, CultureInfo.InvariantCulture) - double.Parse(times.Groups[1].Value, CultureInfo.InvariantCulture);
         return mebibytes / Math.Max(seconds, 0.01);
     }
