@@ -63,7 +63,7 @@ public sealed class InitramfsBuilderTests : IDisposable
         Assert.Equal(new byte[] { 0x00, 0x21, 0x01 }, header[1..4]);
         long dictionary = (2L | (header[4] & 1u)) << (header[4] / 2 + 11);
         Assert.InRange(dictionary, unpacked, unpacked * 3 / 2 + 4096);
-        Assert.Equal(64L << 20, InitramfsBuilder.XzDictionary(1L << 30));
+        Assert.Equal(12L << 20, InitramfsBuilder.XzDictionary(22L << 20));
     }
 
     [Fact]
