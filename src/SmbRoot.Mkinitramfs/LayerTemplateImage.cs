@@ -17,7 +17,8 @@ public static class LayerTemplateImage
 
     public static byte[] Make(uint mtime)
     {
-        string file = Path.Combine(Path.GetTempPath(), $"smbroot-layer-template-{Environment.ProcessId}.img");
+        // A name of its own for each call: two builds in one process (the tests run in parallel) must not share the file.
+        string file = Path.Combine(Path.GetTempPath(), $"smbroot-layer-template-{Guid.NewGuid():N}.img");
         try
         {
             using (var image = File.Create(file)) image.SetLength(LayerFile.MinimumBytes);

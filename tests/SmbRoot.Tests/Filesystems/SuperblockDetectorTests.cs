@@ -49,7 +49,7 @@ public class SuperblockDetectorTests
     [InlineData("mkfs.btrfs", "btrfs", 128, null, new[] { "-q", "-f" })]
     public void Recognises_images_from_the_real_tools(string tool, string expected, int megabytes, int? blockSize, string[] options)
     {
-        string image = Path.Combine(Path.GetTempPath(), $"smbroot-detect-{tool}-{Environment.ProcessId}.img");
+        string image = Path.Combine(Path.GetTempPath(), $"smbroot-detect-{tool}-{Guid.NewGuid():N}.img");
         try
         {
             using (var file = File.Create(image)) file.SetLength(megabytes << 20);
