@@ -64,10 +64,11 @@ public static class RootImage
         {
             case "ext4":
                 Shell.Require("mkfs.ext4", "e2fsprogs");
-                // 4 KiB blocks, as mkfs gives a real root (mke2fs.conf gives one this small 1 KiB blocks,
-                // which the boot warns about); inode tables and journal zeroed now, as on an image booted
-                // before, not by the guest's ext4lazyinit thread in the background while a test writes.
-                Shell.Run("mkfs.ext4", "-q", "-F", "-L", "labroot", "-b", "4096", "-E", "lazy_itable_init=0,lazy_journal_init=0", "-d", tree, imagePath, "64M");
+                // 512 MiB (a sparse file), room for every writer a test runs until it is stopped; 4 KiB
+                // blocks, as a real root has (mke2fs.conf gives a smaller filesystem 1 KiB blocks, which the
+                // boot warns about); inode tables and journal zeroed now, as on an image booted before, not
+                // by the guest's ext4lazyinit thread in the background while a test writes.
+                Shell.Run("mkfs.ext4", "-q", "-F", "-L", "labroot", "-b", "4096", "-E", "lazy_itable_init=0,lazy_journal_init=0", "-d", tree, imagePath, "512M");
                 break;
             case "xfs":
                 // mkfs.xfs cannot populate from a directory; fill it through a loop mount on the host.
