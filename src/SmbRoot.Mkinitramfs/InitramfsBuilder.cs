@@ -172,8 +172,9 @@ public static class InitramfsBuilder
     /// the same archive always gives the same bytes. A quarter smaller than gzip for this archive.
     /// The dictionary is small (<see cref="XzDictionary"/>): the kernel's unpacker allocates the
     /// whole dictionary the header declares (XZ_DYNALLOC, lib/xz/xz_dec_lzma2.c), and preset 9's
-    /// 64 MiB would be taken from a machine that may have only a few times that. Four literal context bits (lc=4, the
-    /// most LZMA2 allows with lp=0) suit the kernel modules and ELF files that fill it: 11 KB less.
+    /// 64 MiB would be taken from a machine that may have only a few times that. Four literal
+    /// context bits (lc=4, the most LZMA2 allows with lp=0) suit the kernel modules and ELF files
+    /// that fill it: 11 KB less.
     /// </summary>
     public static void WriteXz(CpioWriter archive, string outputPath, uint mtime)
     {

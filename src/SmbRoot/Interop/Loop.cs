@@ -13,7 +13,7 @@ public static unsafe class Loop
     /// How far the loop device reads ahead: the size of one SMB read (the cifs rsize Samba gives,
     /// 4 MiB) instead of the kernel's 128 KiB for a new block device, so a sequential read of the
     /// root goes to the share in full-size requests, not one round trip per 128 KiB
-    /// (`./build.sh bench io`: cold reads from 0.73 to 0.91 of the share's own speed).
+    /// (`./build.sh bench io`: cold reads from 0.73 to 0.86–0.91 of the share's own speed).
     /// </summary>
     public const int ReadAheadBytes = 4 << 20;
     public const uint LO_FLAGS_READ_ONLY = 1, LO_FLAGS_AUTOCLEAR = 4, LO_FLAGS_PARTSCAN = 8, LO_FLAGS_DIRECT_IO = 16;
