@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using SmbRoot.Lab;
 using Xunit;
@@ -77,24 +78,35 @@ public sealed class FencingTests(NetworkLabFixture fixture)
         holder.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
         holder.Type(Writing.Loop("A"));
         holder.WaitFor("WROTE A-3", TimeSpan.FromMinutes(1));
-        // The cable goes as the other machine's init starts, a second or two before its first open of the
-        // image reaches the server, so that open meets a holder that cannot answer. (Cut when the share is
-        // being mounted, a loaded host could let the open through first, and the server would refuse the
-        // lock at once without waiting for the holder.)
+        // The cable goes as the other machine's init starts, a second or two before it reads the holder
+        // record, so it finds a holder that cannot answer. It must not break a lease the holder holds:
+        // Samba would disconnect the cut-off holder, and its writes in flight would fail (EIO, ext4
+        // read-only; one run in four before the records had a mount without leases). So it does not
+        // open the image while it waits, and neither machine holds a lease on the record.
         using var other = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(image, 8, $"rd.retry=600 {Deadline}"), [network.AddNic()]);
         other.WaitFor(@"smbroot: SmbRoot \S+ starting", LabFixture.BootTimeout);
         network.Cut(holderNic);
-        Thread.Sleep(TimeSpan.FromSeconds(10));
+        var cut = Stopwatch.StartNew();
+        other.WaitFor(@"fencing: //192\.168\.77\.1/boot/fence-short/root\.img was held by guest7", TimeSpan.FromSeconds(30));
+        var waiting = _lab.Samba.OpenedBy($"{LabNetwork.Subnet}.18");
+        var holding = _lab.Samba.OpenedBy($"{LabNetwork.Subnet}.17"); // the server keeps the cut-off holder's session
+        Assert.Contains(("fence-short/root.img.holder", "NONE"), waiting);
+        Assert.DoesNotContain(waiting, open => open.Name == "fence-short/root.img");
+        Assert.Contains(("fence-short/root.img.holder", "NONE"), holding);
+        Assert.Contains(holding, open => open.Name == "fence-short/root.img" && open.Lease.StartsWith("LEASE("));
+        if (TimeSpan.FromSeconds(10) - cut.Elapsed is { Ticks: > 0 } left) Thread.Sleep(left);
         network.Reconnect(holderNic);
 
-        other.WaitFor(@"is in use: guest7 \(MAC .*\) renewed its holder record while this machine waited", TimeSpan.FromMinutes(2));
+        other.WaitFor(@"is in use by another machine, guest7 \(MAC .*\): it renewed its holder record while this machine waited", TimeSpan.FromMinutes(2));
         other.WaitFor(@"retrying in \d+s", TimeSpan.FromSeconds(30));
         Assert.DoesNotContain(RootImage.ReadyMarker, other.Console);
+        File.WriteAllText("/tmp/other.txt", other.Console);
         other.Dispose(); // between two attempts: it holds no session on the server
 
         int before = Writing.Count(holder, "A");
         holder.WaitFor($"WROTE A-{before + 3}", TimeSpan.FromMinutes(1));
         Assert.DoesNotContain("fencing: the image's holder record", holder.Console);
+        Assert.DoesNotContain("I/O error, dev loop0", holder.Console);
         Writing.StopAndRelease(_lab, holder, imagePath, "A");
     }
 

@@ -158,6 +158,22 @@ public sealed class SambaServer : IDisposable
     public string OpenFiles() => Shell.Run("smbstatus", "-s", ConfigPath, "-L");
 
     /// <summary>
+    /// The files <paramref name="client"/> has open, as the server sees them, each with its oplock or
+    /// lease ("NONE", "LEASE(RWH)"): smbstatus names the smbd serving each client address, and the
+    /// pid of the smbd that holds each open file.
+    /// </summary>
+    public IReadOnlyList<(string Name, string Lease)> OpenedBy(string client)
+    {
+        string status = Status();
+        var pids = Regex.Matches(status, $@"^(\d+)\s+\S+\s+\S+\s+{Regex.Escape(client)} \(", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToHashSet();
+        return status.Split('\n')
+            .Select(line => Regex.Split(line.Trim(), @"\s{2,}")) // Pid, User(ID), DenyMode, Access, R/W, Oplock, SharePath, Name, Time
+            .Where(columns => columns.Length >= 8 && columns[2].StartsWith("DENY_") && pids.Contains(columns[0]))
+            .Select(columns => (columns[7], columns[5]))
+            .ToList();
+    }
+
+    /// <summary>
     /// Waits until the server shows no session, no tree connection and no open file from any
     /// client (the lab's guests are its only clients), or none of <paramref name="client"/>'s;
     /// returns the last smbstatus, or throws with it.

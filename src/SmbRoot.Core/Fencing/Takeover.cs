@@ -1,6 +1,6 @@
 namespace SmbRoot.Core.Fencing;
 
-/// <summary>What a booting machine does with an image whose lock it has just been granted.</summary>
+/// <summary>What a booting machine does with a read-write image, from its holder record, before it opens the image.</summary>
 public abstract record TakeoverDecision(string Reason)
 {
     public sealed record Take(string Why) : TakeoverDecision(Why);
@@ -14,7 +14,7 @@ public abstract record TakeoverDecision(string Reason)
 /// not proof that the holder is gone: it vanishes when the server gives up on an unanswered lease
 /// break. So the holder's record must say it let go, or be this machine's own from an earlier
 /// boot, or have been stale for longer than the holder's own deadline plus a margin: by then the
-/// holder has fenced itself.
+/// holder has fenced itself, and only then is the image opened and locked.
 /// </summary>
 public static class Takeover
 {

@@ -12,6 +12,8 @@ public sealed class BootContext(BootPlan plan, ILogger log, KernelConsoleLoggerP
     /// <summary>The initramfs's own directory that is bound on <see cref="RetainedRamdisk.MountPoint"/> (<see cref="EarlySetup"/>).</summary>
     public const string RetainedInInitramfs = "/retained";
     public const string ShareMountPoint = RetainedRamdisk.MountPoint + "/share";
+    /// <summary>The share mounted again without leases, for the holder records (<see cref="Steps.ShareStep"/>).</summary>
+    public const string RecordMountPoint = RetainedRamdisk.MountPoint + "/records";
 
     public BootPlan Plan { get; } = plan;
     public ILogger Log { get; } = log;

@@ -8,21 +8,59 @@ using SmbRoot.Network;
 namespace SmbRoot.Fencing;
 
 /// <summary>
-/// The boot's side of fencing: with the image's lock granted, read the holder record beside it and
-/// take the image only when <see cref="Takeover"/> says so. While the holder may still be alive,
-/// wait, naming it and the time left on the console; if its record changes meanwhile, it is alive,
-/// and the image is in use.
+/// The boot's side of fencing, in two steps around the image's lock. <see cref="Watch"/> runs before
+/// the image is opened: it reads the holder record beside the image and, while <see cref="Takeover"/>
+/// says the holder may still be alive, waits, naming it and the time left on the console; if the
+/// record changes meanwhile, the holder is alive and the image is in use. Only then is the image
+/// opened and locked, and <see cref="Watched.Take"/> checks that the record is still the one watched
+/// and writes this machine's. The waiting machine must not break a lease the holder holds: Samba
+/// disconnects a holder that is cut off and cannot acknowledge the break, and the holder's writes in
+/// flight then fail with EIO. So it never opens the image while it waits, and it reads the record
+/// through the share's mount without leases (<see cref="Boot.Steps.ShareStep"/>).
 /// </summary>
 public static class HolderClaim
 {
     private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(5);
 
-    public static Holder Take(BootContext context, RootNetwork network, string imagePath, string display)
+    /// <summary>The record as watched until <see cref="Takeover"/> allowed the take, and its file (none yet if it does not exist).</summary>
+    public sealed class Watched(ServerFile? file, byte[] block, string path, string display, string what, string inUseHint) : IDisposable
+    {
+        private ServerFile? _file = file;
+
+        /// <summary>
+        /// With the image's lock granted: the record must still be the one watched (another machine that
+        /// took the image meanwhile has written its own), and becomes this machine's. The file goes to the
+        /// returned holder.
+        /// </summary>
+        public Holder Take(BootContext context, RootNetwork network)
+        {
+            _file ??= Open(path, display, create: true)!;
+            byte[] now = _file.ReadBlock();
+            if (!now.AsSpan().SequenceEqual(block))
+            {
+                throw InUse(context, what, inUseHint, HolderRecord.Read(now), "wrote its holder record after this machine read it");
+            }
+            string machine = Interfaces.MacText(network.Mac ?? Interfaces.Mac(network.Interface));
+            var record = new HolderRecord(false, BootId(), machine, HostName(), network.Record.Address.ToString(), DateTimeOffset.UtcNow, 0, context.Plan.Fencing.Deadline);
+            _file.WriteBlock(record.ToBytes());
+            var holder = new Holder(_file, record);
+            _file = null;
+            return holder;
+        }
+
+        public void Dispose() => _file?.Dispose();
+    }
+
+    /// <summary>Reads the record and waits until it allows this machine to take the image; throws when the image is in use.</summary>
+    /// <param name="recordBase">the image's path on the mount for the records (<see cref="Resources.ShareMount.RecordPath"/>): its record is beside it</param>
+    /// <param name="what">the file for messages: "the image //server/share/path"</param>
+    /// <param name="inUseHint">what to check when it is in use</param>
+    public static Watched Watch(BootContext context, RootNetwork network, string recordBase, string display, string what, string inUseHint)
     {
         var log = context.Log;
         var policy = context.Plan.Fencing;
-        string path = imagePath + Holder.Suffix;
-        var file = Open(path, display);
+        string path = recordBase + Holder.Suffix;
+        var file = Open(path, display, create: false);
         try
         {
             string machine = Interfaces.MacText(network.Mac ?? Interfaces.Mac(network.Interface));
@@ -32,28 +70,24 @@ public static class HolderClaim
             TimeSpan? reported = null;
             while (true)
             {
-                byte[] block = file.ReadBlock();
+                byte[] block = file?.ReadBlock() ?? new byte[HolderRecord.Size];
                 first ??= block;
                 var reading = HolderRecord.Read(block);
                 if (!block.AsSpan().SequenceEqual(first))
                 {
-                    string who = reading is HolderRecord.Reading.Valid v ? v.Record.Describe() : "its holder";
-                    throw new BootException($"the image {display} is in use: {who} renewed its holder record while this machine waited",
-                        "that no other machine runs from this image" + (context.Plan.RetrySeconds > 0 ? "" : "; rd.retry= keeps trying"));
+                    throw InUse(context, what, inUseHint, reading, "renewed its holder record while this machine waited");
                 }
                 var decision = Takeover.Decide(reading, machine, (serverAgeAtStart ?? TimeSpan.Zero) + watching.Elapsed, watching.Elapsed, policy);
                 if (decision is TakeoverDecision.Wait && serverAgeAtStart is null)
                 {
-                    serverAgeAtStart = AgeByServer(file, path) - watching.Elapsed;
+                    serverAgeAtStart = AgeByServer(file!, path) - watching.Elapsed; // a record to wait on exists: an empty one is taken at once
                     continue;
                 }
                 switch (decision)
                 {
                     case TakeoverDecision.Take take:
                         if (watching.Elapsed > TimeSpan.FromSeconds(1) || reading is not HolderRecord.Reading.Empty) log.Say($"fencing: taking {display}: {take.Why}");
-                        var record = new HolderRecord(false, BootId(), machine, HostName(), network.Record.Address.ToString(), DateTimeOffset.UtcNow, 0, policy.Deadline);
-                        file.WriteBlock(record.ToBytes());
-                        return new Holder(file, record);
+                        return new Watched(file, block, path, display, what, inUseHint);
                     case TakeoverDecision.Wait wait:
                         if (reported is null || watching.Elapsed - reported >= ReportEvery)
                         {
@@ -68,16 +102,25 @@ public static class HolderClaim
         }
         catch
         {
-            file.Dispose();
+            file?.Dispose();
             throw;
         }
     }
 
-    private static ServerFile Open(string path, string display)
+    private static BootException InUse(BootContext context, string what, string hint, HolderRecord.Reading reading, string evidence) =>
+        new($"{what} is in use by another machine, " + (reading is HolderRecord.Reading.Valid v ? $"{v.Record.Describe()}: it {evidence}" : $"which {evidence}"),
+            hint + (context.Plan.RetrySeconds > 0 ? "" : "; rd.retry= keeps trying"));
+
+    /// <summary>The record file; without <paramref name="create"/>, null when there is none yet.</summary>
+    private static ServerFile? Open(string path, string display, bool create)
     {
         try
         {
-            return new ServerFile(path, HolderRecord.Size, create: true);
+            return new ServerFile(path, HolderRecord.Size, create);
+        }
+        catch (SysException e) when (e.Errno == Core.Sys.Errno.ENOENT && !create)
+        {
+            return null;
         }
         catch (SysException e)
         {

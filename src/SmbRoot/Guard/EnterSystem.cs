@@ -1,5 +1,6 @@
 using SmbRoot.Boot;
 using SmbRoot.Core.State;
+using SmbRoot.Core.Sys;
 using SmbRoot.Interop;
 
 namespace SmbRoot.Guard;
@@ -62,13 +63,20 @@ public static class EnterSystem
             Sys.Unmount("/dev"); // the empty one Spawn put over it: the system gets the real one
             // The /proc moved in from the initramfs shows our parent's PID namespace; the system gets its own.
             Sys.Mount("proc", "/proc", "proc", Sys.MS_NOSUID | Sys.MS_NODEV | Sys.MS_NOEXEC, null);
-            try
+            foreach (string share in new[] { BootContext.RecordMountPoint, BootContext.ShareMountPoint })
             {
-                Sys.Unmount(BootContext.ShareMountPoint);
-            }
-            catch (SysException e)
-            {
-                Console.Error.WriteLine($"smbroot: warning: could not hide the share from the system: {e.Message}");
+                try
+                {
+                    Sys.Unmount(share);
+                }
+                catch (SysException e) when (e.Errno is Errno.EINVAL or Errno.ENOENT && share == BootContext.RecordMountPoint)
+                {
+                    // a read-only boot has no mount for the records
+                }
+                catch (SysException e)
+                {
+                    Console.Error.WriteLine($"smbroot: warning: could not hide the share from the system: {e.Message}");
+                }
             }
             // The retained ramdisk as a read-only mount of its own: the system can neither change
             // it nor, by remounting /run noexec (Debian's mountkernfs.sh does), stop the client in it from running.

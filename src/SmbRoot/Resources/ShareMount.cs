@@ -4,28 +4,43 @@ using SmbRoot.Interop;
 
 namespace SmbRoot.Resources;
 
-/// <summary>The cifs mount of the share. Unmounting it is the tree disconnect and logoff: no session is left on the server.</summary>
-public sealed class ShareMount(string unc, string mountPoint, IPAddress? serverAddress = null) : IResource
+/// <summary>
+/// The cifs mount of the share, and for a read-write boot the same share mounted again without
+/// leases (<c>nolease</c>) for the holder records. Unmounting both is the tree disconnect and
+/// logoff: no session is left on the server.
+/// </summary>
+/// <param name="recordMountPoint">the mount without leases; null when there is none (a read-only boot)</param>
+public sealed class ShareMount(string unc, string mountPoint, IPAddress? serverAddress = null, string? recordMountPoint = null) : IResource
 {
     public string Unc => unc;
     public string MountPoint => mountPoint;
+    public string? RecordMountPoint => recordMountPoint;
 
     /// <summary>The server's address as mounted: from root=, or resolved by DNS. Unknown in the final stage.</summary>
     public IPAddress? ServerAddress => serverAddress;
 
     public string Name => $"share {unc} on {mountPoint}";
 
-    /// <summary>Unmounts; waits while a loop device still lets go of a file on it (EBUSY).</summary>
+    /// <summary>Where a holder record (or a file beside it) is read and written: on the mount without leases.</summary>
+    public string RecordPath(string pathInShare) => (recordMountPoint ?? mountPoint) + "/" + pathInShare;
+
+    /// <summary>Unmounts both; waits while a loop device still lets go of a file on the share (EBUSY).</summary>
     public void Release(Deadline deadline)
+    {
+        if (recordMountPoint is not null) Unmount(recordMountPoint, deadline);
+        Unmount(mountPoint, deadline);
+    }
+
+    private static void Unmount(string path, Deadline deadline)
     {
         while (true)
         {
             try
             {
-                Sys.Unmount(mountPoint);
+                Sys.Unmount(path);
                 return;
             }
-            catch (SysException e) when (e.Errno == Errno.EINVAL)
+            catch (SysException e) when (e.Errno is Errno.EINVAL or Errno.ENOENT)
             {
                 return; // not mounted (any more)
             }

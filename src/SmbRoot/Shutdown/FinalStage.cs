@@ -23,6 +23,7 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
 {
     private const string OldRoot = "/oldroot";
     private const string Share = "/share";
+    private const string Records = "/records";
     private readonly List<string> _problems = [];
 
     public void Run(FinalStageArguments arguments)
@@ -52,7 +53,7 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         if (state is { HolderBootId: { } bootId, HeldPath: { } held } && share is not null)
         {
             // Only now is nothing writing to the image (or the layer): the next machine may take it at once.
-            Step("releasing the holder record", () => Release(Holder.Reopen($"{share.MountPoint}/{held}{Holder.Suffix}", bootId), deadline, "holder record released"));
+            Step("releasing the holder record", () => Release(Holder.Reopen(share.RecordPath(held) + Holder.Suffix, bootId), deadline, "holder record released"));
         }
         if (watchdog is not null) Release(watchdog, deadline, "watchdog disarmed");
         if (share is not null) Release(share, deadline, "share unmounted");
@@ -119,31 +120,42 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
 
     private readonly HashSet<string> _reportedMalformed = [];
 
-    /// <summary>The share sits under the old root (/oldroot/run/initramfs/share); it must outlive it, so it moves here first.</summary>
+    /// <summary>
+    /// The share sits under the old root (/oldroot/run/initramfs/share), and beside it the mount for
+    /// the holder records; they must outlive the old root, so they move here first.
+    /// </summary>
     private ShareMount? MoveShareOut(BootState? state)
     {
         var mounts = Mounts().Entries;
         string expected = OldRoot + (state?.ShareMountPoint ?? BootContext.ShareMountPoint);
+        string records = OldRoot + BootContext.RecordMountPoint;
         var found = mounts.LastOrDefault(m => m.MountPoint == expected)
-            ?? mounts.LastOrDefault(m => m.FileSystemType is "cifs" or "smb3" && m.MountPoint.StartsWith(OldRoot + "/", StringComparison.Ordinal));
+            ?? mounts.LastOrDefault(m => m.FileSystemType is "cifs" or "smb3" && m.MountPoint.StartsWith(OldRoot + "/", StringComparison.Ordinal) && m.MountPoint != records);
         string unc = state?.Unc ?? found?.Source ?? "the share";
+        string? recordsNow = mounts.Any(m => m.MountPoint == records) ? MoveOut(records, Records) : mounts.Any(m => m.MountPoint == Records) ? Records : null;
         if (found is null)
         {
-            if (mounts.Any(m => m.MountPoint == Share)) return new ShareMount(unc, Share);
+            if (mounts.Any(m => m.MountPoint == Share)) return new ShareMount(unc, Share, recordMountPoint: recordsNow);
             Problem($"no share mount at {expected}");
-            return null;
+            return recordsNow is null ? null : new ShareMount(unc, recordsNow);
         }
+        return new ShareMount(unc, MoveOut(found.MountPoint, Share), recordMountPoint: recordsNow);
+    }
+
+    /// <summary>Moves a mount out of the old root; where it is afterwards.</summary>
+    private string MoveOut(string mountPoint, string target)
+    {
         try
         {
-            Sys.MakeDirectory(Share);
-            Sys.Mount(found.MountPoint, Share, null, Sys.MS_MOVE, null);
-            return new ShareMount(unc, Share);
+            Sys.MakeDirectory(target);
+            Sys.Mount(mountPoint, target, null, Sys.MS_MOVE, null);
+            return target;
         }
         catch (SysException e)
         {
             // Released where it is, after the old root: its unmount leaves this mount alone while it is busy.
-            Problem($"moving the share out of the old root failed: {e.Message}");
-            return new ShareMount(unc, found.MountPoint);
+            Problem($"moving {mountPoint} out of the old root failed: {e.Message}");
+            return mountPoint;
         }
     }
 

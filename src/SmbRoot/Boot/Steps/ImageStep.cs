@@ -10,11 +10,14 @@ using SmbRoot.Resources;
 namespace SmbRoot.Boot.Steps;
 
 /// <summary>
-/// Step 6: open the image on the share, lock it, claim it in its holder record when it is read-write
-/// (<see cref="HolderClaim"/>; the claim goes on <paramref name="built"/>), name its filesystem, attach it to a loop device.
+/// Step 6: when the image is read-write, wait until its holder record lets this machine take it
+/// (<see cref="HolderClaim"/>); open the image on the share, lock it, claim it in the record (the
+/// claim goes on <paramref name="built"/>), name its filesystem, attach it to a loop device.
 /// </summary>
 public static class ImageStep
 {
+    private const string InUseHint = "that no other machine runs from this image";
+
     /// <summary>The attached image, and for a read-write image the claim on it (already on the stack).</summary>
     public sealed record Result(LoopAttachment Loop, HolderGuard? Claim);
 
@@ -24,6 +27,8 @@ public static class ImageStep
         string pathInShare = FollowPointer(context, share, plan.Root.ImagePathInShare);
         string path = share.MountPoint + "/" + pathInShare;
         string display = plan.Root.Unc + "/" + pathInShare;
+        string recordBase = share.RecordPath(pathInShare);
+        using var watched = plan.ImageReadOnly ? null : HolderClaim.Watch(context, network, recordBase, display, $"the image {display}", InUseHint);
         int fd;
         try
         {
@@ -48,7 +53,7 @@ public static class ImageStep
 
         try
         {
-            return Attach(context, fd, pathInShare, path, display, network, built);
+            return Attach(context, fd, pathInShare, recordBase, display, network, watched, built);
         }
         catch
         {
@@ -58,7 +63,7 @@ public static class ImageStep
     }
 
     /// <summary>Locks the open image, names its filesystem and attaches it; the caller closes <paramref name="fd"/> if this throws.</summary>
-    private static Result Attach(BootContext context, int fd, string pathInShare, string path, string display, RootNetwork network, ResourceStack built)
+    private static Result Attach(BootContext context, int fd, string pathInShare, string recordBase, string display, RootNetwork network, HolderClaim.Watched? watched, ResourceStack built)
     {
         var plan = context.Plan;
         try
@@ -67,9 +72,9 @@ public static class ImageStep
         }
         catch (SysException e) when (e.Errno is Errno.EAGAIN or Errno.EACCES)
         {
-            throw new BootException($"the image {display} is in use by {HolderNamed(path)}: the server refused the " +
+            throw new BootException($"the image {display} is in use by {HolderNamed(recordBase)}: the server refused the " +
                 $"{(plan.ImageReadOnly ? "shared" : "exclusive")} lock SmbRoot takes on every image it boots",
-                "that no other machine runs from this image; machines may share an image only when all boot it with ro or rd.overlay=" +
+                InUseHint + "; machines may share an image only when all boot it with ro or rd.overlay=" +
                 (plan.RetrySeconds > 0 ? $" (rd.retry={plan.RetrySeconds} keeps trying until the lock is free)" : ""), inner: e);
         }
         catch (SysException e)
@@ -95,7 +100,7 @@ public static class ImageStep
         }
 
         var identity = plan.ImageReadOnly ? ServerFile.IdentityOf(fd, display) : null; // the attached file, for the guard's check (Guard/ImageWatch)
-        var claim = plan.ImageReadOnly ? null : built.Push(Claim(context, network, path, display));
+        var claim = watched is null ? null : built.Push(Claim(context, network, watched, display));
         string device = Loop.Attach(fd, plan.ImageReadOnly, pathInShare);
         context.Log.Say($"image: {display} ({size / (1024 * 1024)} MiB, {fileSystem}) on {device}{(plan.ImageReadOnly ? ", read-only" : "")}");
         if (SuperblockDetector.BlockSize(head) is int blockSize && blockSize < Environment.SystemPageSize && !plan.ImageReadOnly)
@@ -138,11 +143,11 @@ public static class ImageStep
         }
     }
 
-    /// <summary>The holder record, renewed from now on; and the watchdog, armed once the image is this machine's.</summary>
-    public static HolderGuard Claim(BootContext context, RootNetwork network, string path, string display)
+    /// <summary>The holder record, this machine's and renewed from now on; and the watchdog, armed once the image is this machine's.</summary>
+    public static HolderGuard Claim(BootContext context, RootNetwork network, HolderClaim.Watched watched, string display)
     {
         var policy = context.Plan.Fencing;
-        var holder = HolderClaim.Take(context, network, path, display);
+        var holder = watched.Take(context, network);
         Watchdog? watchdog = null;
         if (policy.Watchdog)
         {
@@ -161,11 +166,12 @@ public static class ImageStep
     }
 
     /// <summary>"another machine", or the machine its holder record names.</summary>
-    public static string HolderNamed(string imagePath)
+    /// <param name="recordBase">the image's path on the mount for the records (<see cref="ShareMount.RecordPath"/>)</param>
+    public static string HolderNamed(string recordBase)
     {
         try
         {
-            using var file = new ServerFile(imagePath + Holder.Suffix, Core.Fencing.HolderRecord.Size, create: false);
+            using var file = new ServerFile(recordBase + Holder.Suffix, Core.Fencing.HolderRecord.Size, create: false);
             return Core.Fencing.HolderRecord.Read(file.ReadBlock()) is Core.Fencing.HolderRecord.Reading.Valid { Record: { Released: false } r }
                 ? "another machine, " + r.Describe()
                 : "another machine";

@@ -13,14 +13,15 @@ namespace SmbRoot.Boot.Steps;
 
 /// <summary>
 /// Step 6 again under rd.overlay=cifs://: this machine's persistent layer, an image file on the
-/// share. It is this machine's alone, so it is opened, locked and claimed exactly like a read-write
-/// root (<see cref="ImageStep.Claim"/>: holder record, fencing, watchdog). A new file (rd.overlay.create=),
+/// share. It is this machine's alone, so it is watched, opened, locked and claimed exactly like a
+/// read-write root (<see cref="HolderClaim"/>, <see cref="ImageStep.Claim"/>: holder record, fencing, watchdog). A new file (rd.overlay.create=),
 /// one that is still all zeros, or one rd.overlay.reset asks to start afresh, is given the empty
 /// ext4 filesystem from the initramfs (<see cref="LayerTemplate"/>) before the loop device is attached.
 /// </summary>
 public static class LayerStep
 {
     private const string TemplatePath = "/etc/smbroot/layer-template";
+    private const string InUseHint = "that no other machine boots with this layer: each machine needs its own, which {mac} in rd.overlay= gives";
 
     /// <summary>
     /// The attached layer, its claim (already on the stack), its file's size, whether it was made
@@ -41,10 +42,12 @@ public static class LayerStep
         }
         string path = share.MountPoint + "/" + pathInShare;
         string display = $"//{layer.Server}/{layer.Share}/{pathInShare}";
+        string recordBase = share.RecordPath(pathInShare);
+        using var watched = HolderClaim.Watch(context, network, recordBase, display, $"the layer {display}", InUseHint);
         var (fd, created) = Open(path, display, layer);
         try
         {
-            return Attach(context, network, layer, fd, created, path, pathInShare, display, built);
+            return Attach(context, network, layer, fd, created, recordBase, pathInShare, display, watched, built);
         }
         catch
         {
@@ -53,7 +56,7 @@ public static class LayerStep
         }
     }
 
-    private static Result Attach(BootContext context, RootNetwork network, LayerFile layer, int fd, bool created, string path, string pathInShare, string display, ResourceStack built)
+    private static Result Attach(BootContext context, RootNetwork network, LayerFile layer, int fd, bool created, string recordBase, string pathInShare, string display, HolderClaim.Watched watched, ResourceStack built)
     {
         try
         {
@@ -61,11 +64,11 @@ public static class LayerStep
         }
         catch (SysException e) when (e.Errno is Errno.EAGAIN or Errno.EACCES)
         {
-            throw new BootException($"the layer {display} is in use by {ImageStep.HolderNamed(path)}: the server refused the exclusive lock",
-                "that no other machine boots with this layer: each machine needs its own, which {mac} in rd.overlay= gives" +
+            throw new BootException($"the layer {display} is in use by {ImageStep.HolderNamed(recordBase)}: the server refused the exclusive lock",
+                InUseHint +
                 (context.Plan.RetrySeconds > 0 ? $" (rd.retry={context.Plan.RetrySeconds} keeps trying until the lock is free)" : ""), inner: e);
         }
-        var claim = built.Push(ImageStep.Claim(context, network, path, display));
+        var claim = built.Push(ImageStep.Claim(context, network, watched, display));
 
         var (_, _, size) = Sys.FStat(fd, display);
         var head = new byte[SuperblockDetector.BytesNeeded];

@@ -7,7 +7,10 @@ using SmbRoot.Resources;
 
 namespace SmbRoot.Boot.Steps;
 
-/// <summary>Step 5: mount the share under /run/initramfs, with mount.cifs's options built by hand and the password from a file.</summary>
+/// <summary>
+/// Step 5: mount the share under /run/initramfs, with mount.cifs's options built by hand and the
+/// password from a file; for a read-write image or a layer, mount it again without leases for the holder records.
+/// </summary>
 public static class ShareStep
 {
     public static ShareMount Run(BootContext context, RootNetwork network)
@@ -45,7 +48,6 @@ public static class ShareStep
         try
         {
             Sys.Mount(root.Unc, BootContext.ShareMountPoint, "cifs", plan.ShareReadOnly ? Sys.MS_RDONLY : 0, options);
-            return new ShareMount(root.Unc, BootContext.ShareMountPoint, address);
         }
         catch (SysException e)
         {
@@ -66,6 +68,36 @@ public static class ShareStep
                 _ => new BootException($"mounting {root.Unc} failed: {Errno.Describe(e.Errno)}",
                     "that the server is up and answering SMB; dmesg shows the cifs client's reason", inner: e),
             };
+        }
+        var share = new ShareMount(root.Unc, BootContext.ShareMountPoint, address);
+        bool holderRecords = (root.IsImage && !plan.ImageReadOnly) || plan.Overlay?.File is not null;
+        return holderRecords ? MountRecords(share, options) : share;
+    }
+
+    /// <summary>
+    /// The share again, without leases, for the holder records of a read-write image or a layer
+    /// (<see cref="Fencing.HolderClaim"/>).
+    /// Samba (4.15 and later) disconnects a client that does not acknowledge a lease break within a
+    /// few retransmission timeouts (source3/smbd/smb2_server.c, smbd_smb2_check_ack_queue). Another
+    /// machine's read of a record the holder holds a lease on is such a break: a holder cut off for a
+    /// few seconds would lose its session, and the writes in flight to its root fail with EIO (ext4
+    /// goes read-only). Without a lease no break is sent. The cifs client gives a mount with other
+    /// lease options a tree connection of its own (fs/smb/client/connect.c, match_tcon) on the same
+    /// session and TCP connection; the image stays on the mount with leases, which its speed needs.
+    /// </summary>
+    private static ShareMount MountRecords(ShareMount share, string options)
+    {
+        try
+        {
+            Sys.MakeDirectory(BootContext.RecordMountPoint, Sys.Mode0700);
+            Sys.Mount(share.Unc, BootContext.RecordMountPoint, "cifs", 0, options + ",nolease");
+            return new ShareMount(share.Unc, share.MountPoint, share.ServerAddress, BootContext.RecordMountPoint);
+        }
+        catch (SysException e)
+        {
+            share.Release(new Deadline(TimeSpan.FromSeconds(10)));
+            throw new BootException($"mounting {share.Unc} again without leases (nolease), for the holder records, failed: {Errno.Describe(e.Errno)}",
+                "dmesg shows the cifs client's reason; the share itself mounted", inner: e);
         }
     }
 
