@@ -4,10 +4,13 @@ namespace SmbRoot.Core.Shutdown;
 /// The final stage's command line: <c>shutdown VERB [options]</c>, as systemd-shutdown runs
 /// /run/initramfs/shutdown (bootup(7); src/shutdown/shutdown.c passes the verb and its own
 /// <c>--log-level</c>, <c>--log-target</c>, <c>--log-color</c>, <c>--log-location</c>,
-/// <c>--log-time</c>, <c>--timeout</c> and <c>--exit-code</c>). Our own guard mode passes only the verb.
+/// <c>--log-time</c>, <c>--timeout</c> and <c>--exit-code</c>). Our own guard mode passes the verb and,
+/// when the boot claimed an image or a layer, <c>--holder-fd=N</c>: the holder record's open file.
 /// </summary>
-public sealed record FinalStageArguments(ShutdownVerb Verb, bool KexecRequested, TimeSpan Timeout, IReadOnlyList<string> Notes)
+public sealed record FinalStageArguments(ShutdownVerb Verb, bool KexecRequested, TimeSpan Timeout, IReadOnlyList<string> Notes, int? HolderFd = null)
 {
+    public const string HolderFdOption = "--holder-fd";
+
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(90);
 
     /// <summary>
@@ -37,6 +40,7 @@ public sealed record FinalStageArguments(ShutdownVerb Verb, bool KexecRequested,
         var verb = kexec ? ShutdownVerb.Reboot : ShutdownVerbs.Parse(args[0])!.Value;
         if (kexec) notes.Add("kexec was asked for; the retained ramdisk has no kexec image, so the machine reboots");
         var timeout = DefaultTimeout;
+        int? holderFd = null;
         for (int i = 1; i < args.Count; i++)
         {
             string arg = args[i];
@@ -59,6 +63,11 @@ public sealed record FinalStageArguments(ShutdownVerb Verb, bool KexecRequested,
                     timeout = parsed;
                 }
             }
+            else if (name == HolderFdOption)
+            {
+                if (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int fd) && fd > 2) holderFd = fd;
+                else notes.Add($"{HolderFdOption}: '{value}' is not a file descriptor; the holder record is opened again by its path");
+            }
             else if (SystemdOptions.Contains(name))
             {
                 // Accepted: systemd's logging options do not change what we do.
@@ -69,7 +78,7 @@ public sealed record FinalStageArguments(ShutdownVerb Verb, bool KexecRequested,
                 notes.Add($"ignoring unknown argument '{arg}'");
             }
         }
-        return new FinalStageArguments(verb, kexec, timeout, notes);
+        return new FinalStageArguments(verb, kexec, timeout, notes, holderFd);
     }
 
     /// <summary>

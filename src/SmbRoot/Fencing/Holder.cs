@@ -18,15 +18,17 @@ public sealed class Holder : IResource
 
     public Holder(ServerFile file, HolderRecord record) => (_file, _record) = (file, record);
 
-    /// <summary>Opens the holder file again for the boot <paramref name="bootId"/> (the final stage and the handoff helper).</summary>
-    public static Holder Reopen(string path, string bootId)
+    /// <summary>Opens the holder file again for the boot <paramref name="bootId"/> (the final stage, when no file was handed to it).</summary>
+    public static Holder Reopen(string path, string bootId) => Adopt(new ServerFile(path, HolderRecord.Size, create: false), bootId);
+
+    /// <summary>The record in <paramref name="file"/>, if it still names the boot <paramref name="bootId"/>; the file is closed if not.</summary>
+    public static Holder Adopt(ServerFile file, string bootId)
     {
-        var file = new ServerFile(path, HolderRecord.Size, create: false);
         try
         {
             return HolderRecord.Read(file.ReadBlock()) is HolderRecord.Reading.Valid v && v.Record.BootId == bootId
                 ? new Holder(file, v.Record)
-                : throw new IOException($"{path} no longer names this boot ({bootId}): another machine has taken the image");
+                : throw new IOException($"{file.Path} no longer names this boot ({bootId}): another machine has taken the image");
         }
         catch
         {

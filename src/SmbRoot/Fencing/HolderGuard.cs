@@ -111,6 +111,17 @@ public sealed class HolderGuard : IResource
         return new Handed(_holder.File.DuplicateForChild(), _watchdog?.DuplicateForChild() ?? -1, sinceProof);
     }
 
+    /// <summary>
+    /// Stops renewing here and gives the final stage the record's file, so the exec into it does not
+    /// close the file: without a lease that close waits for the server, which may be out of reach
+    /// until the final stage has put the network back. The final stage releases the record through it.
+    /// </summary>
+    public int HandToFinalStage()
+    {
+        _stop.Set();
+        return _holder.File.DuplicateForChild();
+    }
+
     /// <summary>Stops renewing, disarms the watchdog, and marks the record released: only once nothing writes to the image any more.</summary>
     public void Release(Deadline deadline)
     {

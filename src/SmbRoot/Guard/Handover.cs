@@ -1,6 +1,7 @@
 using SmbRoot.Boot;
 using SmbRoot.Core.Shutdown;
 using SmbRoot.Core.State;
+using SmbRoot.Fencing;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 
@@ -14,7 +15,8 @@ namespace SmbRoot.Guard;
 public static class Handover
 {
     /// <summary>Never returns: the final stage, or, if even that cannot start, the verb straight away.</summary>
-    public static void ToFinalStage(BootContext context, ShutdownVerb verb)
+    /// <param name="claim">this boot's claim on the image or the layer, whose record's file goes to the final stage</param>
+    public static void ToFinalStage(BootContext context, ShutdownVerb verb, HolderGuard? claim)
     {
         try
         {
@@ -27,7 +29,8 @@ public static class Handover
             Sys.ChangeRoot(".");
             Sys.ChangeDirectory("/");
             context.Logging.DetachKernelLog();
-            Sys.Exec("/shutdown", ["/shutdown", verb.Name()], ["TERM=linux"]);
+            string[] arguments = claim is null ? ["/shutdown", verb.Name()] : ["/shutdown", verb.Name(), $"{FinalStageArguments.HolderFdOption}={claim.HandToFinalStage()}"];
+            Sys.Exec("/shutdown", arguments, ["TERM=linux"]);
         }
         catch (Exception e)
         {

@@ -56,6 +56,6 @@ public static class SystemPhase
             log.Error($"  check: that init={context.Plan.Init} is a program this machine can run (architecture, #! line, its libraries in the image)");
             log.Error($"past the point of no return: releasing the root, then {verb.Name()}");
         }
-        Handover.ToFinalStage(context, verb);
+        Handover.ToFinalStage(context, verb, booted.Claim);
     }
 }

@@ -50,10 +50,14 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         if (state?.LayerLoopDevice is { } layer) Release(new LoopAttachment(layer, state.LayerPath ?? "the layer", "ext4"), deadline, $"{layer} detached; the layer is closed");
         Step("sweeping what is left", () => Sweep(deadline));
         watchdog?.Feed();
-        if (state is { HolderBootId: { } bootId, HeldPath: { } held } && share is not null)
+        if (state is { HolderBootId: { } bootId, HeldPath: { } held } && (share is not null || arguments.HolderFd is not null))
         {
             // Only now is nothing writing to the image (or the layer): the next machine may take it at once.
-            Step("releasing the holder record", () => Release(Holder.Reopen(share.RecordPath(held) + Holder.Suffix, bootId), deadline, "holder record released"));
+            Step("releasing the holder record", () => Release(HolderRecord(arguments, share, held, bootId), deadline, "holder record released"));
+        }
+        else if (arguments.HolderFd is int handed)
+        {
+            Step("closing the holder record's file", () => Sys.Close(handed));
         }
         if (watchdog is not null) Release(watchdog, deadline, "watchdog disarmed");
         if (share is not null) Release(share, deadline, "share unmounted");
@@ -70,6 +74,12 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
             ? $"final: the root is released (image closed, share unmounted) in {clock.Elapsed.TotalSeconds:0.0}s; {arguments.Verb.Name()}"
             : $"final: {_problems.Count} problem(s) above; going on to {arguments.Verb.Name()}");
     }
+
+    /// <summary>The record through the file guard mode handed over, or opened again by its path.</summary>
+    private static Holder HolderRecord(FinalStageArguments arguments, ShareMount? share, string held, string bootId) =>
+        arguments.HolderFd is int fd
+            ? Holder.Adopt(ServerFile.Adopt(fd, held + Holder.Suffix, Core.Fencing.HolderRecord.Size), bootId)
+            : Holder.Reopen(share!.RecordPath(held) + Holder.Suffix, bootId);
 
     private BootState? ReadState()
     {
@@ -137,7 +147,7 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         {
             if (mounts.Any(m => m.MountPoint == Share)) return new ShareMount(unc, Share, recordMountPoint: recordsNow);
             Problem($"no share mount at {expected}");
-            return recordsNow is null ? null : new ShareMount(unc, recordsNow);
+            return recordsNow is null ? null : new ShareMount(unc, recordsNow); // the holder record can still be released through it
         }
         return new ShareMount(unc, MoveOut(found.MountPoint, Share), recordMountPoint: recordsNow);
     }

@@ -28,6 +28,20 @@ public class FinalStageArgumentsTests
         Assert.Equal(TimeSpan.FromSeconds(30), FinalStageArguments.Parse(["halt", "--timeout", "30s"]).Timeout);
     }
 
+    [Theory]
+    [InlineData("--holder-fd=7", 7, false)]
+    [InlineData("--holder-fd=x", null, true)]
+    [InlineData("--holder-fd=-3", null, true)]
+    [InlineData("--holder-fd=1", null, true)]
+    [InlineData("--holder-fd", null, true)]
+    public void Guard_mode_hands_over_the_holder_records_file_and_a_bad_number_is_only_a_note(string option, int? expected, bool noted)
+    {
+        var arguments = FinalStageArguments.Parse(["halt", option]);
+        Assert.Equal(expected, arguments.HolderFd);
+        Assert.Equal(noted, arguments.Notes.Count == 1);
+        Assert.Null(FinalStageArguments.Parse(["halt"]).HolderFd);
+    }
+
     [Fact]
     public void Kexec_becomes_a_reboot_with_a_note_and_unknown_options_are_noted()
     {
