@@ -58,6 +58,7 @@ public static class Program
                                                        the root (default --poweroff, 90 s before PID 1 stops the rest)
         As the final stage (/run/initramfs/shutdown, run as PID 1 by systemd or by guard mode):
           shutdown reboot|poweroff|halt|kexec [systemd's --log-*, --timeout=, --exit-code= options]
+                   [--holder-fd=N]                     guard mode's: the holder record's open file, released through it
         Internal: --enter-system INIT ARGS (guard mode's namespace setup), --reboot-syscall N, --hold (handoff mode's
           claim keeper, shown as @smbroot-holder), and /sbin/modprobe -q -- NAME
         """;
