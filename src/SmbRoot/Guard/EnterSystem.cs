@@ -71,7 +71,7 @@ public static class EnterSystem
                 }
                 catch (SysException e) when (e.Errno is Errno.EINVAL or Errno.ENOENT && share == BootContext.RecordMountPoint)
                 {
-                    // a read-only boot has no mount for the records
+                    // a boot without a holder record has no mount for the records
                 }
                 catch (SysException e)
                 {

@@ -5,16 +5,15 @@ using SmbRoot.Interop;
 namespace SmbRoot.Resources;
 
 /// <summary>
-/// The cifs mount of the share, and for a read-write boot the same share mounted again without
+/// The cifs mount of the share, and for a read-write image or a layer the same share mounted again without
 /// leases (<c>nolease</c>) for the holder records. Unmounting both is the tree disconnect and
 /// logoff: no session is left on the server.
 /// </summary>
-/// <param name="recordMountPoint">the mount without leases; null when there is none (a read-only boot)</param>
+/// <param name="recordMountPoint">the mount without leases; null when the boot has no holder record (a read-only image, a share directory as the root)</param>
 public sealed class ShareMount(string unc, string mountPoint, IPAddress? serverAddress = null, string? recordMountPoint = null) : IResource
 {
     public string Unc => unc;
     public string MountPoint => mountPoint;
-    public string? RecordMountPoint => recordMountPoint;
 
     /// <summary>The server's address as mounted: from root=, or resolved by DNS. Unknown in the final stage.</summary>
     public IPAddress? ServerAddress => serverAddress;
