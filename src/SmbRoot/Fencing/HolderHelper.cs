@@ -46,7 +46,7 @@ public static class HolderHelper
                 args.AddRange([ImageSection, image.Path, image.Display, image.Booted.FileId.ToString(CultureInfo.InvariantCulture),
                     Number(image.Booted.Size), Number(image.Booted.Modified.UtcTicks)]);
             }
-            return Sys.Spawn(RetainedBinary.Loader, RetainedBinary.Command(ProcessName, [.. args]), ["TERM=linux"]);
+            return Sys.Spawn(RetainedBinary.Path, [ProcessName, .. args], ["TERM=linux"]);
         }
         finally
         {
@@ -90,18 +90,18 @@ public static class HolderHelper
                 $"[{ImageSection} PATH DISPLAY FILE-ID SIZE MODIFIED-UTC-TICKS]");
             return 2;
         }
-        MarkForSystemd();
+        ShowNameAlone();
         Thread.Sleep(Timeout.Infinite);
         return 0;
     }
 
     /// <summary>
-    /// /proc/PID/cmdline shows the argument memory as execve left it, where the loader's path comes
-    /// first (ld.so's --argv0 only changes the program's own argv pointer). systemd reads the '@'
-    /// from there, so that memory (proc(5): arg_start and arg_end, fields 48 and 49 of /proc/self/stat)
-    /// is overwritten with the name, as setproctitle() does.
+    /// systemd spares at shutdown a process whose /proc/PID/cmdline starts with '@' (the argv[0] this
+    /// helper is spawned with). That memory (proc(5): arg_start and arg_end, fields 48 and 49 of
+    /// /proc/self/stat) is then cut to the name alone, as setproctitle() does: ps shows
+    /// @smbroot-holder, not a base64 record and file ids.
     /// </summary>
-    private static unsafe void MarkForSystemd()
+    private static unsafe void ShowNameAlone()
     {
         string stat = File.ReadAllText("/proc/self/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');

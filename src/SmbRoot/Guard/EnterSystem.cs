@@ -36,7 +36,7 @@ public static class EnterSystem
                 Sys.Unshare(Sys.CLONE_NEWNS);
                 Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null);
                 Sys.Mount("smbroot-nodev", "/dev", "tmpfs", Sys.MS_NOSUID | Sys.MS_NOEXEC, "size=4k,mode=0755");
-                pid = Sys.SpawnInNewPidNamespace(RetainedBinary.Loader, RetainedBinary.Command("smbroot", [Command, init, .. initArguments]), []);
+                pid = Sys.SpawnInNewPidNamespace(RetainedBinary.Path, ["smbroot", Command, init, .. initArguments], []);
             }
             catch (Exception e)
             {

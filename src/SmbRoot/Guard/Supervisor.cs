@@ -63,7 +63,7 @@ public sealed class Supervisor
             var machine = new GuardMachine(systemPid, _context.Plan.HaltVerb);
             using var network = new NetworkGuard(log, _booted.Network, _context.Plan.Network.HostName, _clock.Elapsed);
             log.Say($"guard: the system's init {init} runs as pid {systemPid} (PID 1 of its own namespace); " +
-                $"'{RetainedBinary.ClientWrapper} relinquish' ends it and releases the root");
+                $"'{RetainedBinary.Client} relinquish' ends it and releases the root");
             _context.Logging.DetachKernelLog();
             var layer = _context.Plan.Overlay is { } overlay ? new LayerWatch(log, overlay) : null;
             if (_booted.Image is { } image && ImageWatch.For(_booted.Share, image) is { } watched) ImageWatch.Start(log, watched);

@@ -5,7 +5,7 @@ using SmbRoot.Interop;
 namespace SmbRoot.Boot.Steps;
 
 /// <summary>
-/// Step 8: keep what the final stage needs (this binary and its libraries, listed in
+/// Step 8: keep what the final stage needs (this binary and any libraries it has, listed in
 /// /etc/smbroot/retain by the initramfs builder) in <see cref="RetainedRamdisk.MountPoint"/>, which survives the switch,
 /// and leave the state file the final stage reads back. The files are hard links, not copies:
 /// /run/initramfs is the initramfs's own <see cref="BootContext.RetainedInInitramfs"/> (see
@@ -19,12 +19,15 @@ public static class RetainStep
     {
         foreach (var file in File.ReadAllLines(Manifest).Where(l => l.StartsWith('/')))
         {
-            // The init binary is the final stage too: systemd runs /run/initramfs/shutdown (bootup(7)).
-            // Linked through the initramfs's own path: link(2) across two mounts of one filesystem is EXDEV.
-            string target = BootContext.RetainedInInitramfs + (file == "/init" ? "/shutdown" : file);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Delete(target);
-            Sys.Link(file, target);
+            // The init binary is the final stage (systemd runs /run/initramfs/shutdown, bootup(7)) and the users' client.
+            foreach (string name in file == "/init" ? ["/shutdown", "/init"] : new[] { file })
+            {
+                // Linked through the initramfs's own path: link(2) across two mounts of one filesystem is EXDEV.
+                string target = BootContext.RetainedInInitramfs + name;
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Delete(target);
+                Sys.Link(file, target);
+            }
         }
         if (!Sys.Exists(RetainedBinary.Path))
         {
@@ -32,8 +35,6 @@ public static class RetainStep
                 "the 'early setup' errors at the start of the console", permanent: true);
         }
         File.WriteAllText(BootState.Path, StateOf(booted).Serialize());
-        File.WriteAllText(RetainedBinary.ClientWrapper, RetainedBinary.ClientScript());
-        File.SetUnixFileMode(RetainedBinary.ClientWrapper, (UnixFileMode)Sys.Mode0700); // the control socket is root's anyway
         Sys.MakeDirectory(RetainedRamdisk.MountPoint + "/oldroot");
     }
 
