@@ -141,13 +141,7 @@ public static class Program
     /// <summary>PID 1: never returns and never lets an exception out, because the kernel panics when init exits.</summary>
     private static void RunAsPid1()
     {
-        // The runtime's random numbers (string hashing, Random.Shared) come from /dev/urandom, and a
-        // read of it before the kernel's generator is ready first runs the jitter-entropy loop
-        // (drivers/char/random.c, urandom_read_iter calls try_to_generate_entropy): a second under
-        // QEMU without KVM. Drawn once now, before /dev is mounted, the runtime finds no
-        // /dev/urandom, never looks again and seeds from the clock (System.Native's pal_random.c).
-        // Nothing here needs a secret: the DHCP client matches its replies by MAC address too.
-        _ = Random.Shared.Next();
+        EarlySetup.SeedRandomWithoutDevice();
         try
         {
             Sys.SetHugePagesDisabled(true);

@@ -20,6 +20,16 @@ public static class EarlySetup
     }
 
     /// <summary>
+    /// The runtime's random numbers (string hashing, Random.Shared) come from /dev/urandom, and a
+    /// read of it before the kernel's generator is ready first runs the jitter-entropy loop
+    /// (drivers/char/random.c, urandom_read_iter calls try_to_generate_entropy): a second and more
+    /// under QEMU without KVM, which has no RDRAND. Drawn once while there is no /dev, the runtime
+    /// finds no /dev/urandom, never looks again and seeds from the clock (System.Native's
+    /// pal_random.c). Nothing in the init needs a secret: the DHCP client also matches replies by MAC.
+    /// </summary>
+    public static void SeedRandomWithoutDevice() => _ = Random.Shared.Next();
+
+    /// <summary>
     /// The retained ramdisk is a directory of the initramfs itself, bound on /run/initramfs, not a
     /// copy in /run: the retain step gives its files (this binary and its libraries) a second name
     /// there. PID 1 keeps running from those files after the switch, and an unlinked file that is

@@ -17,13 +17,11 @@ public static class EnterSystem
 
     /// <summary>
     /// Starts <see cref="Command"/> as PID 1 of a new PID namespace, with an empty /dev over the real
-    /// one until it unmounts it. The .NET runtime reads /dev/urandom as it starts, and before the
-    /// kernel's random number generator is ready that read first runs its jitter-entropy loop
-    /// (drivers/char/random.c, urandom_read_iter calls try_to_generate_entropy): a second and more
-    /// on a machine without RDRAND or virtio-rng (QEMU without KVM), between the switch and the
-    /// system's init. Without /dev the runtime takes its fallback, as PID 1 does, which starts
-    /// before /dev is mounted. The empty /dev is mounted in a mount namespace of a thread of its
-    /// own (unshare(2) with CLONE_NEWNS is per thread), which the child inherits and nothing else sees.
+    /// one until it unmounts it: the child draws its random seed first, without /dev/urandom, as PID 1
+    /// does (<see cref="EarlySetup.SeedRandomWithoutDevice"/>), and does not wait for the kernel's
+    /// generator between the switch and the system's init. The empty /dev is mounted in a mount
+    /// namespace of a thread of its own (unshare(2) with CLONE_NEWNS is per thread), which the
+    /// child inherits and nothing else sees.
     /// </summary>
     public static int Spawn(string init, IReadOnlyList<string> initArguments)
     {
@@ -56,6 +54,7 @@ public static class EnterSystem
             Console.Error.WriteLine($"smbroot {Command}: expected the init's path and arguments");
             return 2;
         }
+        EarlySetup.SeedRandomWithoutDevice();
         try
         {
             Sys.Unshare(Sys.CLONE_NEWNS);
