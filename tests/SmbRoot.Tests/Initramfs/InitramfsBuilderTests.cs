@@ -11,7 +11,7 @@ public sealed class InitramfsBuilderTests : IDisposable
     /// <summary>The time build.sh gives the archive when SOURCE_DATE_EPOCH is not set.</summary>
     private const uint Mtime = 0;
 
-    private InitramfsInputs Inputs(string? credentials = null, ModuleSelection? selection = null)
+    private InitramfsInputs Inputs(string? credentials = null, ModuleSelection? selection = null, string init = "/bin/true")
     {
         string modules = Path.Combine(_work, "lib/modules/6.1.0-test");
         Directory.CreateDirectory(Path.Combine(modules, "kernel/fs"));
@@ -22,7 +22,7 @@ public sealed class InitramfsBuilderTests : IDisposable
         string layout = Path.Combine(_work, "layout/etc");
         Directory.CreateDirectory(layout);
         File.WriteAllText(Path.Combine(layout, "motd"), "hello\n");
-        return new InitramfsInputs("/bin/true", modules, Path.GetDirectoryName(layout), credentials,
+        return new InitramfsInputs(init, modules, Path.GetDirectoryName(layout), credentials,
             selection ?? new ModuleSelection([], [], ["cifs", "loop"]), Mtime);
     }
 
@@ -86,6 +86,17 @@ public sealed class InitramfsBuilderTests : IDisposable
         string retain = Encoding.UTF8.GetString(entries["etc/smbroot/retain"].Data);
         Assert.Contains("/init\n", retain);
         Assert.Contains("/lib/x86_64-linux-gnu/libc.so.6\n", retain);
+    }
+
+    [Fact]
+    public void A_static_init_is_retained_alone()
+    {
+        // busybox-static stands in for the init, which is a static-pie binary too (src/SmbRoot/SmbRoot.csproj).
+        Assert.Null(new ElfFile(File.ReadAllBytes("/bin/busybox"), "/bin/busybox").Interpreter);
+        var archive = InitramfsBuilder.Assemble(Inputs(init: "/bin/busybox"), TextWriter.Null);
+        Assert.DoesNotContain(archive.Paths, p => p.StartsWith("lib64/") || p.StartsWith("lib/x86_64-linux-gnu/"));
+        var entries = CpioWriterTests.Read(Bytes(archive)).ToDictionary(e => e.Name);
+        Assert.Equal("/init\n", Encoding.UTF8.GetString(entries["etc/smbroot/retain"].Data));
     }
 
     [Fact]
