@@ -31,7 +31,7 @@ public static class EarlySetup
 
     /// <summary>
     /// The retained ramdisk is a directory of the initramfs itself, bound on /run/initramfs, not a
-    /// copy in /run: the retain step gives its files (this binary and its libraries) a second name
+    /// copy in /run: the retain step gives its files (this static binary) a second name
     /// there. PID 1 keeps running from those files after the switch, and an unlinked file that is
     /// still mapped keeps all its pages on rootfs (ramfs pages are never evicted, fs/ramfs/inode.c),
     /// so a copy would hold the same megabytes twice. systemd leaves a mount under /run/initramfs
