@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using SmbRoot.Boot;
+using SmbRoot.Core.Fencing;
 using SmbRoot.Core.Shutdown;
 using SmbRoot.Core.State;
 using SmbRoot.Fencing;
@@ -53,7 +54,7 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         if (state is { HolderBootId: { } bootId, HeldPath: { } held } && (share is not null || arguments.HolderFd is not null))
         {
             // Only now is nothing writing to the image (or the layer): the next machine may take it at once.
-            Step("releasing the holder record", () => Release(HolderRecord(arguments, share, held, bootId), deadline, "holder record released"));
+            Step("releasing the holder record", () => Release(OpenHolder(arguments, share, held, bootId), deadline, "holder record released"));
         }
         else if (arguments.HolderFd is int handed)
         {
@@ -76,9 +77,9 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
     }
 
     /// <summary>The record through the file guard mode handed over, or opened again by its path.</summary>
-    private static Holder HolderRecord(FinalStageArguments arguments, ShareMount? share, string held, string bootId) =>
+    private static Holder OpenHolder(FinalStageArguments arguments, ShareMount? share, string held, string bootId) =>
         arguments.HolderFd is int fd
-            ? Holder.Adopt(ServerFile.Adopt(fd, held + Holder.Suffix, Core.Fencing.HolderRecord.Size), bootId)
+            ? Holder.Adopt(ServerFile.Adopt(fd, held + Holder.Suffix, HolderRecord.Size), bootId)
             : Holder.Reopen(share!.RecordPath(held) + Holder.Suffix, bootId);
 
     private BootState? ReadState()
