@@ -25,8 +25,9 @@ public sealed class BootTests(LabFixture fixture)
         Assert.Matches(@"smbroot: booted in \d+\.\d s: modules \d+\.\d, network \d+\.\d, share \d+\.\d, image \d+\.\d, root \d+\.\d, retain \d+\.\d, check \d+\.\d, switch \d+\.\d", guest.Console);
         var root = guest.Seen(@"LAB: root=(/dev/loop\d+) (\w+)");
         Assert.Equal(fileSystem, root.Groups[2].Value);
-        // The loop device reads ahead one SMB read, 4 MiB (Loop.ReadAheadBytes), not the kernel's 128 KiB.
-        Assert.Matches(@"LAB: read-ahead-kib=4096\b", guest.Console);
+        // The loop device reads ahead one SMB read, 4 MiB (Loop.ReadAheadBytes), not the kernel's 128 KiB,
+        // and reads and writes the share past the cifs client's page cache (Loop.OpenBackingFile).
+        Assert.Matches(@"LAB: read-ahead-kib=4096 direct-io=1\b", guest.Console);
         // Guard mode hides the share from the system; PID 1's own view has it under /run/initramfs.
         Assert.Matches(@"(?m)^LAB: share=$", guest.Console);
         guest.Type($"{RootImage.ControlClient} status");

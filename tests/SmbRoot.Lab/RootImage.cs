@@ -43,7 +43,8 @@ public static class RootImage
             echo "LAB: pid1=$(cat /proc/1/comm) exe=$(readlink /proc/1/exe)"
             echo "LAB: root=$(awk '$2 == "/" { print $1, $3 }' /proc/mounts)"
             echo "LAB: share=$(awk '$3 == "cifs" { print $1, $2 }' /proc/mounts)"
-            echo "LAB: read-ahead-kib=$(cat /sys/block/$(awk '$2 == "/" { sub("/dev/", "", $1); print $1 }' /proc/mounts)/queue/read_ahead_kb 2>/dev/null)"
+            rootdev=$(awk '$2 == "/" { sub("/dev/", "", $1); print $1 }' /proc/mounts)
+            echo "LAB: read-ahead-kib=$(cat /sys/block/$rootdev/queue/read_ahead_kb 2>/dev/null) direct-io=$(cat /sys/block/$rootdev/loop/dio 2>/dev/null)"
             echo "LAB: nic=$(for n in /sys/class/net/eth*; do echo -n "$(basename $n):$(basename $(readlink $n/device/driver)):$(cat $n/operstate) "; done)"
             echo "LAB: retained=$(ls /run/initramfs | tr '\n' ' ')"
             echo "LAB: retained-kib=$(du -skx /run/initramfs | cut -f1) mem-available-kib=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo) per-cpu-free-kib=$(awk '$1 == "count:" { n += $2 } END { print n * 4 }' /proc/zoneinfo)"

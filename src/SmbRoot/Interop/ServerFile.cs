@@ -11,7 +11,6 @@ namespace SmbRoot.Interop;
 /// </summary>
 public sealed unsafe partial class ServerFile : IDisposable
 {
-    private const int O_DIRECT = 0x4000;
     private const int AT_EMPTY_PATH = 0x1000, AT_STATX_FORCE_SYNC = 0x2000;
     private const uint STATX_MTIME = 0x40, STATX_INO = 0x100, STATX_SIZE = 0x200;
     private const int StatxSize = 256, StatxInoOffset = 32, StatxSizeOffset = 40, StatxMtimeOffset = 112;
@@ -37,7 +36,7 @@ public sealed unsafe partial class ServerFile : IDisposable
 
     /// <summary>Opens (and with <paramref name="create"/> makes) the file for blocks of <paramref name="blockSize"/> bytes.</summary>
     public ServerFile(string path, int blockSize, bool create)
-        : this(Sys.Open(path, Sys.O_RDWR | O_DIRECT | (create ? Sys.O_CREAT : 0), 0x1A4 /* 0644 */), path, blockSize)
+        : this(Sys.Open(path, Sys.O_RDWR | Sys.O_DIRECT | (create ? Sys.O_CREAT : 0), 0x1A4 /* 0644 */), path, blockSize)
     {
     }
 

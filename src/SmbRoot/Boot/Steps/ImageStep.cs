@@ -32,7 +32,7 @@ public static class ImageStep
         int fd;
         try
         {
-            fd = Sys.Open(path, plan.ImageReadOnly ? Sys.O_RDONLY : Sys.O_RDWR);
+            fd = Loop.OpenBackingFile(path, plan.ImageReadOnly ? Sys.O_RDONLY : Sys.O_RDWR);
         }
         catch (SysException e)
         {

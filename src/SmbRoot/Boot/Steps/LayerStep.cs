@@ -102,13 +102,13 @@ public static class LayerStep
             {
                 try
                 {
-                    return (Sys.Open(path, Sys.O_RDWR | Sys.O_CREAT | Sys.O_EXCL, 0x1A4 /* 0644 */), true);
+                    return (Loop.OpenBackingFile(path, Sys.O_RDWR | Sys.O_CREAT | Sys.O_EXCL, 0x1A4 /* 0644 */), true);
                 }
                 catch (SysException e) when (e.Errno == Errno.EEXIST)
                 {
                 }
             }
-            return (Sys.Open(path, Sys.O_RDWR), false);
+            return (Loop.OpenBackingFile(path, Sys.O_RDWR), false);
         }
         catch (SysException e)
         {
