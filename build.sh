@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-BUILD_PACKAGES=(clang lld zlib1g-dev linux-image-amd64 xz-utils e2fsprogs)
+BUILD_PACKAGES=(clang lld zlib1g-dev linux-image-amd64 xz-utils zstd e2fsprogs)
 LAB_PACKAGES=(linux-libc-dev libc6-dev iproute2 tcpdump debootstrap dnsmasq-base qemu-system-x86 samba smbclient xfsprogs e2fsprogs btrfs-progs busybox-static)
 
 need_root() {
@@ -61,12 +61,15 @@ build_initramfs() {
     require_dotnet
     [ -n "$kernel" ] || kernel=$(newest_kernel)
     [ -d "/lib/modules/$kernel" ] || { echo "build.sh: no /lib/modules/$kernel" >&2; exit 1; }
-    # xz when the kernel can unpack it (init/Kconfig: RD_XZ), a quarter smaller; gzip otherwise.
+    # zstd when the kernel can unpack it (init/Kconfig: RD_ZSTD): a fifth smaller than gzip and
+    # unpacked in a fraction of xz's time; xz (RD_XZ), the smallest, next; gzip otherwise.
     local compression=gzip config="/boot/config-$kernel"
-    if [ -f "$config" ] && grep -q '^CONFIG_RD_XZ=y' "$config"; then
+    if [ -f "$config" ] && grep -q '^CONFIG_RD_ZSTD=y' "$config"; then
+        compression=zstd
+    elif [ -f "$config" ] && grep -q '^CONFIG_RD_XZ=y' "$config"; then
         compression=xz
     elif [ -f "$config" ] && ! grep -q '^CONFIG_RD_GZIP=y' "$config"; then
-        echo "build.sh: kernel $kernel can unpack neither an xz nor a gzip initramfs (CONFIG_RD_XZ, CONFIG_RD_GZIP in $config)" >&2
+        echo "build.sh: kernel $kernel can unpack neither a zstd, an xz nor a gzip initramfs (CONFIG_RD_ZSTD, CONFIG_RD_XZ, CONFIG_RD_GZIP in $config)" >&2
         exit 1
     fi
     echo "build.sh: publishing the NativeAOT init" >&2

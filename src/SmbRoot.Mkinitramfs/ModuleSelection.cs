@@ -23,7 +23,7 @@ public sealed record ModuleSelection(IReadOnlyList<string> Nics, IReadOnlyList<s
     [
         "cifs", "loop", "overlay",
         // The kernel builds SMB3 encryption and signing from crypto templates it asks for by name at
-        // mount time (gcm(aes) needs ctr and ghash; ccm needs ctr): /sbin/modprobe loads them then.
+        // mount time (gcm(aes) needs ctr and ghash; ccm needs ctr): the boot loads them beforehand.
         "ctr", "ghash_generic", "cmac", "ccm", "gcm",
         // AES in the CPU, for signing and sealing at speed where it has AES-NI.
         "aesni_intel",

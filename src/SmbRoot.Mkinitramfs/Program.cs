@@ -4,13 +4,15 @@ const string Usage = """
 usage: smbroot-mkinitramfs --init BINARY --modules /lib/modules/VERSION --output FILE
                            [--layout DIR] [--credentials FILE] [--nic NAME[,NAME]]...
                            [--filesystem NAME[,NAME]]... [--module NAME[,NAME]]...
-                           [--mtime SECONDS] [--compression gzip|xz]
+                           [--mtime SECONDS] [--compression gzip|xz|zstd]
 
 Assembles the SmbRoot initramfs: BINARY becomes /init, its ELF libraries and the closure of
 the kernel modules are copied in, DIR's files are laid over the archive root, and FILE (mount.cifs
 format) becomes /etc/smbroot/credentials with mode 0600. The output is a newc cpio compressed with
-gzip (the default) or xz (CRC32, as the kernel wants it; needs the xz tool); the same inputs
-always give the same bytes (--mtime, default SOURCE_DATE_EPOCH or 0).
+gzip (the default), xz (CRC32, as the kernel wants it; needs the xz tool) or zstd (level 19;
+needs the zstd tool); the same inputs always give the same bytes (--mtime, default
+SOURCE_DATE_EPOCH or 0). The kernel must be able to unpack it: CONFIG_RD_GZIP, CONFIG_RD_XZ or
+CONFIG_RD_ZSTD in /boot/config-VERSION.
 
 The modules: cifs, loop, overlay, the SMB3 crypto, aesni_intel and softdog always; then
   --nic          only these NIC drivers (and the buses they sit on), instead of the common ones
@@ -43,7 +45,7 @@ for (int i = 0; i < args.Length; i++)
             case "--filesystem": fileSystems.AddRange(ModuleSelection.SplitList(Next())); break;
             case "--module": extraModules.AddRange(ModuleSelection.SplitList(Next())); break;
             case "--mtime": mtime = uint.Parse(Next()); break;
-            case "--compression": compression = Next() is "gzip" or "xz" ? args[i] : throw new ArgumentException($"--compression {args[i]}: expected gzip or xz"); break;
+            case "--compression": compression = InitramfsBuilder.Compressions.Contains(Next()) ? args[i] : throw new ArgumentException($"--compression {args[i]}: expected {string.Join(", ", InitramfsBuilder.Compressions)}"); break;
             case "-h" or "--help": Console.Write(Usage); return 0;
             default: throw new ArgumentException($"unknown option {args[i]}");
         }

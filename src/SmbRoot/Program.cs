@@ -60,14 +60,13 @@ public static class Program
           shutdown reboot|poweroff|halt|kexec [systemd's --log-*, --timeout=, --exit-code= options]
                    [--holder-fd=N]                     guard mode's: the holder record's open file, released through it
         Internal: --enter-system INIT ARGS (guard mode's namespace setup), --reboot-syscall N, --hold (handoff mode's
-          claim keeper, shown as @smbroot-holder), and /sbin/modprobe -q -- NAME
+          claim keeper, shown as @smbroot-holder)
         """;
 
     public static int Main(string[] args)
     {
         _ = SinceStart;
         var commandLine = Environment.GetCommandLineArgs();
-        if (ModprobeHelper.IsInvokedAsModprobe(commandLine)) return ModprobeHelper.Run(args);
         switch (args)
         {
             case [Sys.RebootHelperCommand, var command] when int.TryParse(command, out int number):

@@ -11,21 +11,23 @@ public static class InitramfsFile
         var magic = new byte[6];
         using (var file = File.OpenRead(path)) file.ReadExactly(magic);
         if (magic.AsSpan().SequenceEqual(new byte[] { 0xFD, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0 })) return "xz";
+        if (magic.AsSpan(0, 4).SequenceEqual(new byte[] { 0x28, 0xB5, 0x2F, 0xFD })) return "zstd";
         if (magic[0] == 0x1F && magic[1] == 0x8B) return "gzip";
-        throw new InvalidDataException($"{path} is neither xz nor gzip");
+        throw new InvalidDataException($"{path} is neither zstd, xz nor gzip");
     }
 
     public static long UnpackedSize(string path)
     {
-        if (CompressionOf(path) == "gzip")
+        string compression = CompressionOf(path);
+        if (compression == "gzip")
         {
             using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
             return Count(gzip);
         }
-        var xz = Process.Start(new ProcessStartInfo("xz", ["--decompress", "--stdout", path]) { RedirectStandardOutput = true })
-            ?? throw new InvalidOperationException("cannot start xz");
-        long size = Count(xz.StandardOutput.BaseStream);
-        xz.WaitForExit();
+        var tool = Process.Start(new ProcessStartInfo(compression, ["--decompress", "--stdout", path]) { RedirectStandardOutput = true })
+            ?? throw new InvalidOperationException($"cannot start {compression}");
+        long size = Count(tool.StandardOutput.BaseStream);
+        tool.WaitForExit();
         return size;
     }
 

@@ -7,11 +7,12 @@ namespace SmbRoot.Boot;
 /// The kernel's own module requests, switched off while the boot runs. The SMB3 negotiate and the
 /// first signed message instantiate crypto templates (gcm(aes), cmac(aes), hmac(sha256), ...),
 /// and for each the kernel first asks for a module by name (crypto/api.c, crypto_larval_lookup
-/// calls request_module twice), which starts /sbin/modprobe (kernel/module/kmod.c). Every module
-/// they could want is loaded already by then, so each request only costs a process start: most
-/// of the boot's time under emulation. With kernel.modprobe empty the kernel answers ENOENT at
-/// once, and the templates are built from the modules that are there. Released (the setting put
-/// back) before the switch, so the system's own modprobe works as before; the boot's undo does the same.
+/// calls request_module twice), which starts the helper kernel.modprobe names (kernel/module/kmod.c).
+/// Every module they could want is loaded already by then, and the initramfs has no
+/// /sbin/modprobe, so each request only costs the kernel a helper thread and a failed exec. With
+/// kernel.modprobe empty the kernel answers ENOENT at once, and the templates are built from the
+/// modules that are there. Released (the setting put back) before the switch, so the system's own
+/// modprobe works as before; the boot's undo does the same.
 /// </summary>
 public sealed class OnDemandModules : IResource
 {
