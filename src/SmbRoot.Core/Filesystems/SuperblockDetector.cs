@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 
 namespace SmbRoot.Core.Filesystems;
 
@@ -28,17 +27,6 @@ public static class SuperblockDetector
         if (At(head, 510, [0x55, 0xAA]) && (At(head, 54, "FAT"u8) || At(head, 82, "FAT32"u8))) return "vfat";
         return null;
     }
-
-    /// <summary>
-    /// The block size of an ext2/3/4 or xfs filesystem, from its superblock; null for others. ext4:
-    /// s_log_block_size (u32 LE at 0x18), the size being 1024 shifted by it; xfs: sb_blocksize (u32 BE at 4).
-    /// </summary>
-    public static int? BlockSize(ReadOnlySpan<byte> head) => Detect(head) switch
-    {
-        "ext4" => BinaryPrimitives.ReadUInt32LittleEndian(head[(1024 + 0x18)..]) is var log and < 7 ? 1024 << (int)log : null,
-        "xfs" when head.Length >= 8 => (int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(head[4..]), int.MaxValue),
-        _ => null,
-    };
 
     private static bool At(ReadOnlySpan<byte> head, int offset, ReadOnlySpan<byte> magic) =>
         head.Length >= offset + magic.Length && head.Slice(offset, magic.Length).SequenceEqual(magic);

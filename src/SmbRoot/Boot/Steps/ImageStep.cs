@@ -103,13 +103,6 @@ public static class ImageStep
         var claim = watched is null ? null : built.Push(Claim(context, network, watched, display));
         string device = Loop.Attach(fd, plan.ImageReadOnly, pathInShare);
         context.Log.Say($"image: {display} ({size / (1024 * 1024)} MiB, {fileSystem}) on {device}{(plan.ImageReadOnly ? ", read-only" : "")}");
-        if (SuperblockDetector.BlockSize(head) is int blockSize && blockSize < Environment.SystemPageSize && !plan.ImageReadOnly)
-        {
-            // The cifs client writes a part of a page it does not hold at once and synchronously
-            // (cifs_write_end, fs/smb/client/file.c): a quarter of the speed in ./build.sh bench io.
-            context.Log.Warn($"the image's {fileSystem} has {blockSize}-byte blocks: every write through the loop device that is smaller " +
-                "than a page goes to the server at once and alone; make images with 4 KiB blocks (mkfs.ext4 -b 4096)");
-        }
         return new Result(new LoopAttachment(device, display, fileSystem, fd) { PathInShare = pathInShare, Identity = identity }, claim);
     }
 
