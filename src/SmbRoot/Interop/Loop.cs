@@ -6,7 +6,7 @@ namespace SmbRoot.Interop;
 /// <summary>Loop devices (loop(4); include/uapi/linux/loop.h).</summary>
 public static unsafe class Loop
 {
-    public const uint LOOP_CLR_FD = 0x4C01, LOOP_GET_STATUS64 = 0x4C05, LOOP_CONFIGURE = 0x4C0A, LOOP_CTL_GET_FREE = 0x4C82;
+    public const uint LOOP_CLR_FD = 0x4C01, LOOP_CONFIGURE = 0x4C0A, LOOP_CTL_GET_FREE = 0x4C82;
     public const uint BLKRASET = 0x1262; // _IO(0x12, 98), include/uapi/linux/fs.h; the value in 512-byte sectors (block/ioctl.c)
 
     /// <summary>
@@ -16,7 +16,7 @@ public static unsafe class Loop
     /// (`./build.sh bench io`: cold reads from 0.73 to 0.86–0.91 of the share's own speed).
     /// </summary>
     public const int ReadAheadBytes = 4 << 20;
-    public const uint LO_FLAGS_READ_ONLY = 1, LO_FLAGS_AUTOCLEAR = 4, LO_FLAGS_PARTSCAN = 8, LO_FLAGS_DIRECT_IO = 16;
+    public const uint LO_FLAGS_READ_ONLY = 1, LO_FLAGS_DIRECT_IO = 16;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct LoopInfo64

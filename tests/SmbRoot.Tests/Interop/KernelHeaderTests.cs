@@ -42,7 +42,7 @@ public class KernelHeaderTests
             P("offsetof(loop_info64.lo_flags)", offsetof(struct loop_info64, lo_flags));
             P("offsetof(loop_info64.lo_file_name)", offsetof(struct loop_info64, lo_file_name));
             P("LOOP_CONFIGURE", LOOP_CONFIGURE); P("LOOP_CLR_FD", LOOP_CLR_FD); P("LOOP_CTL_GET_FREE", LOOP_CTL_GET_FREE);
-            P("LO_FLAGS_READ_ONLY", LO_FLAGS_READ_ONLY);
+            P("LO_FLAGS_READ_ONLY", LO_FLAGS_READ_ONLY); P("LO_FLAGS_DIRECT_IO", LO_FLAGS_DIRECT_IO); P("O_DIRECT", O_DIRECT);
             P("O_DIRECTORY", O_DIRECTORY); P("O_NOFOLLOW", O_NOFOLLOW); P("O_CLOEXEC", O_CLOEXEC); P("O_PATH", O_PATH); P("O_NONBLOCK", O_NONBLOCK);
             P("MS_RDONLY", MS_RDONLY); P("MS_BIND", MS_BIND); P("MS_MOVE", MS_MOVE); P("MS_REC", MS_REC); P("MS_PRIVATE", MS_PRIVATE);
             P("MS_NOATIME", MS_NOATIME); P("MS_RELATIME", MS_RELATIME); P("MS_LAZYTIME", MS_LAZYTIME); P("MS_STRICTATIME", MS_STRICTATIME);
@@ -116,7 +116,7 @@ public class KernelHeaderTests
             ["offsetof(loop_info64.lo_flags)"] = Marshal.OffsetOf<Loop.LoopInfo64>(nameof(Loop.LoopInfo64.Flags)),
             ["offsetof(loop_info64.lo_file_name)"] = Marshal.OffsetOf<Loop.LoopInfo64>(nameof(Loop.LoopInfo64.FileName)),
             ["LOOP_CONFIGURE"] = Loop.LOOP_CONFIGURE, ["LOOP_CLR_FD"] = Loop.LOOP_CLR_FD, ["LOOP_CTL_GET_FREE"] = Loop.LOOP_CTL_GET_FREE,
-            ["LO_FLAGS_READ_ONLY"] = Loop.LO_FLAGS_READ_ONLY,
+            ["LO_FLAGS_READ_ONLY"] = Loop.LO_FLAGS_READ_ONLY, ["LO_FLAGS_DIRECT_IO"] = Loop.LO_FLAGS_DIRECT_IO, ["O_DIRECT"] = Sys.O_DIRECT,
             ["O_DIRECTORY"] = Sys.O_DIRECTORY, ["O_NOFOLLOW"] = Sys.O_NOFOLLOW, ["O_CLOEXEC"] = Sys.O_CLOEXEC, ["O_PATH"] = Sys.O_PATH, ["O_NONBLOCK"] = Sys.O_NONBLOCK,
             ["MS_RDONLY"] = (long)Sys.MS_RDONLY, ["MS_BIND"] = (long)Sys.MS_BIND, ["MS_MOVE"] = (long)Sys.MS_MOVE, ["MS_REC"] = (long)Sys.MS_REC, ["MS_PRIVATE"] = (long)Sys.MS_PRIVATE,
             ["MS_NOATIME"] = (long)MountOptions.MS_NOATIME, ["MS_RELATIME"] = (long)MountOptions.MS_RELATIME,
