@@ -38,7 +38,7 @@ public static class InitramfsBuilder
         archive.AddDirectory("tmp", 0x3FF | 0x200); // 1777
         // No /sbin/modprobe: the kernel runs it for every module its own start asks for
         // (kernel/module/kmod.c, request_module; the crypto self-tests ask for several) while the
-        // archive is unpacked, and each would start the init, a second under emulation in all.
+        // archive is unpacked, and each would start the init: 0.8 s in all under emulation.
         // The boot loads what it needs by name, with on-demand loading off (Boot/OnDemandModules).
 
         if (inputs.LayoutDirectory is not null) AddTree(archive, inputs.LayoutDirectory);
@@ -224,9 +224,10 @@ public static class InitramfsBuilder
     /// </summary>
     public static long XzDictionary(long inputBytes) => Math.Clamp(inputBytes, 4096, 12L << 20);
 
-    /// <summary>Writes the archive compressed with <paramref name="compression"/> (one of <see cref="Compressions"/>).</summary>
+    /// <summary>What <see cref="Write"/> takes as its compression.</summary>
     public static readonly string[] Compressions = ["gzip", "xz", "zstd"];
 
+    /// <summary>Writes the archive compressed with <paramref name="compression"/> (one of <see cref="Compressions"/>).</summary>
     public static void Write(CpioWriter archive, string outputPath, uint mtime, string compression)
     {
         switch (compression)

@@ -1,4 +1,3 @@
-
 namespace SmbRoot.Core.Filesystems;
 
 /// <summary>

@@ -39,10 +39,10 @@ public static unsafe class Loop
 
     /// <summary>
     /// Opens a file for <see cref="Attach"/>: with O_DIRECT, so the loop device reads and writes the
-    /// server straight from its own pages. Without it every block passed through the cifs client's
-    /// page cache as well: a second copy under TCG and twice the memory, for the loop device on a
-    /// share ran at 0.88 (write) and 0.89 (read) of the share's own speed, with it at 0.92 and 0.98
-    /// (`./build.sh bench io`). Asking the loop device for direct I/O is not enough: on a cache=strict
+    /// server straight from the pages of the filesystem above it. Without it every block passed
+    /// through the cifs client's page cache as well, a second copy and twice the memory: the loop
+    /// device ran at 0.88 (write) and 0.89 (read) of the share's own speed, with it at 0.88–0.92
+    /// and 0.95–0.98 (`./build.sh bench io`). Asking the loop device for direct I/O is not enough: on a cache=strict
     /// mount a file opened without O_DIRECT answers direct I/O with EINVAL (cifs_direct_io,
     /// fs/smb/client/file.c), which the loop device reports as EIO; the open is where cifs_open picks
     /// the direct operations. A filesystem without direct I/O refuses O_DIRECT with EINVAL
