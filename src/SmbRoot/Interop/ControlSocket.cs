@@ -118,11 +118,34 @@ public static unsafe class ControlSocket
             var wait = stackalloc long[2] { (long)timeout.TotalSeconds, 0 };
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, wait, 16);
             Send(fd, request);
-            return (Receive(fd) ?? throw new SysException("recv", "@" + Name, Core.Sys.Errno.ETIMEDOUT), server.Uid);
+            return (ReceiveAnswer(fd), server.Uid);
         }
         finally
         {
             close(fd);
         }
+    }
+
+    /// <summary>The client's read of PID 1's answer. Throws ETIMEDOUT when none came before the receive timeout, ECONNRESET when PID 1 closed without one.</summary>
+    public static string ReceiveAnswer(int fd)
+    {
+        var buffer = new byte[ControlMessages.MaxSize];
+        long received;
+        fixed (byte* b = buffer)
+        {
+            received = recv(fd, b, buffer.Length, 0);
+            // PID 1 answers an ordinary user without reading its request. If it closes while that request is still
+            // queued, the kernel marks this socket ECONNRESET (unix_release_sock, net/unix/af_unix.c), and recv reports
+            // that error before the answer already queued here (__skb_try_recv_datagram, net/core/datagram.c).
+            // Reporting it clears it, so a second read returns the answer.
+            if (received < 0 && errno == Core.Sys.Errno.ECONNRESET) received = recv(fd, b, buffer.Length, MSG_DONTWAIT);
+        }
+        if (received < 0)
+        {
+            int error = errno;
+            throw new SysException("recv", "@" + Name, error == Core.Sys.Errno.EAGAIN ? Core.Sys.Errno.ETIMEDOUT : error);
+        }
+        if (received == 0) throw new SysException("recv", "@" + Name, Core.Sys.Errno.ECONNRESET);
+        return Encoding.UTF8.GetString(buffer, 0, (int)received);
     }
 }

@@ -1,0 +1,75 @@
+using System.Text;
+using SmbRoot.Interop;
+using Xunit;
+using static Tmds.Linux.LibC;
+
+namespace SmbRoot.Tests.Interop;
+
+/// <summary>The client's read of the answer, on a connected pair of the control socket's kind (SOCK_SEQPACKET).</summary>
+public unsafe class ControlSocketTests
+{
+    [Fact]
+    public void The_answer_is_read_when_PID_1_closed_with_the_request_unread()
+    {
+        // PID 1 refuses an ordinary user by uid without reading the request, answers and closes:
+        // the kernel marks the client's socket ECONNRESET, with the answer still queued on it.
+        var (client, server) = Pair();
+        try
+        {
+            Write(client, "relinquish");
+            Write(server, "error: only root may control PID 1 (you are uid 1000)");
+            close(server);
+            Assert.Equal("error: only root may control PID 1 (you are uid 1000)", ControlSocket.ReceiveAnswer(client));
+        }
+        finally
+        {
+            close(client);
+        }
+    }
+
+    [Fact]
+    public void A_close_without_an_answer_is_a_reset()
+    {
+        var (client, server) = Pair();
+        try
+        {
+            Write(client, "status");
+            close(server);
+            Assert.Equal(Core.Sys.Errno.ECONNRESET, Assert.Throws<SysException>(() => ControlSocket.ReceiveAnswer(client)).Errno);
+        }
+        finally
+        {
+            close(client);
+        }
+    }
+
+    [Fact]
+    public void No_answer_within_the_receive_timeout_is_a_timeout()
+    {
+        var (client, server) = Pair();
+        try
+        {
+            var wait = stackalloc long[2] { 0, 50_000 };
+            Assert.Equal(0, setsockopt(client, Sockets.SOL_SOCKET, Sockets.SO_RCVTIMEO, wait, 16));
+            Assert.Equal(Core.Sys.Errno.ETIMEDOUT, Assert.Throws<SysException>(() => ControlSocket.ReceiveAnswer(client)).Errno);
+        }
+        finally
+        {
+            close(client);
+            close(server);
+        }
+    }
+
+    private static (int Client, int Server) Pair()
+    {
+        var fds = stackalloc int[2];
+        Assert.Equal(0, socketpair(ControlSocket.AF_UNIX, ControlSocket.SOCK_SEQPACKET, 0, fds));
+        return (fds[0], fds[1]);
+    }
+
+    private static void Write(int fd, string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        fixed (byte* b = bytes) Assert.Equal(bytes.Length, (long)send(fd, b, bytes.Length, 0));
+    }
+}
