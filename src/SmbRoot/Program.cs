@@ -19,8 +19,12 @@ public static class Program
     /// <summary>Runs from the first instruction of Main: /init's own start, for the boot's timing line.</summary>
     public static Stopwatch SinceStart { get; } = Stopwatch.StartNew();
 
-    private static readonly KernelConsoleLoggerProvider Logging = new();
-    public static ILogger Log { get; } = new LoggerFactory([Logging]).CreateLogger("smbroot");
+    private static KernelConsoleLoggerProvider? _logging;
+    private static ILogger? _log;
+
+    // Made on first use: the commands that need no log (the client, --enter-system) start without building it.
+    private static KernelConsoleLoggerProvider Logging => _logging ??= new();
+    public static ILogger Log => _log ??= new LoggerFactory([Logging]).CreateLogger("smbroot");
 
     private const string Usage = """
         smbroot 0.1.0 - boot Linux from a filesystem image on an SMB share

@@ -76,7 +76,10 @@ public static class Benchmark
         lab.AddImage(image, "ext4");
         string raw = $"mkdir -p /raw && mount -t cifs //10.0.2.2/{SambaServer.ShareName} /raw -o vers=3.1.1,hard,sign,ip=10.0.2.2,port={lab.Samba.Port}," +
             $"username={SambaServer.User},password={lab.Samba.UserPassword}";
-        var rows = new Dictionary<string, (List<double> Loop, List<double> Raw)> { ["write (MiB/s)"] = ([], []), ["cold read (MiB/s)"] = ([], []) };
+        var rows = new Dictionary<string, (List<double> Loop, List<double> Raw)>
+        {
+            ["write (MiB/s)"] = ([], []), ["cold read (MiB/s)"] = ([], []), ["CPU busy, write (%)"] = ([], []), ["CPU busy, cold read (%)"] = ([], []),
+        };
         for (int i = 0; i < boots; i++)
         {
             using var guest = lab.Boot(lab.InitramfsWithCredentials(), lab.CommandLine(image));
@@ -84,13 +87,19 @@ public static class Benchmark
             Thread.Sleep(1000);
             guest.Type(raw);
             guest.Type(TimedIo("LOOP", "/root/io", 64) + "; " + TimedIo("RAW", "/raw/bench/io-raw", 64));
-            rows["write (MiB/s)"].Loop.Add(IoRate(guest, "LOOP", "WRITE", 64));
-            rows["cold read (MiB/s)"].Loop.Add(IoRate(guest, "LOOP", "READ", 64));
-            rows["write (MiB/s)"].Raw.Add(IoRate(guest, "RAW", "WRITE", 64));
-            rows["cold read (MiB/s)"].Raw.Add(IoRate(guest, "RAW", "READ", 64));
+            foreach (var (tag, column) in new[] { ("LOOP", 0), ("RAW", 1) })
+            {
+                foreach (var (step, name) in new[] { ("WRITE", "write"), ("READ", "cold read") })
+                {
+                    var (rate, busy) = IoRate(guest, tag, step, 64);
+                    (column == 0 ? rows[$"{name} (MiB/s)"].Loop : rows[$"{name} (MiB/s)"].Raw).Add(rate);
+                    (column == 0 ? rows[$"CPU busy, {name} (%)"].Loop : rows[$"CPU busy, {name} (%)"].Raw).Add(busy);
+                }
+            }
         }
         Console.WriteLine();
-        Console.WriteLine($"the root through the loop device against the share itself ({boots} boots, both in the same boot; 64 MiB dd with fsync, then a cold read; signed):");
+        Console.WriteLine($"the root through the loop device against the share itself ({boots} boots, both in the same boot; 64 MiB dd with fsync, then a cold read; signed;");
+        Console.WriteLine("  CPU busy is the guest's one CPU during the transfer, from /proc/uptime's idle time):");
         Console.WriteLine($"  {"figure",-20} {"root (loop)",-22} {"share (raw cifs)",-22} ratio");
         foreach (var (figure, (loop, rawRates)) in rows) Console.WriteLine($"  {figure,-20} {Spread(loop),-22} {Spread(rawRates),-22} {Median(loop) / Median(rawRates):0.00}");
     }
@@ -129,8 +138,11 @@ public static class Benchmark
         [
             "kernel start to /init, unpacking included (s)", "/init start to root mounted (s)", "/init start to the root's init (s)",
             "/init start to the root's rcS (s)", "kernel start to the root's init, all in (s)",
+            "  /init start to network up (s)", "  network up to image attached (s)", "  image attached to root mounted (s)",
+            "  root mounted to the root's init (s)", "CPU idle, kernel start to the root's rcS (s)",
             "MemAvailable in the system (MiB)", "MemAvailable + per-CPU free lists (MiB)",
         ];
+        const int firstMemoryFigure = 10;
         var figures = figureNames.ToDictionary(f => f, _ => contenders.Select(_ => new List<double>()).ToArray());
         for (int i = 0; i < boots; i++)
         {
@@ -140,6 +152,9 @@ public static class Benchmark
                 using var guest = lab.Boot(contender.Initramfs, lab.CommandLine(image));
                 guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(4));
                 double start = Timestamp(guest, @"Run /init as init process");
+                // Each step's end as the console says it: SmbRoot's own lines, the script's marks (PeerInitramfs).
+                double network = Timestamp(guest, contender.IsScript ? Regex.Escape(PeerInitramfs.NetworkUp) : @"smbroot: network: \S+ is ");
+                double attached = Timestamp(guest, contender.IsScript ? Regex.Escape(PeerInitramfs.ImageAttached) : @"smbroot: image: .* on /dev/loop\d+");
                 double mounted = Timestamp(guest, contender.IsScript ? Regex.Escape(PeerInitramfs.RootMounted) : @"smbroot: root: /dev/loop\d+ on /sysroot");
                 // TOMOYO says this as /sbin/init, its activation trigger, is exec'd (security/tomoyo/load_policy.c):
                 // the moment the root's init starts, whoever starts it.
@@ -151,7 +166,14 @@ public static class Benchmark
                 // (mm/page_alloc.c; /proc/zoneinfo "count:"), and since 5.14 a list may hold up to a share of the
                 // low watermark (zone_highsize): the pages a larger initramfs frees at the switch land there.
                 double perCpuFree = double.Parse(memory[2].Value, CultureInfo.InvariantCulture) / 1024;
-                double[] values = [start, mounted - start, init - start, rcs - start, init, available, available + perCpuFree];
+                // The kernel's own start has no idle time, so this is the time the boot waited (for the server, the link, a timer).
+                double idle = double.Parse(guest.Seen(@"LAB: cpu-idle-s=([\d.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
+                double[] values =
+                [
+                    start, mounted - start, init - start, rcs - start, init,
+                    network - start, attached - network, mounted - attached, init - mounted, idle,
+                    available, available + perCpuFree,
+                ];
                 for (int f = 0; f < figureNames.Length; f++) figures[figureNames[f]][c].Add(values[f]);
             }
         }
@@ -166,7 +188,7 @@ public static class Benchmark
             var scriptMedian = Median(lists[^1]);
             Console.WriteLine($"  {figure,-46} {string.Concat(lists.Select(l => $"{Spread(l),-22} "))}{string.Join(" ", lists[..^1].Select(l => (Median(l) / scriptMedian).ToString("0.00", CultureInfo.InvariantCulture)))}");
         }
-        foreach (var figure in figureNames[5..])
+        foreach (var figure in figureNames[firstMemoryFigure..])
         {
             var lists = figures[figure];
             Console.WriteLine($"  cost against the script, {figure}: {string.Join(", ", ours.Select((o, c) => $"{o.Name} {Median(lists[^1]) - Median(lists[c]):0.0} MiB"))}");
@@ -256,8 +278,8 @@ public static class Benchmark
                 if (i > 0) continue;
                 Thread.Sleep(1000);
                 guest.Type(TimedIo("ROOT", "/root/bench", 32));
-                write = $"{IoRate(guest, "ROOT", "WRITE", 32).ToString("0.0", CultureInfo.InvariantCulture)} MiB/s";
-                read = $"{IoRate(guest, "ROOT", "READ", 32).ToString("0.0", CultureInfo.InvariantCulture)} MiB/s";
+                write = $"{IoRate(guest, "ROOT", "WRITE", 32).Rate.ToString("0.0", CultureInfo.InvariantCulture)} MiB/s";
+                read = $"{IoRate(guest, "ROOT", "READ", 32).Rate.ToString("0.0", CultureInfo.InvariantCulture)} MiB/s";
             }
             Console.WriteLine($"  {mode,-18} {Spread(mounted),-22} {write,-12} {read}");
         }
@@ -265,27 +287,30 @@ public static class Benchmark
 
     /// <summary>
     /// A guest shell command: <paramref name="mebibytes"/> MiB written to <paramref name="file"/> with
-    /// fsync, then read back cold, each printed as "LAB-tag-WRITE: start end status" (READ likewise).
-    /// busybox dd prints no rate, so the guest's clock (/proc/uptime, 10 ms) times each transfer.
+    /// fsync, then read back cold, each printed as "LAB-tag-WRITE: start end status" (READ likewise),
+    /// start and end being /proc/uptime's two figures, the clock and the idle time (proc(5), 10 ms).
+    /// busybox dd prints no rate, so the guest's clock times each transfer.
     /// </summary>
     private static string TimedIo(string tag, string file, int mebibytes)
     {
-        const string now = "$(cut -d' ' -f1 /proc/uptime)";
-        return $"t0={now}; dd if=/dev/zero of={file} bs=1M count={mebibytes} conv=fsync 2>/dev/null; s=$?; echo \"LAB-{tag}-WRITE: $t0 {now} $s\"; " +
-            $"echo 3 > /proc/sys/vm/drop_caches; t0={now}; dd if={file} of=/dev/null bs=1M 2>/dev/null; s=$?; echo \"LAB-{tag}-READ: $t0 {now} $s\"; rm {file}";
+        const string now = "$(cat /proc/uptime)";
+        return $"t0=\"{now}\"; dd if=/dev/zero of={file} bs=1M count={mebibytes} conv=fsync 2>/dev/null; s=$?; echo \"LAB-{tag}-WRITE: $t0 {now} $s\"; " +
+            $"echo 3 > /proc/sys/vm/drop_caches; t0=\"{now}\"; dd if={file} of=/dev/null bs=1M 2>/dev/null; s=$?; echo \"LAB-{tag}-READ: $t0 {now} $s\"; rm {file}";
     }
 
     /// <summary>
-    /// The MiB/s of one step of <see cref="TimedIo"/>. A dd that failed (a full filesystem ends the
-    /// write before its fsync) fails the bench: its time is not a rate. Digits after the tag: the
-    /// console also echoes the typed command, which holds the tags too.
+    /// The MiB/s of one step of <see cref="TimedIo"/>, and how busy the guest's one CPU was meanwhile
+    /// (100% less the idle share). A dd that failed (a full filesystem ends the write before its fsync)
+    /// fails the bench: its time is not a rate. Digits after the tag: the console also echoes the
+    /// typed command, which holds the tags too.
     /// </summary>
-    private static double IoRate(QemuMachine guest, string tag, string step, int mebibytes)
+    private static (double Rate, double BusyPercent) IoRate(QemuMachine guest, string tag, string step, int mebibytes)
     {
-        var times = guest.WaitFor($@"LAB-{tag}-{step}: ([\d.]+) ([\d.]+) (\d+)", TimeSpan.FromMinutes(5));
-        if (times.Groups[3].Value != "0") throw new InvalidOperationException($"bench: dd in the guest failed ({tag} {step}, exit status {times.Groups[3].Value}); see the guest's console");
-        double seconds = double.Parse(times.Groups[2].Value, CultureInfo.InvariantCulture) - double.Parse(times.Groups[1].Value, CultureInfo.InvariantCulture);
-        return mebibytes / Math.Max(seconds, 0.01);
+        var times = guest.WaitFor($@"LAB-{tag}-{step}: ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", TimeSpan.FromMinutes(5));
+        if (times.Groups[5].Value != "0") throw new InvalidOperationException($"bench: dd in the guest failed ({tag} {step}, exit status {times.Groups[5].Value}); see the guest's console");
+        double Field(int group) => double.Parse(times.Groups[group].Value, CultureInfo.InvariantCulture);
+        double seconds = Math.Max(Field(3) - Field(1), 0.01);
+        return (mebibytes / seconds, 100 * (1 - (Field(4) - Field(2)) / seconds));
     }
 
     /// <summary>The guest clock's time of the console line that matches <paramref name="message"/>.</summary>

@@ -12,8 +12,8 @@ namespace SmbRoot.Lab;
 /// </summary>
 public static class PeerInitramfs
 {
-    /// <summary>What the script writes to the kernel log once the root is mounted (so it gets a timestamp).</summary>
-    public const string RootMounted = "peer: root mounted";
+    /// <summary>What the script writes to the kernel log after its steps (so they get a timestamp), as SmbRoot's console says them.</summary>
+    public const string NetworkUp = "peer: network up", ImageAttached = "peer: image attached", RootMounted = "peer: root mounted";
 
     private static readonly string[] Modules = ["virtio_pci", "virtio_net", "cifs", "loop", "ext4", "ctr", "ghash_generic"];
     private static readonly string[] Applets = ["sh", "mount", "mkdir", "cat", "echo", "ip", "insmod", "losetup", "switch_root", "usleep"];
@@ -59,8 +59,10 @@ public static class PeerInitramfs
         ip route add default via 10.0.2.2
         # A careful script waits for the link before it talks to the server.
         while [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" != 1 ]; do usleep 20000; done
+        echo '{{NetworkUp}}' > /dev/kmsg
         mount -t cifs //10.0.2.2/{{SambaServer.ShareName}} /share -o 'vers=3.1.1,hard,sign,ip=10.0.2.2,port={{lab.Samba.Port}},username={{SambaServer.User}},password={{lab.Samba.UserPassword}}'
         losetup /dev/loop0 '/share/{{pathInShare}}'
+        echo '{{ImageAttached}}' > /dev/kmsg
         mount -t ext4 /dev/loop0 /sysroot
         echo '{{RootMounted}}' > /dev/kmsg
         for d in proc sys dev; do mount --move /$d /sysroot/$d; done

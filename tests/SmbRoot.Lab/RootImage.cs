@@ -40,6 +40,7 @@ public static class RootImage
             """ + (extraInittab ?? ""));
         File.WriteAllText(Path.Combine(tree, "etc/init.d/rcS"), $$"""
             #!/bin/sh
+            echo "LAB: cpu-idle-s=$(cut -d' ' -f2 /proc/uptime)"
             echo "LAB: pid1=$(cat /proc/1/comm) exe=$(readlink /proc/1/exe)"
             echo "LAB: root=$(awk '$2 == "/" { print $1, $3 }' /proc/mounts)"
             echo "LAB: share=$(awk '$3 == "cifs" { print $1, $2 }' /proc/mounts)"

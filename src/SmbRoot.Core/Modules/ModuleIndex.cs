@@ -116,19 +116,22 @@ public sealed class ModuleIndex
         return features.Count == 0 || cpuModalias is null || features.Any(a => Glob.Matches(a.Pattern, cpuModalias));
     }
 
+    private const int MaxDepth = 200;
+
     /// <summary>
     /// The load order for <paramref name="wanted"/>: each module after its hard dependencies and its
     /// soft "pre" dependencies, and before its soft "post" ones; built-ins are left out.
     /// A wanted module that is neither a module nor built in is an error; a soft dependency that is
-    /// missing is only reported, as modprobe does.
+    /// missing is only reported, as modprobe does. A module reached through a soft dependency that
+    /// <paramref name="leaveOut"/> rejects (one not for this CPU) is left out with the dependencies
+    /// only it needs: aesni_intel's cryptd and crypto_simd are not loaded for nothing.
     /// </summary>
-    private const int MaxDepth = 200;
-
-    public LoadOrder Closure(IEnumerable<string> wanted)
+    public LoadOrder Closure(IEnumerable<string> wanted, Func<string, bool>? leaveOut = null)
     {
         var order = new List<string>();
         var missing = new List<string>();
         var missingSoft = new List<string>();
+        var leftOut = new List<string>();
         var required = new HashSet<string>();
         var state = new Dictionary<string, bool>(); // false = being visited, true = done
 
@@ -147,6 +150,11 @@ public sealed class ModuleIndex
             {
                 if (_builtin.Contains(module) && !_paths.ContainsKey(module)) continue;
                 if (!soft) required.Add(module);
+                else if (!state.ContainsKey(module) && leaveOut?.Invoke(module) == true)
+                {
+                    if (!leftOut.Contains(module)) leftOut.Add(module);
+                    continue;
+                }
                 if (state.TryGetValue(module, out bool done))
                 {
                     if (!done && !soft) throw new FormatException($"modules.dep: dependency cycle through {module}");
@@ -162,7 +170,7 @@ public sealed class ModuleIndex
         }
 
         foreach (var name in wanted) Visit(name, soft: false, 0);
-        return new LoadOrder(order, missing, missingSoft, order.Where(m => !required.Contains(m)).ToHashSet());
+        return new LoadOrder(order, missing, missingSoft, order.Where(m => !required.Contains(m)).ToHashSet(), leftOut.Where(m => !state.ContainsKey(m)).ToList());
     }
 
     /// <summary>A modules.dep holding only <paramref name="modules"/> (the initramfs ships a subset).</summary>
@@ -196,4 +204,6 @@ public sealed class ModuleIndex
 /// CPU-accelerated crypto drivers (sha512_ssse3, aesni_intel) refuse with ENODEV on a CPU that
 /// lacks the instructions, and the generic ones take over.
 /// </param>
-public sealed record LoadOrder(IReadOnlyList<string> Modules, IReadOnlyList<string> Missing, IReadOnlyList<string> MissingSoft, IReadOnlySet<string> SoftOnly);
+/// <param name="LeftOut">Soft dependencies the caller's test rejected, left out with what only they needed.</param>
+public sealed record LoadOrder(IReadOnlyList<string> Modules, IReadOnlyList<string> Missing, IReadOnlyList<string> MissingSoft, IReadOnlySet<string> SoftOnly,
+    IReadOnlyList<string> LeftOut);

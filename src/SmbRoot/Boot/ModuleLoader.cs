@@ -82,19 +82,24 @@ public sealed class ModuleLoader
     /// </summary>
     public void Load(IEnumerable<string> wanted, bool optional = false)
     {
-        var order = Index.Closure(optional ? wanted.Where(Index.Contains) : wanted);
+        bool Unfit(string module) => !Index.FitsCpu(module, _cpuModalias.Value);
+        // Optional modules that do not fit the CPU are left out before their dependencies are counted.
+        var candidates = optional ? wanted.Where(Index.Contains).ToList() : wanted.ToList();
+        var unfitWanted = optional ? candidates.Where(Unfit).ToList() : [];
+        var order = Index.Closure(candidates.Except(unfitWanted), Unfit);
         if (order.Missing.Count > 0)
         {
             throw new BootException($"kernel module {string.Join(", ", order.Missing)} is not in the initramfs and not built in",
                 "rebuild the initramfs with --module NAME (--filesystem NAME for a root filesystem), or use a kernel that has it built in", permanent: true);
         }
         foreach (var soft in order.MissingSoft) _log.Debug($"soft dependency {soft} is not available; going on without it");
+        foreach (var unfit in unfitWanted.Concat(order.LeftOut)) _log.Debug($"module {unfit} is not for this CPU (it lacks the features the module names); left out with what only it needs");
         var failed = new HashSet<string>();
         foreach (var module in order.Modules)
         {
             if (File.Exists($"/sys/module/{module}/initstate")) continue;
             bool mayFail = optional || order.SoftOnly.Contains(module);
-            if (mayFail && !Index.FitsCpu(module, _cpuModalias.Value))
+            if (mayFail && Unfit(module))
             {
                 failed.Add(module);
                 _log.Debug($"module {module} is not for this CPU (it lacks the features the module names); left out");

@@ -160,6 +160,29 @@ public class ModuleIndexTests
     }
 
     [Fact]
+    public void A_soft_dependency_left_out_takes_along_the_dependencies_only_it_needs()
+    {
+        var index = ModuleIndex.Parse("""
+            kernel/fs/smb/client/cifs.ko:
+            kernel/arch/x86/crypto/aesni-intel.ko: kernel/crypto/crypto_simd.ko kernel/crypto/cryptd.ko
+            kernel/crypto/crypto_simd.ko: kernel/crypto/cryptd.ko
+            kernel/crypto/cryptd.ko:
+            kernel/crypto/gcm.ko:
+            kernel/arch/x86/crypto/ghash-clmulni-intel.ko: kernel/crypto/cryptd.ko
+            """, "softdep cifs pre: aes gcm\n", modulesAlias: "alias aes aesni_intel\n");
+        var order = index.Closure(["cifs"], leaveOut: m => m == "aesni_intel");
+        Assert.Equal(["gcm", "cifs"], order.Modules);
+        Assert.Equal(["aesni_intel"], order.LeftOut);
+
+        // A module that is wanted for itself still brings the dependency it shares with the one left out.
+        var shared = index.Closure(["cifs", "ghash_clmulni_intel"], leaveOut: m => m == "aesni_intel");
+        Assert.Equal(["gcm", "cifs", "cryptd", "ghash_clmulni_intel"], shared.Modules);
+
+        // What is wanted by name is never left out: its failure is the caller's to report.
+        Assert.Contains("aesni_intel", index.Closure(["aesni_intel"], leaveOut: m => m == "aesni_intel").Modules);
+    }
+
+    [Fact]
     public void An_alias_naming_a_module_modules_dep_lacks_is_missing_not_a_crash()
     {
         var index = ModuleIndex.Parse("a.ko:\n", modulesAlias: "alias x m\n");
