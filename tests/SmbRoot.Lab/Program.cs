@@ -27,10 +27,10 @@ switch (args)
             Benchmark.SmallestGuest(lab);
         }
         return 0;
-    case ["bench", "io"]:
+    case ["bench", "io", .. var boots] when boots is [] || (boots is [var text] && int.TryParse(text, out int count) && count > 0):
         using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench"), password: "bench-password"))
         {
-            Benchmark.LoopAgainstRaw(lab, boots: 3);
+            Benchmark.LoopAgainstRaw(lab, boots: boots is [var given] ? int.Parse(given) : 3);
         }
         return 0;
     case ["fuzz", .. var rest]:
@@ -41,7 +41,7 @@ switch (args)
         Console.WriteLine(crashes == 0 ? $"fuzz: {which}, {inputs:N0} inputs each, no crash" : $"fuzz: {crashes} crash(es)");
         return crashes == 0 ? 0 : 1;
     default:
-        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io|peer [BOOTS]|memory]|fuzz [INPUTS [TARGET...]]   (run through ./build.sh demo, bench or fuzz)");
+        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io [BOOTS]|peer [BOOTS]|memory]|fuzz [INPUTS [TARGET...]]   (run through ./build.sh demo, bench or fuzz)");
         return 2;
 }
 
