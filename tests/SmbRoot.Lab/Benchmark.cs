@@ -87,16 +87,17 @@ public static class Benchmark
             Thread.Sleep(1000);
             guest.Type(raw);
             guest.Type(TimedIo("LOOP", "/root/io", 64) + "; " + TimedIo("RAW", "/raw/bench/io-raw", 64));
-            foreach (var (tag, column) in new[] { ("LOOP", 0), ("RAW", 1) })
+            foreach (var (tag, isLoop) in new[] { ("LOOP", true), ("RAW", false) })
             {
                 foreach (var (step, name) in new[] { ("WRITE", "write"), ("READ", "cold read") })
                 {
                     var (rate, busy) = IoRate(guest, tag, step, 64);
-                    (column == 0 ? rows[$"{name} (MiB/s)"].Loop : rows[$"{name} (MiB/s)"].Raw).Add(rate);
-                    (column == 0 ? rows[$"CPU busy, {name} (%)"].Loop : rows[$"CPU busy, {name} (%)"].Raw).Add(busy);
+                    Column(rows[$"{name} (MiB/s)"], isLoop).Add(rate);
+                    Column(rows[$"CPU busy, {name} (%)"], isLoop).Add(busy);
                 }
             }
         }
+        static List<double> Column((List<double> Loop, List<double> Raw) row, bool loop) => loop ? row.Loop : row.Raw;
         Console.WriteLine();
         Console.WriteLine($"the root through the loop device against the share itself ({boots} boots, both in the same boot; 64 MiB dd with fsync, then a cold read; signed;");
         Console.WriteLine("  CPU busy is the guest's one CPU during the transfer, from /proc/uptime's idle time):");
@@ -171,7 +172,8 @@ public static class Benchmark
                 // (mm/page_alloc.c; /proc/zoneinfo "count:"), and since 5.14 a list may hold up to a share of the
                 // low watermark (zone_highsize): the pages a larger initramfs frees at the switch land there.
                 double perCpuFree = double.Parse(memory[2].Value, CultureInfo.InvariantCulture) / 1024;
-                // The kernel's own start has no idle time, so this is the time the boot waited (for the server, the link, a timer).
+                // The kernel's own start is not idle (0.00 s at /init in this lab), so this is the time the boot waited:
+                // for the server, the link, a timer.
                 double idle = double.Parse(guest.Seen(@"LAB: cpu-idle-s=([\d.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
                 double[] values =
                 [

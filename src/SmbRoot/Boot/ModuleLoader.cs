@@ -93,7 +93,8 @@ public sealed class ModuleLoader
                 "rebuild the initramfs with --module NAME (--filesystem NAME for a root filesystem), or use a kernel that has it built in", permanent: true);
         }
         foreach (var soft in order.MissingSoft) _log.Debug($"soft dependency {soft} is not available; going on without it");
-        foreach (var unfit in unfitWanted.Concat(order.LeftOut)) _log.Debug($"module {unfit} is not for this CPU (it lacks the features the module names); left out with what only it needs");
+        void SayUnfit(string module) => _log.Debug($"module {module} is not for this CPU (it lacks the features the module names); left out");
+        foreach (var unfit in unfitWanted.Concat(order.LeftOut)) SayUnfit(unfit);
         var failed = new HashSet<string>();
         foreach (var module in order.Modules)
         {
@@ -102,7 +103,7 @@ public sealed class ModuleLoader
             if (mayFail && Unfit(module))
             {
                 failed.Add(module);
-                _log.Debug($"module {module} is not for this CPU (it lacks the features the module names); left out");
+                SayUnfit(module);
                 continue;
             }
             var failedDependency = Index.DependenciesOf(module).FirstOrDefault(failed.Contains);
