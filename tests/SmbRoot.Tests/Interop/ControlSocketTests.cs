@@ -13,58 +13,55 @@ public unsafe class ControlSocketTests
     {
         // PID 1 refuses an ordinary user by uid without reading the request, answers and closes:
         // the kernel marks the client's socket ECONNRESET, with the answer still queued on it.
-        var (client, server) = Pair();
-        try
-        {
-            Write(client, "relinquish");
-            Write(server, "error: only root may control PID 1 (you are uid 1000)");
-            close(server);
-            Assert.Equal("error: only root may control PID 1 (you are uid 1000)", ControlSocket.ReceiveAnswer(client));
-        }
-        finally
-        {
-            close(client);
-        }
+        using var pair = new Pair();
+        Write(pair.Client, "relinquish");
+        Write(pair.Server, "error: only root may control PID 1 (you are uid 1000)");
+        pair.CloseServer();
+        Assert.Equal("error: only root may control PID 1 (you are uid 1000)", ControlSocket.ReceiveAnswer(pair.Client));
     }
 
     [Fact]
     public void A_close_without_an_answer_is_a_reset()
     {
-        var (client, server) = Pair();
-        try
-        {
-            Write(client, "status");
-            close(server);
-            Assert.Equal(Core.Sys.Errno.ECONNRESET, Assert.Throws<SysException>(() => ControlSocket.ReceiveAnswer(client)).Errno);
-        }
-        finally
-        {
-            close(client);
-        }
+        using var pair = new Pair();
+        Write(pair.Client, "status");
+        pair.CloseServer();
+        Assert.Equal(Core.Sys.Errno.ECONNRESET, Assert.Throws<SysException>(() => ControlSocket.ReceiveAnswer(pair.Client)).Errno);
     }
 
     [Fact]
     public void No_answer_within_the_receive_timeout_is_a_timeout()
     {
-        var (client, server) = Pair();
-        try
-        {
-            var wait = stackalloc long[2] { 0, 50_000 };
-            Assert.Equal(0, setsockopt(client, Sockets.SOL_SOCKET, Sockets.SO_RCVTIMEO, wait, 16));
-            Assert.Equal(Core.Sys.Errno.ETIMEDOUT, Assert.Throws<SysException>(() => ControlSocket.ReceiveAnswer(client)).Errno);
-        }
-        finally
-        {
-            close(client);
-            close(server);
-        }
+        using var pair = new Pair();
+        var wait = stackalloc long[2] { 0, 50_000 };
+        Assert.Equal(0, setsockopt(pair.Client, Sockets.SOL_SOCKET, Sockets.SO_RCVTIMEO, wait, 16));
+        Assert.Equal(Core.Sys.Errno.ETIMEDOUT, Assert.Throws<SysException>(() => ControlSocket.ReceiveAnswer(pair.Client)).Errno);
     }
 
-    private static (int Client, int Server) Pair()
+    /// <summary>socketpair(2): the client's end and the server's, closed when the test ends.</summary>
+    private sealed class Pair : IDisposable
     {
-        var fds = stackalloc int[2];
-        Assert.Equal(0, socketpair(ControlSocket.AF_UNIX, ControlSocket.SOCK_SEQPACKET, 0, fds));
-        return (fds[0], fds[1]);
+        public int Client { get; }
+        public int Server { get; private set; }
+
+        public Pair()
+        {
+            var fds = stackalloc int[2];
+            Assert.Equal(0, socketpair(ControlSocket.AF_UNIX, ControlSocket.SOCK_SEQPACKET, 0, fds));
+            (Client, Server) = (fds[0], fds[1]);
+        }
+
+        public void CloseServer()
+        {
+            close(Server);
+            Server = -1;
+        }
+
+        public void Dispose()
+        {
+            close(Client);
+            if (Server >= 0) close(Server);
+        }
     }
 
     private static void Write(int fd, string text)
