@@ -124,7 +124,8 @@ public sealed class ModuleIndex
     /// A wanted module that is neither a module nor built in is an error; a soft dependency that is
     /// missing is only reported, as modprobe does. A module reached through a soft dependency that
     /// <paramref name="leaveOut"/> rejects (one not for this CPU) is left out with the dependencies
-    /// only it needs: aesni_intel's cryptd and crypto_simd are not loaded for nothing.
+    /// only it needs (aesni_intel's cryptd and crypto_simd are not loaded for nothing), and so is a
+    /// module reached that way which needs it.
     /// </summary>
     public LoadOrder Closure(IEnumerable<string> wanted, Func<string, bool>? leaveOut = null)
     {
@@ -134,6 +135,11 @@ public sealed class ModuleIndex
         var leftOut = new List<string>();
         var required = new HashSet<string>();
         var state = new Dictionary<string, bool>(); // false = being visited, true = done
+
+        void LeaveOut(string module)
+        {
+            if (!leftOut.Contains(module)) leftOut.Add(module);
+        }
 
         void Visit(string name, bool soft, int depth)
         {
@@ -152,7 +158,7 @@ public sealed class ModuleIndex
                 if (!soft) required.Add(module);
                 else if (!state.ContainsKey(module) && leaveOut?.Invoke(module) == true)
                 {
-                    if (!leftOut.Contains(module)) leftOut.Add(module);
+                    LeaveOut(module);
                     continue;
                 }
                 if (state.TryGetValue(module, out bool done))
@@ -162,7 +168,15 @@ public sealed class ModuleIndex
                 }
                 state[module] = false;
                 foreach (var pre in _softPre.GetValueOrDefault(module) ?? []) Visit(pre, soft: true, depth + 1);
-                foreach (var dependency in _dependencies.GetValueOrDefault(module) ?? []) Visit(dependency, soft, depth + 1);
+                var dependencies = _dependencies.GetValueOrDefault(module) ?? [];
+                foreach (var dependency in dependencies) Visit(dependency, soft, depth + 1);
+                // A soft module that needs one left out could only fail to load: it goes too.
+                if (soft && dependencies.Any(d => !state.ContainsKey(d) && leftOut.Contains(d)))
+                {
+                    state.Remove(module);
+                    LeaveOut(module);
+                    continue;
+                }
                 state[module] = true;
                 order.Add(module);
                 foreach (var post in _softPost.GetValueOrDefault(module) ?? []) Visit(post, soft: true, depth + 1);
@@ -204,6 +218,6 @@ public sealed class ModuleIndex
 /// CPU-accelerated crypto drivers (sha512_ssse3, aesni_intel) refuse with ENODEV on a CPU that
 /// lacks the instructions, and the generic ones take over.
 /// </param>
-/// <param name="LeftOut">Soft dependencies the caller's test rejected, left out with what only they needed.</param>
+/// <param name="LeftOut">Soft dependencies the caller's test rejected, and those that need one; what only they needed is left out too.</param>
 public sealed record LoadOrder(IReadOnlyList<string> Modules, IReadOnlyList<string> Missing, IReadOnlyList<string> MissingSoft, IReadOnlySet<string> SoftOnly,
     IReadOnlyList<string> LeftOut);

@@ -178,6 +178,15 @@ public class ModuleIndexTests
         var shared = index.Closure(["cifs", "ghash_clmulni_intel"], leaveOut: m => m == "aesni_intel");
         Assert.Equal(["gcm", "cifs", "cryptd", "ghash_clmulni_intel"], shared.Modules);
 
+        // A soft dependency that needs one left out would only fail to load: it is left out as well.
+        var needing = ModuleIndex.Parse("""
+            kernel/fs/smb/client/cifs.ko:
+            kernel/crypto/aegis128.ko: kernel/arch/x86/crypto/aesni-intel.ko
+            kernel/arch/x86/crypto/aesni-intel.ko:
+            """, "softdep cifs pre: aegis128\n").Closure(["cifs"], leaveOut: m => m == "aesni_intel");
+        Assert.Equal(["cifs"], needing.Modules);
+        Assert.Equal(["aesni_intel", "aegis128"], needing.LeftOut);
+
         // What is wanted by name is never left out: its failure is the caller's to report.
         Assert.Contains("aesni_intel", index.Closure(["aesni_intel"], leaveOut: m => m == "aesni_intel").Modules);
     }
