@@ -78,10 +78,18 @@ public static unsafe class ControlSocket
     /// <summary>One message, or null when none came before the receive timeout or the peer closed or reset the connection.</summary>
     public static string? Receive(int fd)
     {
+        string? text = ReceiveOnce(fd, 0, out int error);
+        if (text is null && error is not (0 or Core.Sys.Errno.EAGAIN or Core.Sys.Errno.ECONNRESET)) throw new SysException("recv", "@" + Name, error);
+        return text;
+    }
+
+    /// <summary>One recv(2): the message, or null with the errno (0 when the peer closed the connection).</summary>
+    private static string? ReceiveOnce(int fd, int flags, out int error)
+    {
         var buffer = new byte[ControlMessages.MaxSize];
         long received;
-        fixed (byte* b = buffer) received = recv(fd, b, buffer.Length, 0);
-        if (received < 0 && errno is not (Core.Sys.Errno.EAGAIN or Core.Sys.Errno.ECONNRESET)) throw new SysException("recv", "@" + Name, errno);
+        fixed (byte* b = buffer) received = recv(fd, b, buffer.Length, flags);
+        error = received < 0 ? errno : 0;
         return received <= 0 ? null : Encoding.UTF8.GetString(buffer, 0, (int)received);
     }
 
@@ -129,23 +137,17 @@ public static unsafe class ControlSocket
     /// <summary>The client's read of PID 1's answer. Throws ETIMEDOUT when none came before the receive timeout, ECONNRESET when PID 1 closed without one.</summary>
     public static string ReceiveAnswer(int fd)
     {
-        var buffer = new byte[ControlMessages.MaxSize];
-        long received;
-        fixed (byte* b = buffer)
+        string? text = ReceiveOnce(fd, 0, out int error);
+        // PID 1 answers an ordinary user without reading its request. If it closes while that request is still
+        // queued, the kernel marks this socket ECONNRESET (unix_release_sock, net/unix/af_unix.c), and recv reports
+        // that error before the answer already queued here (__skb_try_recv_datagram, net/core/datagram.c).
+        // Reporting it clears it, so a second read returns the answer.
+        if (text is null && error == Core.Sys.Errno.ECONNRESET) text = ReceiveOnce(fd, MSG_DONTWAIT, out error);
+        return text ?? throw new SysException("recv", "@" + Name, error switch
         {
-            received = recv(fd, b, buffer.Length, 0);
-            // PID 1 answers an ordinary user without reading its request. If it closes while that request is still
-            // queued, the kernel marks this socket ECONNRESET (unix_release_sock, net/unix/af_unix.c), and recv reports
-            // that error before the answer already queued here (__skb_try_recv_datagram, net/core/datagram.c).
-            // Reporting it clears it, so a second read returns the answer.
-            if (received < 0 && errno == Core.Sys.Errno.ECONNRESET) received = recv(fd, b, buffer.Length, MSG_DONTWAIT);
-        }
-        if (received < 0)
-        {
-            int error = errno;
-            throw new SysException("recv", "@" + Name, error == Core.Sys.Errno.EAGAIN ? Core.Sys.Errno.ETIMEDOUT : error);
-        }
-        if (received == 0) throw new SysException("recv", "@" + Name, Core.Sys.Errno.ECONNRESET);
-        return Encoding.UTF8.GetString(buffer, 0, (int)received);
+            0 => Core.Sys.Errno.ECONNRESET,
+            Core.Sys.Errno.EAGAIN => Core.Sys.Errno.ETIMEDOUT,
+            _ => error,
+        });
     }
 }
