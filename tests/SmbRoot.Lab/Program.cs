@@ -15,10 +15,10 @@ switch (args)
     case ["bench", "storm"]:
         StormBenchmark.Run([1, 4, 8]);
         return 0;
-    case ["bench", "peer", .. var boots] when boots is [] || (boots is [var text] && int.TryParse(text, out int count) && count > 0):
+    case ["bench", "peer", .. var rest] when Boots(rest, 5) is int boots:
         using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench"), password: "bench-password"))
         {
-            Benchmark.AgainstThePeer(lab, boots: boots is [var given] ? int.Parse(given) : 5);
+            Benchmark.AgainstThePeer(lab, boots);
         }
         return 0;
     case ["bench", "memory"]:
@@ -27,10 +27,10 @@ switch (args)
             Benchmark.SmallestGuest(lab);
         }
         return 0;
-    case ["bench", "io", .. var boots] when boots is [] || (boots is [var text] && int.TryParse(text, out int count) && count > 0):
+    case ["bench", "io", .. var rest] when Boots(rest, 3) is int boots:
         using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench"), password: "bench-password"))
         {
-            Benchmark.LoopAgainstRaw(lab, boots: boots is [var given] ? int.Parse(given) : 3);
+            Benchmark.LoopAgainstRaw(lab, boots);
         }
         return 0;
     case ["fuzz", .. var rest]:
@@ -44,6 +44,14 @@ switch (args)
         Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io [BOOTS]|peer [BOOTS]|memory]|fuzz [INPUTS [TARGET...]]   (run through ./build.sh demo, bench or fuzz)");
         return 2;
 }
+
+// The BOOTS argument of a bench part: none gives the default, one positive number that many; anything else is a usage error.
+static int? Boots(string[] rest, int byDefault) => rest switch
+{
+    [] => byDefault,
+    [var text] when int.TryParse(text, out int count) && count > 0 => count,
+    _ => null,
+};
 
 // ./build.sh demo: boot a guest from a private Samba share and show both sides.
 static int Demo()
