@@ -5,8 +5,8 @@ namespace SmbRoot.Core.Fencing;
 /// The holder renews its record every <see cref="RenewEvery"/>; when it has not proved its
 /// ownership for <see cref="Deadline"/> it reboots itself, and the watchdog resets it
 /// <see cref="WatchdogSlack"/> later if even that does not happen. Another machine takes the
-/// image only when the record has been stale, by the server's clock, for the holder's deadline
-/// plus <see cref="Margin"/>.
+/// image only when it has itself watched the record unchanged, by its own monotonic clock, for the
+/// holder's deadline plus <see cref="Margin"/> (<see cref="Takeover"/>).
 /// </summary>
 public sealed record FencingPolicy(TimeSpan Deadline, TimeSpan Margin, bool Watchdog)
 {
@@ -18,7 +18,10 @@ public sealed record FencingPolicy(TimeSpan Deadline, TimeSpan Margin, bool Watc
     public static FencingPolicy Default { get; } = new(TimeSpan.FromSeconds(DefaultDeadlineSeconds), TimeSpan.FromSeconds(DefaultMarginSeconds), true);
 
     /// <summary>Five renewals per deadline: a slow server or a lost packet costs one of them, not the machine.</summary>
-    public TimeSpan RenewEvery => TimeSpan.FromSeconds(Math.Max(1, Math.Floor(Deadline.TotalSeconds / 5)));
+    public TimeSpan RenewEvery => RenewalInterval(Deadline);
+
+    /// <summary>How often a holder with <paramref name="deadline"/> renews its record.</summary>
+    public static TimeSpan RenewalInterval(TimeSpan deadline) => TimeSpan.FromSeconds(Math.Max(1, Math.Floor(deadline.TotalSeconds / 5)));
 
     public TimeSpan WatchdogTimeout => Deadline + WatchdogSlack;
 

@@ -2,19 +2,32 @@ namespace SmbRoot.Core.Fencing;
 
 /// <summary>
 /// The holder's side, pure: when it last proved its ownership, and whether it must fence now.
-/// Times are offsets on one monotonic clock; the renewal itself happens elsewhere.
+/// Times are offsets on this machine's monotonic clock; the renewal itself happens elsewhere.
+/// A proof is dated when the read that began its renewal was sent, never when the write came
+/// back: the write may have reached the server long before it returned (a slow flush, a write
+/// resent after a reconnect), and a waiting machine counts from what it saw on the server.
+/// Once the deadline has passed the fence is final: a renewal that returns late revives nothing.
 /// </summary>
-public sealed class Ownership(FencingPolicy policy, TimeSpan start)
+public sealed class Ownership(FencingPolicy policy, TimeSpan proofAt)
 {
-    private TimeSpan _lastProof = start;
+    private TimeSpan _lastProof = proofAt;
     private string? _lost;
 
     public FencingPolicy Policy => policy;
     public TimeSpan LastProof => _lastProof;
 
-    public void Proved(TimeSpan at)
+    /// <param name="startedAt">when the renewal that succeeded was begun</param>
+    /// <param name="now">when it returned</param>
+    public void Proved(TimeSpan startedAt, TimeSpan now)
     {
-        if (at > _lastProof) _lastProof = at;
+        if (now >= FenceAt)
+        {
+            _lost ??= $"a renewal came back {(now - _lastProof).TotalSeconds:0} s after the last proof, past the deadline of {policy.Deadline.TotalSeconds:0} s";
+        }
+        else if (startedAt > _lastProof)
+        {
+            _lastProof = startedAt;
+        }
     }
 
     /// <summary>The record no longer names this boot: another machine has taken the image.</summary>

@@ -7,22 +7,27 @@ public abstract record TakeoverDecision(string Reason)
 
     /// <summary>The holder may still be alive: wait at most <paramref name="Left"/> for its record to go stale.</summary>
     public sealed record Wait(TimeSpan Left, string Why) : TakeoverDecision(Why);
+
+    /// <summary>The record changed while this machine watched it: its holder is alive.</summary>
+    public sealed record InUse(HolderRecord.Reading Reading) : TakeoverDecision("renewed its holder record while this machine waited");
 }
 
 /// <summary>
 /// The rule for taking an image (pure: every input is measured by the caller). The lock alone is
 /// not proof that the holder is gone: it vanishes when the server gives up on an unanswered lease
-/// break. So the holder's record must say it let go, or be this machine's own from an earlier
-/// boot, or have been stale for longer than the holder's own deadline plus a margin: by then the
-/// holder has fenced itself, and only then is the image opened and locked.
+/// break. So the holder's record must say it let go, or have been watched unchanged by this
+/// machine, on its own monotonic clock, for longer than the holder's own deadline plus a margin: by
+/// then the holder has fenced itself (its deadline runs from before the write this machine first
+/// saw). The server's timestamps never count: Samba holds a file's write time still while a
+/// handle keeps it open (source3/smbd/fileio.c, trigger_write_time_update), so a live record can
+/// look minutes old.
 /// </summary>
 public static class Takeover
 {
     /// <param name="reading">the holder file's block</param>
     /// <param name="machine">this machine's MAC, as the record writes it</param>
-    /// <param name="ageByServer">how long ago the record was last written, by the server's clock (mtimes); zero if unknown</param>
-    /// <param name="unchangedFor">how long this machine has watched the record without it changing</param>
-    public static TakeoverDecision Decide(HolderRecord.Reading reading, string machine, TimeSpan ageByServer, TimeSpan unchangedFor, FencingPolicy policy)
+    /// <param name="unchangedFor">how long this machine has watched the record without it changing, from before its first read</param>
+    public static TakeoverDecision Decide(HolderRecord.Reading reading, string machine, TimeSpan unchangedFor, FencingPolicy policy)
     {
         switch (reading)
         {
@@ -31,19 +36,50 @@ public static class Takeover
             case HolderRecord.Reading.Valid { Record.Released: true } v:
                 return new TakeoverDecision.Take($"{v.Record.HostName} released it cleanly");
             case HolderRecord.Reading.Valid v when string.Equals(v.Record.Machine, machine, StringComparison.OrdinalIgnoreCase):
-                return new TakeoverDecision.Take("this machine held it before this boot");
+                // A reset of this machine leaves its own record behind. A clone with the same MAC is alive
+                // if it renews: watch for two of its renewals (and a second for the write) before taking.
+                var twoRenewals = 2 * FencingPolicy.RenewalInterval(v.Record.Deadline) + TimeSpan.FromSeconds(1);
+                return unchangedFor >= twoRenewals
+                    ? new TakeoverDecision.Take($"this machine held it before this boot (the record did not change for {unchangedFor.TotalSeconds:0} s)")
+                    : new TakeoverDecision.Wait(twoRenewals - unchangedFor,
+                        $"the record names this machine's MAC; a clone with the same MAC would renew it within {twoRenewals.TotalSeconds:0} s");
         }
-        var holderDeadline = reading is HolderRecord.Reading.Valid valid ? valid.Record.Deadline : policy.Deadline;
+        // An unreadable record names no deadline: wait for the longest any holder may have.
+        var holderDeadline = reading is HolderRecord.Reading.Valid valid ? valid.Record.Deadline : TimeSpan.FromSeconds(FencingPolicy.MaxSeconds);
         if (holderDeadline < policy.Deadline) holderDeadline = policy.Deadline;
-        var stale = ageByServer > unchangedFor ? ageByServer : unchangedFor;
         var needed = holderDeadline + policy.Margin;
         string holder = reading is HolderRecord.Reading.Valid h ? h.Record.HostName : "an unknown holder";
-        if (stale >= needed)
+        if (unchangedFor >= needed)
         {
-            return new TakeoverDecision.Take($"{holder} has not renewed for {stale.TotalSeconds:0} s, longer than its deadline of " +
+            return new TakeoverDecision.Take($"{holder} has not renewed for {unchangedFor.TotalSeconds:0} s, longer than its deadline of " +
                 $"{holderDeadline.TotalSeconds:0} s plus {policy.Margin.TotalSeconds:0} s: it has fenced itself");
         }
-        return new TakeoverDecision.Wait(needed - stale,
-            $"{holder} renewed {stale.TotalSeconds:0} s ago; it fences itself after {holderDeadline.TotalSeconds:0} s without renewing");
+        return new TakeoverDecision.Wait(needed - unchangedFor, reading is HolderRecord.Reading.Valid
+            ? $"{holder} has not renewed for {unchangedFor.TotalSeconds:0} s as this machine watched; it fences itself after {holderDeadline.TotalSeconds:0} s without renewing"
+            : $"an unreadable record names no deadline, so this machine waits the longest one a holder may have ({holderDeadline.TotalSeconds:0} s); " +
+              "if no machine runs from this image, write zeros over the record");
+    }
+}
+
+/// <summary>
+/// A booting machine's watch of a holder record: started on this machine's monotonic clock before
+/// the first read is sent, so that the holder's last write reached the server before the watch
+/// began. Each block read after that must be the first one, or the holder is alive.
+/// </summary>
+public sealed class RecordWatch(string machine, FencingPolicy policy, TimeSpan startedAt)
+{
+    private byte[]? _first;
+
+    /// <summary>The block the watch began with (null before the first read).</summary>
+    public byte[]? First => _first;
+
+    /// <param name="block">the record's block, as read after <paramref name="now"/>'s previous value</param>
+    /// <param name="now">this machine's monotonic clock, taken before <paramref name="block"/> was read</param>
+    public TakeoverDecision Next(ReadOnlySpan<byte> block, TimeSpan now)
+    {
+        _first ??= block.ToArray();
+        var reading = HolderRecord.Read(block);
+        if (!block.SequenceEqual(_first)) return new TakeoverDecision.InUse(reading);
+        return Takeover.Decide(reading, machine, now - startedAt, policy);
     }
 }

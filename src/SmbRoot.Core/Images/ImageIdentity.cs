@@ -9,6 +9,19 @@ namespace SmbRoot.Core.Images;
 /// </summary>
 public sealed record ImageIdentity(ulong FileId, long Size, DateTimeOffset Modified)
 {
+    /// <summary>
+    /// A statx timestamp (seconds and nanoseconds since 1970) as a time, held to the years
+    /// DateTimeOffset can hold: anyone who can set a file's time on the server can set it past 9999,
+    /// and the conversion must not throw in a thread of PID 1. A time out of range compares as its bound.
+    /// </summary>
+    public static DateTimeOffset FromUnixTime(long seconds, uint nanoseconds)
+    {
+        long min = DateTimeOffset.MinValue.ToUnixTimeSeconds(), max = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
+        if (seconds <= min) return DateTimeOffset.MinValue;
+        if (seconds >= max) return DateTimeOffset.MaxValue;
+        return DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(Math.Min(nanoseconds, 999_999_999u) / 100);
+    }
+
     /// <summary>What differs in <paramref name="now"/>, or null when it is the same image: a read-only image must not change at all.</summary>
     public string? ChangedIn(ImageIdentity now)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SmbRoot.Boot;
 using SmbRoot.Core.Fencing;
 using SmbRoot.Interop;
@@ -58,40 +57,28 @@ public static class HolderClaim
     public static Watched Watch(BootContext context, RootNetwork network, string recordBase, string display, string what, string inUseHint)
     {
         var log = context.Log;
-        var policy = context.Plan.Fencing;
         string path = recordBase + Holder.Suffix;
+        var watch = new RecordWatch(Interfaces.MacText(network.Mac ?? Interfaces.Mac(network.Interface)), context.Plan.Fencing, MonotonicClock.Now);
         var file = Open(path, display, create: false);
         try
         {
-            string machine = Interfaces.MacText(network.Mac ?? Interfaces.Mac(network.Interface));
-            var watching = Stopwatch.StartNew();
-            byte[]? first = null;
-            TimeSpan? serverAgeAtStart = null; // the record's age by the server's clock, less the time watched when it was measured
             TimeSpan? reported = null;
             while (true)
             {
+                var now = MonotonicClock.Now; // before the read: the block is at least this fresh
                 byte[] block = file?.ReadBlock() ?? new byte[HolderRecord.Size];
-                first ??= block;
                 var reading = HolderRecord.Read(block);
-                if (!block.AsSpan().SequenceEqual(first))
+                switch (watch.Next(block, now))
                 {
-                    throw InUse(context, what, inUseHint, reading, "renewed its holder record while this machine waited");
-                }
-                var decision = Takeover.Decide(reading, machine, (serverAgeAtStart ?? TimeSpan.Zero) + watching.Elapsed, watching.Elapsed, policy);
-                if (decision is TakeoverDecision.Wait && serverAgeAtStart is null)
-                {
-                    serverAgeAtStart = AgeByServer(file!, path) - watching.Elapsed; // a record to wait on exists: an empty one is taken at once
-                    continue;
-                }
-                switch (decision)
-                {
+                    case TakeoverDecision.InUse inUse:
+                        throw InUse(context, what, inUseHint, inUse.Reading, inUse.Reason);
                     case TakeoverDecision.Take take:
-                        if (watching.Elapsed > TimeSpan.FromSeconds(1) || reading is not HolderRecord.Reading.Empty) log.Say($"fencing: taking {display}: {take.Why}");
+                        if (reading is not HolderRecord.Reading.Empty) log.Say($"fencing: taking {display}: {take.Why}");
                         return new Watched(file, block, path, display, what, inUseHint);
                     case TakeoverDecision.Wait wait:
-                        if (reported is null || watching.Elapsed - reported >= ReportEvery)
+                        if (reported is null || now - reported >= ReportEvery)
                         {
-                            reported = watching.Elapsed;
+                            reported = now;
                             string holder = reading is HolderRecord.Reading.Valid held ? held.Record.Describe() : $"an unreadable record ({((HolderRecord.Reading.Unreadable)reading).Problem})";
                             log.Warn($"fencing: {display} was held by {holder}; {wait.Why}; taking it in {wait.Left.TotalSeconds:0} s unless it renews");
                         }
@@ -126,33 +113,6 @@ public static class HolderClaim
         {
             throw new BootException($"the holder record {display}{Holder.Suffix} cannot be opened: {Core.Sys.Errno.Describe(e.Errno)}",
                 "that this user may create and write files in the image's directory on the share: a read-write image needs its holder record beside it", inner: e);
-        }
-    }
-
-    /// <summary>
-    /// How long ago the record was written, by the server's clock: this machine writes a file beside
-    /// it (<c>.next</c>, the machine that waits), and the server stamps both with its own time.
-    /// Zero when the stamps cannot be read or disagree with the order of events.
-    /// </summary>
-    private static TimeSpan AgeByServer(ServerFile holder, string path)
-    {
-        string nextPath = path[..^Holder.Suffix.Length] + ".next";
-        try
-        {
-            using (var next = new ServerFile(nextPath, HolderRecord.Size, create: true))
-            {
-                next.WriteBlock(System.Text.Encoding.ASCII.GetBytes($"waiting to take the image: {HostName()}\n"));
-                var age = next.ModifiedOnServer() - holder.ModifiedOnServer();
-                return age > TimeSpan.Zero ? age : TimeSpan.Zero;
-            }
-        }
-        catch (SysException)
-        {
-            return TimeSpan.Zero;
-        }
-        finally
-        {
-            try { File.Delete(nextPath); } catch (IOException) { /* left for the next machine to overwrite */ }
         }
     }
 

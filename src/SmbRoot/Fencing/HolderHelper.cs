@@ -26,7 +26,7 @@ public static class HolderHelper
     /// <summary>
     /// Hands <paramref name="claim"/> and the watch of <paramref name="image"/> (either may be null)
     /// over to a new helper process; returns its pid. The helper inherits the open holder file and
-    /// the running watchdog, and the time of the last proof, so there is no moment without a fence
+    /// the running watchdog, and the instant of the last proof, so there is no moment without a fence
     /// and nothing to open on the share (which may be cut off just then).
     /// </summary>
     public static int Start(HolderGuard? claim, FencingPolicy policy, ImageWatch.Target? image)
@@ -37,7 +37,7 @@ public static class HolderHelper
             var args = new List<string> { Command };
             if (claim is not null && handed is { } h)
             {
-                args.AddRange([ClaimSection, Number(h.HolderFd), Number(h.WatchdogFd), Number((long)h.SinceProof.TotalMilliseconds),
+                args.AddRange([ClaimSection, Number(h.HolderFd), Number(h.WatchdogFd), Number((long)h.ProvedAt.TotalMilliseconds),
                     Convert.ToBase64String(claim.Holder.Record.ToBytes()), claim.Holder.Path,
                     Number((long)policy.Deadline.TotalSeconds), Number((long)policy.Margin.TotalSeconds)]);
             }
@@ -65,15 +65,16 @@ public static class HolderHelper
     public static int Run(IReadOnlyList<string> args, ILogger log)
     {
         bool claimed = false, watching = false;
+        KeepFromOomKiller(log);
         var rest = args;
-        if (rest is [ClaimSection, var holderFd, var watchdogFd, var sinceProof, var record, var path, var deadline, var margin, ..]
-            && int.TryParse(holderFd, out int holder) && int.TryParse(watchdogFd, out int watchdog) && long.TryParse(sinceProof, out long sinceMs)
+        if (rest is [ClaimSection, var holderFd, var watchdogFd, var provedAt, var record, var path, var deadline, var margin, ..]
+            && int.TryParse(holderFd, out int holder) && int.TryParse(watchdogFd, out int watchdog) && long.TryParse(provedAt, out long provedMs)
             && int.TryParse(deadline, out int deadlineSeconds) && int.TryParse(margin, out int marginSeconds)
             && HolderRecord.Read(Convert.FromBase64String(record)) is HolderRecord.Reading.Valid { Record: var held })
         {
             var policy = new FencingPolicy(TimeSpan.FromSeconds(deadlineSeconds), TimeSpan.FromSeconds(marginSeconds), watchdog >= 0);
             _ = new HolderGuard(new Holder(ServerFile.Adopt(holder, path, HolderRecord.Size), held), policy,
-                watchdog >= 0 ? Watchdog.Adopt(watchdog) : null, log, TimeSpan.FromMilliseconds(sinceMs));
+                watchdog >= 0 ? Watchdog.Adopt(watchdog) : null, log, TimeSpan.FromMilliseconds(provedMs));
             claimed = true;
             rest = rest.Skip(8).ToList();
         }
@@ -86,13 +87,23 @@ public static class HolderHelper
         }
         if (rest.Count > 0 || !(claimed || watching))
         {
-            log.Error($"holder helper: unexpected arguments; usage: {Command} [{ClaimSection} HOLDER-FD WATCHDOG-FD SINCE-PROOF-MS RECORD-BASE64 PATH DEADLINE MARGIN] " +
+            log.Error($"holder helper: unexpected arguments; usage: {Command} [{ClaimSection} HOLDER-FD WATCHDOG-FD PROVED-AT-MONOTONIC-MS RECORD-BASE64 PATH DEADLINE MARGIN] " +
                 $"[{ImageSection} PATH DISPLAY FILE-ID SIZE MODIFIED-UTC-TICKS]");
             return 2;
         }
         ShowNameAlone();
         Thread.Sleep(Timeout.Infinite);
         return 0;
+    }
+
+    /// <summary>
+    /// The OOM killer must not take the fence with the helper: the lowest score makes this process
+    /// the last it considers (proc(5), /proc/PID/oom_score_adj; mm/oom_kill.c skips OOM_SCORE_ADJ_MIN).
+    /// </summary>
+    private static void KeepFromOomKiller(ILogger log)
+    {
+        try { KernelSetting.Write("/proc/self/oom_score_adj", "-1000"); }
+        catch (SysException e) { log.Warn($"holder helper: the OOM killer may still choose it: {e.Message}"); }
     }
 
     /// <summary>
@@ -132,7 +143,4 @@ public static class HolderHelper
             catch (IOException) { /* the process ended meanwhile */ }
         }
     }
-
-    /// <summary>Opens the watchdog the helper fed, so that the final stage feeds it until the record is released. Null when no watchdog is running.</summary>
-    public static Watchdog? TakeWatchdog() => File.Exists(Watchdog.Device) ? Watchdog.Arm(null) : null;
 }

@@ -31,7 +31,7 @@ public static class ImageWatch
             : null;
 
     public static void Start(ILogger log, Target target) =>
-        new Thread(() => Watch(log, target.Path, target.Display, target.Booted)) { IsBackground = true, Name = "image watch" }.Start();
+        BackgroundWork.Start("image watch", log, () => Watch(log, target.Path, target.Display, target.Booted));
 
     private static void Watch(ILogger log, string path, string display, ImageIdentity booted)
     {

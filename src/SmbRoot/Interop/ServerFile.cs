@@ -72,9 +72,6 @@ public sealed unsafe partial class ServerFile : IDisposable
         if (fsync_native(_fd) < 0) throw new SysException("fsync", Path, Marshal.GetLastPInvokeError());
     }
 
-    /// <summary>The file's modification time as the server has it: the server's clock at the last write.</summary>
-    public DateTimeOffset ModifiedOnServer() => IdentityOf(_fd, Path).Modified;
-
     /// <summary>
     /// Which file <paramref name="path"/> names now, asked of the server. A stat by path is not
     /// enough: while the client holds a lease it answers from its cache. An open is a CREATE on the
@@ -107,7 +104,7 @@ public sealed unsafe partial class ServerFile : IDisposable
             throw new SysException("statx", what, Marshal.GetLastPInvokeError());
         }
         // struct statx (statx(2)): stx_ino, stx_size, and stx_mtime as seconds and nanoseconds.
-        var modified = DateTimeOffset.FromUnixTimeSeconds(*(long*)(buffer + StatxMtimeOffset)).AddTicks(*(uint*)(buffer + StatxMtimeOffset + 8) / 100);
+        var modified = Core.Images.ImageIdentity.FromUnixTime(*(long*)(buffer + StatxMtimeOffset), *(uint*)(buffer + StatxMtimeOffset + 8));
         return new(*(ulong*)(buffer + StatxInoOffset), *(long*)(buffer + StatxSizeOffset), modified);
     }
 

@@ -42,25 +42,23 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         Step("making the mounts private", () => Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null));
         ShareMount? share = null;
         Step("moving the share out of the old root", () => share = MoveShareOut(state));
-        Watchdog? watchdog = null;
         Step("stopping @smbroot-holder", HolderHelper.Stop);
-        if (state?.HolderBootId is not null) Step("keeping the watchdog fed", () => watchdog = HolderHelper.TakeWatchdog());
-
-        Release(new RootMount(OldRoot, "the old root"), deadline, "old root unmounted");
-        if (state?.LoopDevice is { } device) Release(new LoopAttachment(device, state.ImagePath ?? "the image", state.FileSystem), deadline, $"{device} detached; the image is closed");
-        if (state?.LayerLoopDevice is { } layer) Release(new LoopAttachment(layer, state.LayerPath ?? "the layer", "ext4"), deadline, $"{layer} detached; the layer is closed");
-        Step("sweeping what is left", () => Sweep(deadline));
-        watchdog?.Feed();
+        HolderGuard? claim = null;
         if (state is { HolderBootId: { } bootId, HeldPath: { } held } && (share is not null || arguments.HolderFd is not null))
         {
-            // Only now is nothing writing to the image (or the layer): the next machine may take it at once.
-            Step("releasing the holder record", () => Release(OpenHolder(arguments, share, held, bootId), deadline, "holder record released"));
+            Step("keeping the claim on the image", () => claim = KeepClaim(arguments, share, held, bootId));
         }
         else if (arguments.HolderFd is int handed)
         {
             Step("closing the holder record's file", () => Sys.Close(handed));
         }
-        if (watchdog is not null) Release(watchdog, deadline, "watchdog disarmed");
+
+        Release(new RootMount(OldRoot, "the old root"), deadline, "old root unmounted");
+        if (state?.LoopDevice is { } device) Release(new LoopAttachment(device, state.ImagePath ?? "the image", state.FileSystem), deadline, $"{device} detached; the image is closed");
+        if (state?.LayerLoopDevice is { } layer) Release(new LoopAttachment(layer, state.LayerPath ?? "the layer", "ext4"), deadline, $"{layer} detached; the layer is closed");
+        Step("sweeping what is left", () => Sweep(deadline));
+        // Only now is nothing writing to the image (or the layer): the next machine may take it at once.
+        if (claim is not null) Release(claim, deadline, "holder record released");
         if (share is not null) Release(share, deadline, "share unmounted");
         Step("unmounting other cifs mounts", () =>
         {
@@ -76,11 +74,46 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
             : $"final: {_problems.Count} problem(s) above; going on to {arguments.Verb.Name()}");
     }
 
-    /// <summary>The record through the file guard mode handed over, or opened again by its path.</summary>
-    private static Holder OpenHolder(FinalStageArguments arguments, ShareMount? share, string held, string bootId) =>
-        arguments.HolderFd is int fd
-            ? Holder.Adopt(ServerFile.Adopt(fd, held + Holder.Suffix, HolderRecord.Size), bootId)
-            : Holder.Reopen(share!.RecordPath(held) + Holder.Suffix, bootId);
+    /// <summary>
+    /// The claim, kept as the running system kept it until the record is released: renewed, the
+    /// watchdog fed after each renewal (so a slow but progressing shutdown is never reset), and the
+    /// machine fenced when it cannot renew by the deadline of the last proof the system made.
+    /// </summary>
+    private HolderGuard KeepClaim(FinalStageArguments arguments, ShareMount? share, string held, string bootId)
+    {
+        Holder holder;
+        try
+        {
+            holder = arguments.HolderFd is int fd
+                ? Holder.Adopt(ServerFile.Adopt(fd, held + Holder.Suffix, HolderRecord.Size), bootId)
+                : Holder.Reopen(share!.RecordPath(held) + Holder.Suffix, bootId);
+        }
+        catch (IOException e)
+        {
+            // The record names another machine: unmounting the old root would write its superblock and journal under that machine.
+            Fence.Stop(log, e.Message, "rebooting now, without unmounting the old root");
+            throw;
+        }
+        var policy = FencingPolicy.Default with { Deadline = holder.Record.Deadline };
+        ClaimProof proof;
+        try
+        {
+            proof = ClaimProof.Parse(File.ReadAllText("/" + ClaimProof.FileName));
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+            // No proof to go on: allow one renewal's time, as if the last proof were that close to its deadline.
+            proof = new ClaimProof(MonotonicClock.Now - policy.Deadline + policy.RenewEvery, File.Exists(Watchdog.Device));
+            Problem($"cannot read /{ClaimProof.FileName} ({e.Message}); fencing unless the record is renewed within {policy.RenewEvery.TotalSeconds:0} s");
+        }
+        Watchdog? watchdog = null;
+        if (proof.Watchdog)
+        {
+            try { watchdog = Watchdog.Arm(null); }
+            catch (SysException e) { Problem($"cannot open {Watchdog.Device} to keep it fed ({e.Message}); it resets the machine unless the release is done in time"); }
+        }
+        return new HolderGuard(holder, policy with { Watchdog = watchdog is not null }, watchdog, log, proof.ProvedAt, "/" + ClaimProof.FileName);
+    }
 
     private BootState? ReadState()
     {

@@ -13,52 +13,66 @@ public class TakeoverTests
 
     [Fact]
     public void A_file_nobody_has_written_is_taken_at_once() =>
-        Assert.IsType<TakeoverDecision.Take>(Takeover.Decide(new HolderRecord.Reading.Empty(), Me, S(0), S(0), Policy));
+        Assert.IsType<TakeoverDecision.Take>(Takeover.Decide(new HolderRecord.Reading.Empty(), Me, S(0), Policy));
 
     [Fact]
     public void A_released_record_is_taken_at_once()
     {
         var released = new HolderRecord.Reading.Valid(HolderRecordTests.Sample with { Released = true });
-        Assert.Contains("released it cleanly", Assert.IsType<TakeoverDecision.Take>(Takeover.Decide(released, Me, S(0), S(0), Policy)).Why);
+        Assert.Contains("released it cleanly", Assert.IsType<TakeoverDecision.Take>(Takeover.Decide(released, Me, S(0), Policy)).Why);
+    }
+
+    /// <summary>Cloned VMs share a MAC: the record of a clone that renews it is not this machine's old one.</summary>
+    [Fact]
+    public void A_record_with_this_machine_s_MAC_is_taken_only_after_two_of_its_renewals_would_have_come()
+    {
+        const string mine = "52:54:00:77:00:0A";
+        var wait = Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(Held, mine, S(0), Policy));
+        Assert.Equal(S(2 * 4 + 1), wait.Left);
+        Assert.Contains("a clone with the same MAC would renew it", wait.Why);
+        Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(Held, mine, S(8.9), Policy));
+        Assert.Contains("this machine held it before this boot", Assert.IsType<TakeoverDecision.Take>(Takeover.Decide(Held, mine, S(9), Policy)).Why);
     }
 
     [Fact]
-    public void This_machine_s_own_record_from_an_earlier_boot_is_taken_at_once() =>
-        Assert.IsType<TakeoverDecision.Take>(Takeover.Decide(Held, "52:54:00:77:00:0A", S(0), S(0), Policy));
-
-    [Fact]
-    public void A_fresh_record_of_another_machine_means_waiting_for_its_deadline_plus_the_margin()
+    public void A_record_of_another_machine_is_taken_after_its_deadline_plus_the_margin_watched_unchanged()
     {
-        var wait = Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(Held, Me, S(3), S(0), Policy));
+        var wait = Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(Held, Me, S(3), Policy));
         Assert.Equal(S(20 + 10 - 3), wait.Left);
-        Assert.Contains("guest1 renewed 3 s ago", wait.Why);
-    }
-
-    [Fact]
-    public void A_record_stale_by_the_server_s_clock_is_taken_without_waiting() =>
-        Assert.Contains("it has fenced itself", Takeover.Decide(Held, Me, S(31), S(0), Policy).Reason);
-
-    [Fact]
-    public void Watching_the_record_unchanged_counts_as_much_as_the_server_s_clock()
-    {
-        Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(Held, Me, S(0), S(29), Policy));
-        Assert.IsType<TakeoverDecision.Take>(Takeover.Decide(Held, Me, S(0), S(30), Policy));
+        Assert.Contains("guest1 has not renewed for 3 s as this machine watched", wait.Why);
+        Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(Held, Me, S(29), Policy));
+        Assert.Contains("it has fenced itself", Assert.IsType<TakeoverDecision.Take>(Takeover.Decide(Held, Me, S(30), Policy)).Why);
     }
 
     [Fact]
     public void The_holder_s_own_longer_deadline_is_honoured_never_a_shorter_one()
     {
         var slow = new HolderRecord.Reading.Valid(HolderRecordTests.Sample with { Deadline = S(120) });
-        Assert.Equal(S(130), Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(slow, Me, S(0), S(0), Policy)).Left);
+        Assert.Equal(S(130), Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(slow, Me, S(0), Policy)).Left);
         var fast = new HolderRecord.Reading.Valid(HolderRecordTests.Sample with { Deadline = S(5) });
-        Assert.Equal(S(30), Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(fast, Me, S(0), S(0), Policy)).Left);
+        Assert.Equal(S(30), Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(fast, Me, S(0), Policy)).Left);
+    }
+
+    /// <summary>A damaged record names no deadline; its holder may have the longest one there is.</summary>
+    [Fact]
+    public void An_unreadable_record_waits_for_the_longest_deadline_a_holder_may_have()
+    {
+        var unreadable = new HolderRecord.Reading.Unreadable("not text");
+        var wait = Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(unreadable, Me, S(30), Policy));
+        Assert.Equal(S(FencingPolicy.MaxSeconds + 10 - 30), wait.Left);
+        Assert.Contains("write zeros over the record", wait.Why);
+        Assert.IsType<TakeoverDecision.Take>(Takeover.Decide(unreadable, Me, S(FencingPolicy.MaxSeconds + 10), Policy));
     }
 
     [Fact]
-    public void An_unreadable_record_is_a_holder_nobody_can_name_and_goes_stale_like_any_other()
+    public void The_watch_counts_from_its_own_start_and_a_changed_block_means_the_holder_is_alive()
     {
-        var unreadable = new HolderRecord.Reading.Unreadable("not text");
-        Assert.Contains("an unknown holder", Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(unreadable, Me, S(0), S(10), Policy)).Why);
-        Assert.IsType<TakeoverDecision.Take>(Takeover.Decide(unreadable, Me, S(0), S(30), Policy));
+        var watch = new RecordWatch(Me, Policy, S(100));
+        byte[] block = HolderRecordTests.Sample.ToBytes();
+        Assert.IsType<TakeoverDecision.Wait>(watch.Next(block, S(100.5)));
+        Assert.IsType<TakeoverDecision.Take>(watch.Next(block, S(130)));
+        byte[] renewed = (HolderRecordTests.Sample with { Renewal = 42 }).ToBytes();
+        var inUse = Assert.IsType<TakeoverDecision.InUse>(watch.Next(renewed, S(131)));
+        Assert.Equal(42, Assert.IsType<HolderRecord.Reading.Valid>(inUse.Reading).Record.Renewal);
     }
 }

@@ -27,4 +27,17 @@ public class ImageIdentityTests
         Assert.Equal("modified 2026-11-23 08:00:00Z, now 2026-11-23 08:00:00.2500000Z", Booted.ChangedIn(Booted with { Modified = Monday.AddMilliseconds(250) }));
         Assert.Equal("size 67108864 bytes is now 1", Booted.ChangedIn(Booted with { Size = 1 }));
     }
+
+    /// <summary>Anyone who can set the image's time on the server can set it past the year 9999; the watch in PID 1 must not throw on it.</summary>
+    [Theory]
+    [InlineData(long.MaxValue, 999_999_999u)]
+    [InlineData(253402300800L, 0u)]
+    [InlineData(long.MinValue, 0u)]
+    [InlineData(0L, uint.MaxValue)]
+    public void A_time_out_of_range_is_held_to_its_bound(long seconds, uint nanoseconds)
+    {
+        var time = ImageIdentity.FromUnixTime(seconds, nanoseconds);
+        Assert.Equal(time, ImageIdentity.FromUnixTime(seconds, nanoseconds));
+        Assert.Equal(Monday, ImageIdentity.FromUnixTime(Monday.ToUnixTimeSeconds(), 0));
+    }
 }

@@ -140,6 +140,7 @@ public static class ImageStep
     public static HolderGuard Claim(BootContext context, RootNetwork network, HolderClaim.Watched watched, string display)
     {
         var policy = context.Plan.Fencing;
+        var provedAt = MonotonicClock.Now; // before the write that claims the record (Ownership)
         var holder = watched.Take(context, network);
         Watchdog? watchdog = null;
         if (policy.Watchdog)
@@ -155,7 +156,7 @@ public static class ImageStep
             }
         }
         context.Log.Say($"fencing: {display} is this machine's; {policy.Describe()}");
-        return new HolderGuard(holder, policy, watchdog, context.Log);
+        return new HolderGuard(holder, policy, watchdog, context.Log, provedAt);
     }
 
     /// <summary>"another machine", or the machine its holder record names.</summary>
