@@ -1,4 +1,5 @@
 using SmbRoot.Lab;
+using SmbRoot.Lab.Simulation;
 
 switch (args)
 {
@@ -36,9 +37,12 @@ switch (args)
     case ["fuzz", .. var rest]:
         long inputs = rest is [var n, ..] ? long.Parse(n) : 1_000_000;
         string[] targets = rest.Skip(1).ToArray();
-        int crashes = SmbRoot.Lab.Fuzzing.CoreParsers.RunAll(inputs, Console.Out, targets);
+        string[] parsers = targets.Where(t => t != SimulationRuns.Target).ToArray();
+        int crashes = targets.Length > 0 && parsers.Length == 0 ? 0 : SmbRoot.Lab.Fuzzing.CoreParsers.RunAll(inputs, Console.Out, parsers);
         string which = targets.Length == 0 ? $"{SmbRoot.Lab.Fuzzing.CoreParsers.All.Count} parsers" : string.Join(", ", targets);
-        Console.WriteLine(crashes == 0 ? $"fuzz: {which}, {inputs:N0} inputs each, no crash" : $"fuzz: {crashes} crash(es)");
+        // The protocol's simulation: one run is a few thousand events, so a hundredth as many runs as inputs.
+        if (targets.Length == 0 || targets.Contains(SimulationRuns.Target)) crashes += SimulationRuns.RunAll(Math.Max(1, inputs / 100), Console.Out);
+        Console.WriteLine(crashes == 0 ? $"fuzz: {which}, {inputs:N0} inputs each, no crash" : $"fuzz: {crashes} crash(es) or broken seed(s)");
         return crashes == 0 ? 0 : 1;
     default:
         Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io [BOOTS]|peer [BOOTS]|memory]|fuzz [INPUTS [TARGET...]]   (run through ./build.sh demo, bench or fuzz)");

@@ -62,24 +62,33 @@ public static class Takeover
 }
 
 /// <summary>
-/// A booting machine's watch of a holder record: started on this machine's monotonic clock before
-/// the first read is sent, so that the holder's last write reached the server before the watch
-/// began. Each block read after that must be the first one, or the holder is alive.
+/// A booting machine's watch of a holder record. The holder's proof of the block first seen is
+/// older than that block's arrival here, so the watch starts when the first read has come back;
+/// and a later read shows the record as it was no earlier than that read was sent, so each read
+/// counts from its sending. What lies between (a read delayed in a cut, a slow server) is never
+/// counted as watched. Each block read must be the first one, or the holder is alive.
 /// </summary>
-public sealed class RecordWatch(string machine, FencingPolicy policy, TimeSpan startedAt)
+public sealed class RecordWatch(string machine, FencingPolicy policy)
 {
     private byte[]? _first;
+    private TimeSpan _startedAt;
 
     /// <summary>The block the watch began with (null before the first read).</summary>
     public byte[]? First => _first;
 
-    /// <param name="block">the record's block, as read after <paramref name="now"/>'s previous value</param>
-    /// <param name="now">this machine's monotonic clock, taken before <paramref name="block"/> was read</param>
-    public TakeoverDecision Next(ReadOnlySpan<byte> block, TimeSpan now)
+    /// <param name="block">the record's block</param>
+    /// <param name="sentAt">this machine's monotonic clock before the read was sent</param>
+    /// <param name="answeredAt">the same clock once the block had come back</param>
+    public TakeoverDecision Next(ReadOnlySpan<byte> block, TimeSpan sentAt, TimeSpan answeredAt)
     {
-        _first ??= block.ToArray();
+        if (_first is null)
+        {
+            _first = block.ToArray();
+            _startedAt = answeredAt;
+        }
         var reading = HolderRecord.Read(block);
         if (!block.SequenceEqual(_first)) return new TakeoverDecision.InUse(reading);
-        return Takeover.Decide(reading, machine, now - startedAt, policy);
+        var watched = sentAt - _startedAt;
+        return Takeover.Decide(reading, machine, watched > TimeSpan.Zero ? watched : TimeSpan.Zero, policy);
     }
 }

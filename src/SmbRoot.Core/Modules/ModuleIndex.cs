@@ -136,9 +136,11 @@ public sealed class ModuleIndex
         var required = new HashSet<string>();
         var state = new Dictionary<string, bool>(); // false = being visited, true = done
 
+        var leftOutSet = new HashSet<string>();
+
         void LeaveOut(string module)
         {
-            if (!leftOut.Contains(module)) leftOut.Add(module);
+            if (leftOutSet.Add(module)) leftOut.Add(module);
         }
 
         void Visit(string name, bool soft, int depth)
@@ -156,7 +158,9 @@ public sealed class ModuleIndex
             {
                 if (_builtin.Contains(module) && !_paths.ContainsKey(module)) continue;
                 if (!soft) required.Add(module);
-                else if (!state.ContainsKey(module) && leaveOut?.Invoke(module) == true)
+                // Once left out, a module stays out for every soft path that reaches it: walking it again
+                // from each path is exponential in layered diamonds of soft dependencies.
+                else if (!state.ContainsKey(module) && (leftOutSet.Contains(module) || leaveOut?.Invoke(module) == true))
                 {
                     LeaveOut(module);
                     continue;
@@ -171,7 +175,7 @@ public sealed class ModuleIndex
                 var dependencies = _dependencies.GetValueOrDefault(module) ?? [];
                 foreach (var dependency in dependencies) Visit(dependency, soft, depth + 1);
                 // A soft module that needs one left out could only fail to load: it goes too.
-                if (soft && dependencies.Any(d => !state.ContainsKey(d) && leftOut.Contains(d)))
+                if (soft && dependencies.Any(d => !state.ContainsKey(d) && leftOutSet.Contains(d)))
                 {
                     state.Remove(module);
                     LeaveOut(module);

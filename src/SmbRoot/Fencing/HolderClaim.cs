@@ -28,22 +28,36 @@ public static class HolderClaim
 
         /// <summary>
         /// With the image's lock granted: the record must still be the one watched (another machine that
-        /// took the image meanwhile has written its own), and becomes this machine's. The file goes to the
-        /// returned holder.
+        /// took the image meanwhile has written its own), and becomes this machine's, quickly and
+        /// confirmed (<see cref="ClaimRule"/>). The file goes to the returned holder; <paramref name="provedAt"/>
+        /// is the claim's proof of ownership, dated before its read.
         /// </summary>
-        public Holder Take(BootContext context, RootNetwork network)
+        public Holder Take(BootContext context, RootNetwork network, out TimeSpan provedAt)
         {
             _file ??= Open(path, display, create: true)!;
+            var sent = MonotonicClock.Now;
             byte[] now = _file.ReadBlock();
             if (!now.AsSpan().SequenceEqual(block))
             {
                 throw InUse(context, what, inUseHint, HolderRecord.Read(now), "wrote its holder record after this machine read it");
             }
             string machine = Interfaces.MacText(network.Mac ?? Interfaces.Mac(network.Interface));
-            var record = new HolderRecord(false, BootId(), machine, HostName(), network.Record.Address.ToString(), DateTimeOffset.UtcNow, 0, context.Plan.Fencing.Deadline);
+            var record = new HolderRecord(false, BootId(), machine, HostName(), network.Record.Address.ToString(), DateTimeOffset.UtcNow,
+                ClaimRule.FirstRenewal(HolderRecord.Read(block)), context.Plan.Fencing.Deadline);
             _file.WriteBlock(record.ToBytes());
+            if (ClaimRule.TookTooLong(sent, MonotonicClock.Now) is { } slow)
+            {
+                throw new BootException($"{what}: {slow}", "the server's load and the network's delay" + (context.Plan.RetrySeconds > 0 ? "" : "; rd.retry= keeps trying"));
+            }
+            Thread.Sleep(ClaimRule.ConfirmAfter);
+            byte[] confirmed = _file.ReadBlock();
+            if (!ClaimRule.StillMine(confirmed, record))
+            {
+                throw InUse(context, what, inUseHint, HolderRecord.Read(confirmed), "claimed it at the same moment as this machine");
+            }
             var holder = new Holder(_file, record);
             _file = null;
+            provedAt = sent;
             return holder;
         }
 
@@ -58,7 +72,7 @@ public static class HolderClaim
     {
         var log = context.Log;
         string path = recordBase + Holder.Suffix;
-        var watch = new RecordWatch(Interfaces.MacText(network.Mac ?? Interfaces.Mac(network.Interface)), context.Plan.Fencing, MonotonicClock.Now);
+        var watch = new RecordWatch(Interfaces.MacText(network.Mac ?? Interfaces.Mac(network.Interface)), context.Plan.Fencing);
         var file = Open(path, display, create: false);
         try
         {
@@ -68,7 +82,7 @@ public static class HolderClaim
                 var now = MonotonicClock.Now; // before the read: the block is at least this fresh
                 byte[] block = file?.ReadBlock() ?? new byte[HolderRecord.Size];
                 var reading = HolderRecord.Read(block);
-                switch (watch.Next(block, now))
+                switch (watch.Next(block, now, MonotonicClock.Now))
                 {
                     case TakeoverDecision.InUse inUse:
                         throw InUse(context, what, inUseHint, inUse.Reading, inUse.Reason);

@@ -65,14 +65,30 @@ public class TakeoverTests
     }
 
     [Fact]
-    public void The_watch_counts_from_its_own_start_and_a_changed_block_means_the_holder_is_alive()
+    public void The_watch_counts_from_its_first_answer_and_a_changed_block_means_the_holder_is_alive()
     {
-        var watch = new RecordWatch(Me, Policy, S(100));
+        var watch = new RecordWatch(Me, Policy);
         byte[] block = HolderRecordTests.Sample.ToBytes();
-        Assert.IsType<TakeoverDecision.Wait>(watch.Next(block, S(100.5)));
-        Assert.IsType<TakeoverDecision.Take>(watch.Next(block, S(130)));
+        Assert.IsType<TakeoverDecision.Wait>(watch.Next(block, S(100), S(100.5)));
+        Assert.IsType<TakeoverDecision.Wait>(watch.Next(block, S(130.4), S(131)));
+        Assert.IsType<TakeoverDecision.Take>(watch.Next(block, S(130.5), S(131)));
         byte[] renewed = (HolderRecordTests.Sample with { Renewal = 42 }).ToBytes();
-        var inUse = Assert.IsType<TakeoverDecision.InUse>(watch.Next(renewed, S(131)));
+        var inUse = Assert.IsType<TakeoverDecision.InUse>(watch.Next(renewed, S(131), S(131.1)));
         Assert.Equal(42, Assert.IsType<HolderRecord.Reading.Valid>(inUse.Reading).Record.Renewal);
+    }
+
+    /// <summary>
+    /// Seed 15 of the simulation: the first read was sent just before the waiter's cable was cut and
+    /// came back 29 s later. Counted from its sending, the watch had "seen" 29 s of a record it had
+    /// seen for one second, and took the image from a holder that was renewing.
+    /// </summary>
+    [Fact]
+    public void A_first_answer_delayed_by_a_cut_counts_as_no_watching()
+    {
+        var watch = new RecordWatch(Me, Policy);
+        byte[] block = HolderRecordTests.Sample.ToBytes();
+        Assert.IsType<TakeoverDecision.Wait>(watch.Next(block, S(106), S(135)));
+        var wait = Assert.IsType<TakeoverDecision.Wait>(watch.Next(block, S(136), S(136.01)));
+        Assert.Equal(S(29), wait.Left);
     }
 }

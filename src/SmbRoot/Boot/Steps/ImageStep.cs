@@ -140,8 +140,7 @@ public static class ImageStep
     public static HolderGuard Claim(BootContext context, RootNetwork network, HolderClaim.Watched watched, string display)
     {
         var policy = context.Plan.Fencing;
-        var provedAt = MonotonicClock.Now; // before the write that claims the record (Ownership)
-        var holder = watched.Take(context, network);
+        var holder = watched.Take(context, network, out var provedAt);
         Watchdog? watchdog = null;
         if (policy.Watchdog)
         {
