@@ -48,10 +48,12 @@ public sealed record LayerFile(string Server, string Share, string PathTemplate,
     /// <summary>rd.overlay.create=: 512M, 8G, 1T; from <see cref="MinimumBytes"/> to <see cref="MaximumBytes"/>.</summary>
     public static long ParseCreateSize(string text)
     {
-        if (text.Length >= 2 && long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n is > 0 and < (1L << 40))
+        int? shift = text.Length < 2 ? null : char.ToLowerInvariant(text[^1]) switch { 'm' => 20, 'g' => 30, 't' => 40, _ => null };
+        // The count is checked before the shift: 16777217T shifted by 40 wraps to 1 TiB.
+        if (shift is int bits && long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n is > 0 && n <= MaximumBytes >> bits)
         {
-            long? bytes = char.ToLowerInvariant(text[^1]) switch { 'm' => n << 20, 'g' => n << 30, 't' => n << 40, _ => null };
-            if (bytes is >= MinimumBytes and <= MaximumBytes) return bytes.Value;
+            long bytes = n << bits;
+            if (bytes >= MinimumBytes) return bytes;
         }
         throw new PlanException($"rd.overlay.create={text}: expected a size from 64M to 16T, such as 512M, 8G or 1T");
     }

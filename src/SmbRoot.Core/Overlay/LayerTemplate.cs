@@ -92,9 +92,11 @@ public sealed class LayerTemplate
     public static long FileSystemBytes(ReadOnlySpan<byte> head)
     {
         var superblock = head.Slice(Superblock, 1024);
-        long blocks = BinaryPrimitives.ReadUInt32LittleEndian(superblock[0x4..]) | (long)BinaryPrimitives.ReadUInt32LittleEndian(superblock[0x150..]) << 32;
+        ulong blocks = BinaryPrimitives.ReadUInt32LittleEndian(superblock[0x4..]) | (ulong)BinaryPrimitives.ReadUInt32LittleEndian(superblock[0x150..]) << 32;
         int logBlockSize = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(superblock[0x18..]), 6); // 1 KiB << 6 = 64 KiB, ext4's largest
-        return blocks * (1024L << logBlockSize);
+        // The block count comes from a file anyone who can write the share may have made: no wrap.
+        long blockSize = 1024L << logBlockSize;
+        return blocks > (ulong)(long.MaxValue / blockSize) ? long.MaxValue : (long)blocks * blockSize;
     }
 
     /// <summary>

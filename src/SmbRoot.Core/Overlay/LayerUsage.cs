@@ -45,7 +45,8 @@ public sealed class LayerUsage(string remedy = LayerUsage.TmpfsRemedy)
         return null;
     }
 
-    private static int Percent(long used, long total) => total <= 0 ? 100 : (int)Math.Min(100, used * 100 / total);
+    /// <summary>In floating point: used × 100 wraps a long for used past 92 PB, which a statfs(2) of any filesystem may report.</summary>
+    private static int Percent(long used, long total) => total <= 0 ? 100 : (int)Math.Clamp(used * 100.0 / total, 0, 100);
 
     private static string Mib(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
 }

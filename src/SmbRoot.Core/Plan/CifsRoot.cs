@@ -37,6 +37,9 @@ public sealed record CifsRoot(
         return $"cifs://{user}{Server}{port}/{path}/{ImageName}";
     }
 
+    private const string PasswordRefused = "root=: a password in the URL is refused, because /proc/cmdline is world-readable; " +
+        "put password= in the credentials file (rd.cifs.credentials=, default /etc/smbroot/credentials)";
+
     public static CifsRoot Parse(string value)
     {
         string shown = Shown(value);
@@ -56,17 +59,20 @@ public sealed record CifsRoot(
 
         string? user = null, domain = null;
         int at = authority.LastIndexOf('@');
+        // "jane:se/cret@server": a '/' in the password ends the authority early, and the rest of the
+        // password would be reported (and shown) as a port.
+        if (at < 0 && path.Contains('@') && !authority.StartsWith('[') && authority.IndexOf(':') is var portColon and >= 0
+            && !int.TryParse(authority[(portColon + 1)..], System.Globalization.NumberStyles.None, null, out _))
+        {
+            throw new PlanException(PasswordRefused);
+        }
         if (at >= 0)
         {
             string userInfo = authority[..at];
             authority = authority[(at + 1)..];
             // Checked before and after percent-decoding: "jane%3Asecret@" is a password too.
             string decodedUserInfo = userInfo.Contains(':') ? userInfo : Decode(userInfo, "user name");
-            if (decodedUserInfo.Contains(':'))
-            {
-                throw new PlanException("root=: a password in the URL is refused, because /proc/cmdline is world-readable; " +
-                    "put password= in the credentials file (rd.cifs.credentials=, default /etc/smbroot/credentials)");
-            }
+            if (decodedUserInfo.Contains(':')) throw new PlanException(PasswordRefused);
             userInfo = decodedUserInfo;
             if (userInfo.Any(char.IsControl)) throw new PlanException("root=: the user name or domain contains a control character");
             (domain, user) = SplitDomain(userInfo);

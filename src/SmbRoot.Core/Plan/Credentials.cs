@@ -46,14 +46,18 @@ public sealed record Credentials(string? UserName, string? Password, string? Dom
                     if (value.Contains(',')) throw new PlanException($"{where}: the domain contains a comma, which cifs mount options cannot carry");
                     break;
                 default:
-                    // Only the key is named: a mistyped "pasword=" line holds the password in its value.
-                    throw new PlanException($"{where}: unknown key '{Printable(key)}'; expected username=, password= or domain=");
+                    // Only the key is named: a mistyped "pasword=" line holds the password in its value, and a
+                    // key that is not one word ("password dGVzdA==", where base64's '=' ended it) may hold it too.
+                    throw new PlanException(IsWord(key)
+                        ? $"{where}: unknown key '{key}'; expected username=, password= or domain="
+                        : $"{where}: a key that is not one word (not shown: it may hold a secret); expected username=, password= or domain=");
             }
         }
         return new Credentials(user, password, domain);
     }
 
-    private static string Printable(string text) => new(text.Select(c => char.IsControl(c) ? '?' : c).Take(32).ToArray());
+    /// <summary>A key as mount.cifs's are written: up to 32 ASCII letters, digits, '_' or '-'.</summary>
+    private static bool IsWord(string key) => key.Length <= 32 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
     private static void Set(ref string? field, string value, string name, string where)
     {

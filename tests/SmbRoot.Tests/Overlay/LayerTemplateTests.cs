@@ -43,6 +43,18 @@ public class LayerTemplateTests
         Assert.Equal(LayerFile.MinimumBytes, LayerTemplate.FileSystemBytes(template.Blocks[0].Data));
     }
 
+    /// <summary>Found by fuzzing: a block count from a layer file anyone with write access to the share made wrapped the size.</summary>
+    [Fact]
+    public void A_block_count_too_large_for_a_size_does_not_wrap()
+    {
+        var head = (byte[])LayerTemplate.Unpack(LayerTemplateImage.Make(1)).Blocks[0].Data.Clone();
+        var superblock = head.AsSpan(1024, 1024);
+        BinaryPrimitives.WriteUInt32LittleEndian(superblock[0x4..], uint.MaxValue);
+        BinaryPrimitives.WriteUInt32LittleEndian(superblock[0x150..], uint.MaxValue);
+        BinaryPrimitives.WriteUInt32LittleEndian(superblock[0x18..], 6);
+        Assert.Equal(long.MaxValue, LayerTemplate.FileSystemBytes(head));
+    }
+
     /// <summary>What the boot writes into a new layer file, checked by e2fsprogs: clean, with the layer's own UUID.</summary>
     [Fact]
     public void A_layer_made_from_the_template_is_a_clean_ext4_with_its_own_uuid()

@@ -27,4 +27,13 @@ public class LayerUsageTests
 
     [Fact]
     public void A_layer_of_no_size_counts_as_full() => Assert.Equal(LayerUsage.Kind.Full, new LayerUsage().Next(0, 0)?.Kind);
+
+    /// <summary>Found by fuzzing: used × 100 wrapped a long, and a nearly empty layer read as full or as negative.</summary>
+    [Fact]
+    public void Huge_figures_from_statfs_do_not_wrap()
+    {
+        Assert.Equal("overlay: the writable layer is 50% full (4398046511104.0 of 8796093022208.0 MiB used (50%))",
+            new LayerUsage().Next(long.MaxValue / 2, long.MaxValue)?.Text);
+        Assert.Null(new LayerUsage().Next(-5, 100));
+    }
 }

@@ -56,6 +56,7 @@ public class OverlayLayerTests
     [InlineData("64M", 64L << 20)]
     [InlineData("8G", 8L << 30)]
     [InlineData("2t", 2L << 40)]
+    [InlineData("16T", 16L << 40)]
     public void Create_sizes(string text, long bytes) => Assert.Equal(bytes, LayerFile.ParseCreateSize(text));
 
     [Theory]
@@ -64,6 +65,8 @@ public class OverlayLayerTests
     [InlineData("8")]
     [InlineData("8K")]
     [InlineData("-1G")]
+    [InlineData("16777217T")] // found by fuzzing: shifted by 40 it wrapped to 1 TiB
+    [InlineData("9223372036854775807M")]
     public void Create_sizes_out_of_range_are_refused(string text) =>
         Assert.StartsWith("rd.overlay.create=", Assert.Throws<PlanException>(() => LayerFile.ParseCreateSize(text)).Message);
 

@@ -119,4 +119,25 @@ public class HostileInputTests
         Assert.Contains("unknown key 'pasword'", e.Message);
         Assert.DoesNotContain("hunter2", e.Message);
     }
+
+    /// <summary>Found by fuzzing: "password dGVzdA==" has base64's '=' as its first '=', and the key echoed the password.</summary>
+    [Fact]
+    public void A_credentials_key_that_is_not_one_word_is_not_shown()
+    {
+        var e = Assert.Throws<PlanException>(() => Credentials.Parse("username=jane\npassword dGVzdA==\n", "/etc/smbroot/credentials"));
+        Assert.Contains("line 2: a key that is not one word (not shown", e.Message);
+        Assert.DoesNotContain("dgvzda", e.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Found by fuzzing: a '/' in a password ended the server's name early, and the rest was reported, and shown, as a port.</summary>
+    [Fact]
+    public void A_password_with_a_slash_is_refused_as_a_password_not_shown_as_a_port()
+    {
+        string message = Problems("root=cifs://jane:se/cret@10.0.2.2/boot/r.img ip=dhcp");
+        Assert.Contains("a password in the URL is refused", message);
+        Assert.DoesNotContain("'se'", message);
+        Assert.DoesNotContain("cret", message);
+        Assert.Contains("port", Problems("root=cifs://10.0.2.2:smb/boot/r.img ip=dhcp"));
+        Assert.Equal("a@b.img", CifsRoot.Parse("cifs://10.0.2.2:445/boot/a@b.img").ImageName);
+    }
 }

@@ -90,7 +90,7 @@ public static class LayerStep
         }
         string device = Loop.Attach(fd, readOnly: false, pathInShare);
         context.Log.Say($"overlay: layer {display} ({size / (1024 * 1024)} MiB) on {device}");
-        return new Result(new LoopAttachment(device, display, "ext4", fd) { PathInShare = pathInShare }, claim, size, made, LayerTemplate.FileSystemBytes(head) + LayerTemplate.BlockSize <= size);
+        return new Result(new LoopAttachment(device, display, "ext4", fd) { PathInShare = pathInShare }, claim, size, made, LayerTemplate.FileSystemBytes(head) <= size - LayerTemplate.BlockSize);
     }
 
     /// <summary>Opens the layer read-write; creates it (empty) only with rd.overlay.create=, and says whether it did.</summary>
