@@ -13,10 +13,12 @@ public sealed class Holder : IResource
 {
     public const string Suffix = ".holder";
 
-    private readonly ServerFile _file;
+    private ServerFile _file;
     private HolderRecord _record;
+    private readonly ulong? _imageFileId;
 
-    public Holder(ServerFile file, HolderRecord record) => (_file, _record) = (file, record);
+    /// <param name="imageFileId">the server's file id of the read-write image or layer this record holds, checked at every renewal; null where no one checks it (the final stage)</param>
+    public Holder(ServerFile file, HolderRecord record, ulong? imageFileId = null) => (_file, _record, _imageFileId) = (file, record, imageFileId);
 
     /// <summary>Opens the holder file again for the boot <paramref name="bootId"/> (the final stage, when no file was handed to it).</summary>
     public static Holder Reopen(string path, string bootId) => Adopt(new ServerFile(path, HolderRecord.Size, create: false), bootId);
@@ -38,6 +40,10 @@ public sealed class Holder : IResource
     }
 
     public HolderRecord Record => _record;
+    public ulong? ImageFileId => _imageFileId;
+
+    /// <summary>The held file's path beside the record, on the same mount.</summary>
+    private string HeldPath => _file.Path[..^Suffix.Length];
     public ServerFile File => _file;
     public string Path => _file.Path;
     public string Name => $"holder record {_file.Path}";
@@ -56,10 +62,48 @@ public sealed class Holder : IResource
                 ? $"the holder record now names {v.Record.Describe()}: that machine has taken the image"
                 : $"the holder record no longer names this boot ({Describe(reading)})";
         }
+        if (_imageFileId is ulong image && !ServerFile.Names(HeldPath, image))
+        {
+            return $"{HeldPath} on the server is no longer the file this machine attached (it was deleted, renamed or replaced); " +
+                "after a reconnect the client would write to whatever the name names now";
+        }
         var renewed = _record with { Renewal = _record.Renewal + 1 };
-        _file.WriteBlock(renewed.ToBytes());
+        bool same = ServerFile.Names(_file.Path, _file.FileId);
+        switch (RecordName.Decide(same, same ? new HolderRecord.Reading.Empty() : AtName(), _record.BootId))
+        {
+            case RecordName.Decision.Lost lost:
+                return lost.Why;
+            case RecordName.Decision.WriteAgain again:
+                var file = new ServerFile(_file.Path, HolderRecord.Size, create: true);
+                try { file.WriteBlock(renewed.ToBytes()); }
+                catch { file.Dispose(); throw; }
+                (_file, var old) = (file, _file);
+                old.Dispose();
+                WrittenAgain = again.Why;
+                break;
+            default:
+                _file.WriteBlock(renewed.ToBytes());
+                break;
+        }
         _record = renewed;
         return null;
+    }
+
+    /// <summary>Set when the last renewal had to write the record at its name again (<see cref="RecordName"/>), for the console.</summary>
+    public string? WrittenAgain { get; set; }
+
+    /// <summary>What the record's name holds now, read through a file of its own (Empty when the name is gone).</summary>
+    private HolderRecord.Reading AtName()
+    {
+        try
+        {
+            using var file = new ServerFile(_file.Path, HolderRecord.Size, create: false);
+            return HolderRecord.Read(file.ReadBlock());
+        }
+        catch (SysException e) when (e.Errno is Core.Sys.Errno.ENOENT or Core.Sys.Errno.EBUSY)
+        {
+            return new HolderRecord.Reading.Empty();
+        }
     }
 
     private static string Describe(HolderRecord.Reading reading) => reading switch

@@ -26,13 +26,17 @@ public static class HolderClaim
     {
         private ServerFile? _file = file;
 
+        /// <summary>Whether the record was there before this boot: the file beside it has been held before.</summary>
+        public bool RecordExisted { get; } = file is not null;
+
         /// <summary>
         /// With the image's lock granted: the record must still be the one watched (another machine that
         /// took the image meanwhile has written its own), and becomes this machine's, quickly and
         /// confirmed (<see cref="ClaimRule"/>). The file goes to the returned holder; <paramref name="provedAt"/>
         /// is the claim's proof of ownership, dated before its read.
         /// </summary>
-        public Holder Take(BootContext context, RootNetwork network, out TimeSpan provedAt)
+        /// <param name="imageFileId">the server's file id of the image or layer being claimed, which each renewal checks its name still names</param>
+        public Holder Take(BootContext context, RootNetwork network, ulong imageFileId, out TimeSpan provedAt)
         {
             _file ??= Open(path, display, create: true)!;
             var sent = MonotonicClock.Now;
@@ -55,7 +59,7 @@ public static class HolderClaim
             {
                 throw InUse(context, what, inUseHint, HolderRecord.Read(confirmed), "claimed it at the same moment as this machine");
             }
-            var holder = new Holder(_file, record);
+            var holder = new Holder(_file, record, imageFileId);
             _file = null;
             provedAt = sent;
             return holder;

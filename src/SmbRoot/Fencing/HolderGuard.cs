@@ -85,6 +85,9 @@ public sealed class HolderGuard : IResource
             }
             if (!proved) continue; // the fence thread ends the machine
             _watchdog?.Feed();
+            string? again;
+            lock (_holder) (again, _holder.WrittenAgain) = (_holder.WrittenAgain, null);
+            if (again is not null) _log.Warn($"fencing: {again}");
             WriteProof(started);
             if (wasFailing is not null) _log.Say($"fencing: the holder record is renewed again (it failed: {wasFailing})");
         }

@@ -38,7 +38,7 @@ public static class HolderHelper
             if (claim is not null && handed is { } h)
             {
                 args.AddRange([ClaimSection, Number(h.HolderFd), Number(h.WatchdogFd), Number((long)h.ProvedAt.TotalMilliseconds),
-                    Convert.ToBase64String(claim.Holder.Record.ToBytes()), claim.Holder.Path,
+                    Convert.ToBase64String(claim.Holder.Record.ToBytes()), claim.Holder.Path, Number((long)(claim.Holder.ImageFileId ?? 0)),
                     Number((long)policy.Deadline.TotalSeconds), Number((long)policy.Margin.TotalSeconds)]);
             }
             if (image is not null)
@@ -67,16 +67,16 @@ public static class HolderHelper
         bool claimed = false, watching = false;
         KeepFromOomKiller(log);
         var rest = args;
-        if (rest is [ClaimSection, var holderFd, var watchdogFd, var provedAt, var record, var path, var deadline, var margin, ..]
+        if (rest is [ClaimSection, var holderFd, var watchdogFd, var provedAt, var record, var path, var imageId, var deadline, var margin, ..]
             && int.TryParse(holderFd, out int holder) && int.TryParse(watchdogFd, out int watchdog) && long.TryParse(provedAt, out long provedMs)
-            && int.TryParse(deadline, out int deadlineSeconds) && int.TryParse(margin, out int marginSeconds)
+            && ulong.TryParse(imageId, out ulong imageFileId) && int.TryParse(deadline, out int deadlineSeconds) && int.TryParse(margin, out int marginSeconds)
             && HolderRecord.Read(Convert.FromBase64String(record)) is HolderRecord.Reading.Valid { Record: var held })
         {
             var policy = new FencingPolicy(TimeSpan.FromSeconds(deadlineSeconds), TimeSpan.FromSeconds(marginSeconds), watchdog >= 0);
-            _ = new HolderGuard(new Holder(ServerFile.Adopt(holder, path, HolderRecord.Size), held), policy,
+            _ = new HolderGuard(new Holder(ServerFile.Adopt(holder, path, HolderRecord.Size), held, imageFileId == 0 ? null : imageFileId), policy,
                 watchdog >= 0 ? Watchdog.Adopt(watchdog) : null, log, TimeSpan.FromMilliseconds(provedMs));
             claimed = true;
-            rest = rest.Skip(8).ToList();
+            rest = rest.Skip(9).ToList();
         }
         if (rest is [ImageSection, var imagePath, var display, var fileId, var size, var ticks]
             && ulong.TryParse(fileId, out ulong id) && long.TryParse(size, out long bytes) && long.TryParse(ticks, out long utcTicks))
@@ -87,7 +87,7 @@ public static class HolderHelper
         }
         if (rest.Count > 0 || !(claimed || watching))
         {
-            log.Error($"holder helper: unexpected arguments; usage: {Command} [{ClaimSection} HOLDER-FD WATCHDOG-FD PROVED-AT-MONOTONIC-MS RECORD-BASE64 PATH DEADLINE MARGIN] " +
+            log.Error($"holder helper: unexpected arguments; usage: {Command} [{ClaimSection} HOLDER-FD WATCHDOG-FD PROVED-AT-MONOTONIC-MS RECORD-BASE64 PATH IMAGE-FILE-ID DEADLINE MARGIN] " +
                 $"[{ImageSection} PATH DISPLAY FILE-ID SIZE MODIFIED-UTC-TICKS]");
             return 2;
         }

@@ -94,6 +94,30 @@ public sealed unsafe partial class ServerFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="path"/> names the file <paramref name="fileId"/> on the server now,
+    /// asked without opening it: a statx with the cached attributes forgotten (AT_STATX_FORCE_SYNC)
+    /// queries the server, and a name that now names another file fails the revalidation with
+    /// ESTALE (fs/smb/client/inode.c, cifs_revalidate_dentry_attr). A name that is gone, or whose
+    /// file is being deleted while another handle holds it open (STATUS_DELETE_PENDING, which
+    /// fs/smb/client/smb2maperror.c makes EBUSY), names no file. Other errors are the network's: thrown.
+    /// </summary>
+    public static bool Names(string path, ulong fileId)
+    {
+        var buffer = stackalloc byte[StatxSize];
+        fixed (byte* name = Sys.Z(path))
+        {
+            if (statx_native(Sys.AT_FDCWD, name, AT_STATX_FORCE_SYNC, STATX_INO, buffer) == 0) return *(ulong*)(buffer + StatxInoOffset) == fileId;
+        }
+        int errno = Marshal.GetLastPInvokeError();
+        return errno is Core.Sys.Errno.ENOENT or Core.Sys.Errno.ESTALE or Core.Sys.Errno.EBUSY ? false : throw new SysException("statx", path, errno);
+    }
+
+    private ulong? _fileId;
+
+    /// <summary>The server's file id of the open file, asked once.</summary>
+    public ulong FileId => _fileId ??= IdentityOf(_fd, Path).FileId;
+
     /// <summary>File id, size and modification time of the open file <paramref name="fd"/>, with the client's cached attributes forgotten first (AT_STATX_FORCE_SYNC).</summary>
     public static Core.Images.ImageIdentity IdentityOf(int fd, string what)
     {

@@ -100,7 +100,7 @@ public static class ImageStep
         }
 
         var identity = plan.ImageReadOnly ? ServerFile.IdentityOf(fd, display) : null; // the attached file, for the guard's check (Guard/ImageWatch)
-        var claim = watched is null ? null : built.Push(Claim(context, network, watched, display));
+        var claim = watched is null ? null : built.Push(Claim(context, network, watched, fd, display));
         string device = Loop.Attach(fd, plan.ImageReadOnly, pathInShare);
         context.Log.Say($"image: {display} ({size / (1024 * 1024)} MiB, {fileSystem}) on {device}{(plan.ImageReadOnly ? ", read-only" : "")}");
         return new Result(new LoopAttachment(device, display, fileSystem, fd) { PathInShare = pathInShare, Identity = identity }, claim);
@@ -137,10 +137,11 @@ public static class ImageStep
     }
 
     /// <summary>The holder record, this machine's and renewed from now on; and the watchdog, armed once the image is this machine's.</summary>
-    public static HolderGuard Claim(BootContext context, RootNetwork network, HolderClaim.Watched watched, string display)
+    /// <param name="fd">the image (or layer) opened for the loop device: each renewal checks that its name still names this file</param>
+    public static HolderGuard Claim(BootContext context, RootNetwork network, HolderClaim.Watched watched, int fd, string display)
     {
         var policy = context.Plan.Fencing;
-        var holder = watched.Take(context, network, out var provedAt);
+        var holder = watched.Take(context, network, ServerFile.IdentityOf(fd, display).FileId, out var provedAt);
         Watchdog? watchdog = null;
         if (policy.Watchdog)
         {

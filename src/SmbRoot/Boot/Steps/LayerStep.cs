@@ -15,7 +15,7 @@ namespace SmbRoot.Boot.Steps;
 /// Step 6 again under rd.overlay=cifs://: this machine's persistent layer, an image file on the
 /// share. It is this machine's alone, so it is watched, opened, locked and claimed exactly like a
 /// read-write root (<see cref="HolderClaim"/>, <see cref="ImageStep.Claim"/>: holder record, fencing, watchdog). A new file (rd.overlay.create=),
-/// one that is still all zeros, or one rd.overlay.reset asks to start afresh, is given the empty
+/// one that starts with zeros and was never held (an administrator's truncate -s), or one rd.overlay.reset asks to start afresh, is given the empty
 /// ext4 filesystem from the initramfs (<see cref="LayerTemplate"/>) before the loop device is attached.
 /// </summary>
 public static class LayerStep
@@ -68,16 +68,23 @@ public static class LayerStep
                 InUseHint +
                 (context.Plan.RetrySeconds > 0 ? $" (rd.retry={context.Plan.RetrySeconds} keeps trying until the lock is free)" : ""), inner: e);
         }
-        var claim = built.Push(ImageStep.Claim(context, network, watched, display));
+        var claim = built.Push(ImageStep.Claim(context, network, watched, fd, display));
 
         var (_, _, size) = Sys.FStat(fd, display);
         var head = new byte[SuperblockDetector.BytesNeeded];
         int read = size == 0 ? 0 : Sys.PRead(fd, head, 0, display);
         bool blank = !head.AsSpan(0, read).ContainsAnyExcept((byte)0);
+        if (blank && !created && !layer.Reset && watched.RecordExisted)
+        {
+            // A file the administrator made (truncate -s) has never been held; one that has been is a layer whose start was lost.
+            throw new BootException($"the layer {display} begins with {read / 1024} KiB of zeros, but it has been used before (it has a holder record): it is damaged, not new",
+                "the layer file on the server (e2fsck, a backup); rd.overlay.reset makes it afresh (what it holds is lost)", permanent: true);
+        }
         bool made = created || blank || layer.Reset;
         if (made)
         {
-            long target = layer.CreateBytes ?? size;
+            // A file that was there keeps its size: rd.overlay.create= sizes only a file it creates.
+            long target = created ? layer.CreateBytes!.Value : size;
             string why = created ? "new" : layer.Reset ? "rd.overlay.reset" : "all zeros so far";
             context.Log.Say($"overlay: making an empty ext4 filesystem in {display} ({why}; {target / (1024 * 1024)} MiB)");
             Format(fd, target, display);

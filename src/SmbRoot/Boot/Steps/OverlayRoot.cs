@@ -54,14 +54,17 @@ public static unsafe class OverlayRoot
     }
 
     /// <summary>
-    /// The layer's ext4 at /run/overlayfs, grown to its file's size, and checked against the golden
-    /// image it was made on (<see cref="LayerStamp"/>). noinit_itable: the layer file was made
-    /// sparse, so its inode tables already read as zeros and the kernel's lazy zeroing (fs/ext4/super.c,
-    /// ext4_register_li_request) would only write zeros across the network.
+    /// The layer's ext4 at /run/overlayfs, checked against the golden image it was made on
+    /// (<see cref="LayerStamp"/>) before anything writes to it, then grown to its file's size.
+    /// noinit_itable: the layer file was made sparse, so its inode tables already read as zeros and
+    /// the kernel's lazy zeroing (fs/ext4/super.c, ext4_register_li_request) would only write zeros
+    /// across the network.
     /// </summary>
     private static void MountPersistent(BootContext context, LoopAttachment image, LayerStep.Result layer, ResourceStack built)
     {
         context.Modules.Load(["ext4"]);
+        var golden = new LayerStamp(image.PathInShare ?? image.Image, image.Identity ?? throw new InvalidOperationException("a golden image is always read-only, so its identity is known"));
+        bool stamped = !layer.Made && CheckStamp(layer, golden);
         try
         {
             Sys.Mount(layer.Loop.Device, OverlayLayer.LayerMountPoint, "ext4", 0, "noinit_itable");
@@ -73,20 +76,7 @@ public static unsafe class OverlayRoot
         }
         built.Push(new RootMount(OverlayLayer.LayerMountPoint, layer.Loop.Device, "writable layer"));
         if (layer.Grows) Grow(context, layer);
-
-        var golden = new LayerStamp(image.PathInShare ?? image.Image, image.Identity ?? throw new InvalidOperationException("a golden image is always read-only, so its identity is known"));
-        if (File.Exists(OverlayLayer.StampFile))
-        {
-            string? refusal;
-            try { refusal = LayerStamp.Parse(File.ReadAllText(OverlayLayer.StampFile)).RefusalOver(golden); }
-            catch (FormatException e) { refusal = e.Message; }
-            if (refusal is not null)
-            {
-                throw new BootException($"the layer {layer.Loop.Image} is refused: {refusal}",
-                    "boot the golden image the layer was made on, or add rd.overlay.reset to start the layer afresh over this one (what it holds is lost)", permanent: true);
-            }
-            return;
-        }
+        if (stamped) return;
         string temporary = OverlayLayer.StampFile + ".new";
         using (var stamp = new FileStream(temporary, FileMode.Create, FileAccess.Write))
         {
@@ -95,6 +85,39 @@ public static unsafe class OverlayRoot
         }
         File.Move(temporary, OverlayLayer.StampFile, overwrite: true);
         context.Log.Say($"overlay: the layer is stamped with the golden image {golden.Image}; it is refused over any other");
+    }
+
+    /// <summary>
+    /// Reads the layer's stamp through a read-only mount that writes nothing: ext4 replays its
+    /// journal even on a read-only mount unless told noload (Documentation/admin-guide/ext4.rst), so
+    /// a refused layer is left exactly as it was. Throws the refusal; says whether there is a stamp.
+    /// A layer this mount cannot read is left to the read-write mount to report.
+    /// </summary>
+    private static bool CheckStamp(LayerStep.Result layer, LayerStamp golden)
+    {
+        string? text;
+        try
+        {
+            Sys.Mount(layer.Loop.Device, OverlayLayer.LayerMountPoint, "ext4", Sys.MS_RDONLY, "noload");
+        }
+        catch (SysException)
+        {
+            return false;
+        }
+        try
+        {
+            text = File.Exists(OverlayLayer.StampFile) ? File.ReadAllText(OverlayLayer.StampFile) : null;
+        }
+        finally
+        {
+            Sys.Unmount(OverlayLayer.LayerMountPoint);
+        }
+        if (text is null) return false;
+        string? refusal;
+        try { refusal = LayerStamp.Parse(text).RefusalOver(golden); }
+        catch (FormatException e) { refusal = e.Message; }
+        return refusal is null ? true : throw new BootException($"the layer {layer.Loop.Image} is refused: {refusal}",
+            "boot the golden image the layer was made on, or add rd.overlay.reset to start the layer afresh over this one (what it holds is lost)", permanent: true);
     }
 
     /// <summary>
