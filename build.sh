@@ -8,7 +8,8 @@
 #   ./build.sh bench [storm|io [BOOTS]|peer [BOOTS]|memory]  sizes, boot times, I/O, memory and boot storms (the figures
 #                                     in README.md); storm, io (default 3 boots), peer (against the script, default 5 boots
 #                                     each) or memory (the smallest guest): only that part
-#   ./build.sh fuzz [N [TARGET...]]  every parser of SmbRoot.Core (or those named) with N mutated inputs (default 10^6); fails on any crash
+#   ./build.sh fuzz [N [TARGET...]]  every parser of SmbRoot.Core (or those named) with N mutated inputs (default 10^6), and N/100 seeds
+#                                     of each world of the fencing simulation (target fencing-simulation); fails on any crash or broken seed
 # Each installs what it needs (apt-get, dotnet restore) on a Debian machine.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -105,12 +106,13 @@ case "${1:-}" in
         dotnet run --project tests/SmbRoot.Lab -c Release -- bench "$@"
         ;;
     fuzz)
-        # Every parser of SmbRoot.Core (or the targets named), 10^6 mutated inputs each (or the number given); exits 1 on any crash.
+        # Every parser of SmbRoot.Core (or the targets named), 10^6 mutated inputs each (or the number given), and the fencing
+        # simulation's seeds; exits 1 on any crash or broken seed.
         shift
         dotnet run --project tests/SmbRoot.Lab -c Release -- fuzz "$@"
         ;;
     -h|--help)
-        sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
         ;;
     *)
         build_initramfs "$@"

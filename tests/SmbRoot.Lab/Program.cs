@@ -45,7 +45,7 @@ switch (args)
         Console.WriteLine(crashes == 0 ? $"fuzz: {which}, {inputs:N0} inputs each, no crash" : $"fuzz: {crashes} crash(es) or broken seed(s)");
         return crashes == 0 ? 0 : 1;
     default:
-        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io [BOOTS]|peer [BOOTS]|memory]|fuzz [INPUTS [TARGET...]]   (run through ./build.sh demo, bench or fuzz)");
+        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io [BOOTS]|peer [BOOTS]|memory]|fuzz [INPUTS [TARGET...|fencing-simulation]]   (run through ./build.sh demo, bench or fuzz)");
         return 2;
 }
 

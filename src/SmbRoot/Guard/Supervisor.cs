@@ -18,6 +18,22 @@ namespace SmbRoot.Guard;
 /// namespace. It turns descriptors, signals, exited children and time into events for
 /// <see cref="GuardMachine"/>, and the machine's actions into syscalls. No turn waits longer than
 /// <see cref="PollInterval"/>: DHCP and netlink are parts of the loop, not calls that block it.
+/// <para>Which thread of PID 1 sees what:</para>
+/// <list type="bullet">
+/// <item>this loop (the main thread): the control socket, exited children (SIGCHLD is left to
+///   waitpid), netlink and DHCP, the layer's usage, and the guard's timers; every decision about
+///   the system's life is made here;</item>
+/// <item>the runtime's signal thread: SIGINT, SIGTERM and SIGPWR, only queued for this loop and
+///   woken through a pipe (<see cref="PosixSignalRegistration"/> with Cancel);</item>
+/// <item>"holder renewal" (<see cref="Fencing.HolderGuard"/>): the record's renewals, which block
+///   on the share for as long as it is cut off, and the watchdog's feeding after each;</item>
+/// <item>"fence": its deadline only; it reboots when the ownership lapses, and waits on nothing
+///   the others hold;</item>
+/// <item>"image watch" (<see cref="ImageWatch"/>, read-only images): the check that the image's
+///   name still names the file booted, which also blocks on the share, and fences when it does not.</item>
+/// </list>
+/// Each of the last three is contained (<see cref="Fencing.BackgroundWork"/>): what escapes it is
+/// reported and it starts again, so none of them can end PID 1.
 /// </summary>
 public sealed class Supervisor
 {

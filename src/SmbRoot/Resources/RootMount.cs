@@ -7,8 +7,9 @@ namespace SmbRoot.Resources;
 /// <summary>
 /// A mount and everything mounted below it: the root at /sysroot during the boot and at /oldroot in
 /// the final stage; under an overlay, also its two layers (<paramref name="role"/> names which).
+/// <paramref name="whenBusy"/> is tried when nothing more will unmount, before waiting; it says whether it freed anything.
 /// </summary>
-public sealed class RootMount(string mountPoint, string source, string role = "root") : IResource
+public sealed class RootMount(string mountPoint, string source, string role = "root", Func<bool>? whenBusy = null) : IResource
 {
     public string MountPoint => mountPoint;
 
@@ -16,7 +17,7 @@ public sealed class RootMount(string mountPoint, string source, string role = "r
 
     public void Release(Deadline deadline)
     {
-        var failed = MountTree.Unmount(mountPoint, deadline);
+        var failed = MountTree.Unmount(mountPoint, deadline, whenBusy);
         if (failed.Count > 0) throw new IOException("cannot unmount " + string.Join(", ", failed));
     }
 }
@@ -29,10 +30,11 @@ public static class MountTree
 
     /// <summary>
     /// Unmounts everything at and below <paramref name="top"/>, retrying what is busy until the
-    /// deadline. What will not go is made read-only, so its filesystem is clean on the image
-    /// (s6-linux-init's umountall does the same). Returns what is still mounted, with the reason.
+    /// deadline; when nothing more will go, <paramref name="whenBusy"/> may free something first.
+    /// What will not go is made read-only, so its filesystem is clean on the image (s6-linux-init's
+    /// umountall does the same). Returns what is still mounted, with the reason.
     /// </summary>
-    public static IReadOnlyList<string> Unmount(string top, Deadline deadline)
+    public static IReadOnlyList<string> Unmount(string top, Deadline deadline, Func<bool>? whenBusy = null)
     {
         var failed = new List<string>();
         var notMountPoints = new HashSet<int>();
@@ -58,7 +60,7 @@ public static class MountTree
                     busy ??= e;
                 }
             }
-            if (progress) continue;
+            if (progress || whenBusy?.Invoke() == true) continue;
             if (deadline.WaitAndRetry(TimeSpan.FromMilliseconds(200))) continue;
             foreach (var mount in left)
             {

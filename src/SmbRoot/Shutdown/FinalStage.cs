@@ -53,7 +53,8 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
             Step("closing the holder record's file", () => Sys.Close(handed));
         }
 
-        Release(new RootMount(OldRoot, "the old root"), deadline, "old root unmounted");
+        string?[] ours = [state?.LoopDevice, state?.LayerLoopDevice];
+        Release(new RootMount(OldRoot, "the old root", whenBusy: () => DetachOthers(ours)), deadline, "old root unmounted");
         if (state?.LoopDevice is { } device) Release(new LoopAttachment(device, state.ImagePath ?? "the image", state.FileSystem), deadline, $"{device} detached; the image is closed");
         if (state?.LayerLoopDevice is { } layer) Release(new LoopAttachment(layer, state.LayerPath ?? "the layer", "ext4"), deadline, $"{layer} detached; the layer is closed");
         Step("sweeping what is left", () => Sweep(deadline));
@@ -112,6 +113,9 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
             try { watchdog = Watchdog.Arm(null); }
             catch (SysException e) { Problem($"cannot open {Watchdog.Device} to keep it fed ({e.Message}); it resets the machine unless the release is done in time"); }
         }
+        var since = MonotonicClock.Now - proof.ProvedAt;
+        log.Say($"final: keeping the claim on {held}: last proved {since.TotalSeconds:0.0} s ago; renewed until the release, " +
+            $"or fenced {policy.Deadline.TotalSeconds:0} s after the last proof" + (watchdog is null ? "" : ", with the watchdog fed after each renewal"));
         return new HolderGuard(holder, policy with { Watchdog = watchdog is not null }, watchdog, log, proof.ProvedAt, "/" + ClaimProof.FileName);
     }
 
@@ -237,6 +241,28 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         }
         foreach (var mount in Mounts().UnmountOrder(OldRoot)) Problem($"still mounted: {mount.MountPoint} ({mount.FileSystemType})");
         foreach (var device in AttachedLoopDevices()) Problem($"{device} still holds {File.ReadAllText(LoopAttachment.BackingFileOf(device)).Trim()}");
+    }
+
+    /// <summary>
+    /// A loop device the system set up over a file on its root (snapd makes one per snap) keeps
+    /// that file open, and the root busy, until it is detached: systemd-shutdown detaches loop
+    /// devices between its unmount passes for the same reason (src/shutdown/shutdown.c). The
+    /// system's are detached when the old root will not unmount; the boot's own (<paramref name="ours"/>) stay until after it.
+    /// </summary>
+    private bool DetachOthers(string?[] ours)
+    {
+        bool changed = false;
+        foreach (var device in AttachedLoopDevices().Where(d => !ours.Contains(d)))
+        {
+            try
+            {
+                LoopAttachment.Detach(device, new Deadline(TimeSpan.FromSeconds(1)));
+                log.Say($"final: detached {device}, a loop device of the system's own that kept the old root busy");
+                changed = true;
+            }
+            catch (Exception e) when (e is SysException or IOException) { /* the sweep reports what is left */ }
+        }
+        return changed;
     }
 
     private static IEnumerable<string> AttachedLoopDevices() =>
