@@ -103,7 +103,8 @@ public sealed partial class FencingSimulation
                     GiveUpClaim();
                     return;
                 }
-                var record = new HolderRecord(false, $"boot-{Incarnation}", mac, $"machine{id}", "-", DateTimeOffset.UnixEpoch,
+                // Written to the tick, read back to the second, as the real record's boot time is.
+                var record = new HolderRecord(false, $"boot-{Incarnation}", mac, $"machine{id}", "-", DateTimeOffset.UnixEpoch.AddTicks(world.Now * TimeSpan.TicksPerMillisecond + 1),
                     ClaimRule.FirstRenewal(HolderRecord.Read(_watch.First)), Policy.Deadline);
                 world.Request(this, () => world.WriteRecord(Incarnation, record.ToBytes()), _ =>
                 {
