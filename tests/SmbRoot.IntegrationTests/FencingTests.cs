@@ -76,13 +76,12 @@ public sealed class FencingTests(NetworkLabFixture fixture)
 
         using var holder = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(image, 7, $"smbroot.halt=halt {Deadline}"), [holderNic]);
         holder.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
-        var held = Stopwatch.StartNew();
-        holder.Type(Writing.Loop("A"));
-        holder.WaitFor("WROTE A-3", TimeSpan.FromMinutes(1));
         // The other machine comes long after the claim: the record's write time on the server may
         // then say D + margin (30 s) old although it is renewed every 4 s (Samba holds the write time
         // of an open file still), and only this machine's own watching may count.
-        if (TimeSpan.FromSeconds(35) - held.Elapsed is { Ticks: > 0 } untilLongAfter) Thread.Sleep(untilLongAfter);
+        Thread.Sleep(TimeSpan.FromSeconds(32));
+        holder.Type(Writing.Loop("A"));
+        holder.WaitFor("WROTE A-3", TimeSpan.FromMinutes(1));
         // The cable goes as the other machine's init starts, a second or two before it reads the holder
         // record, so it finds a holder that cannot answer. It must not break a lease the holder holds:
         // Samba would disconnect the cut-off holder, and its writes in flight would fail (EIO, ext4

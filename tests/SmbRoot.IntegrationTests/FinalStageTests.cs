@@ -15,14 +15,18 @@ public sealed class FinalStageTests(LabFixture fixture)
 {
     private readonly Lab.Lab _lab = fixture.Lab;
 
-    private static string SystemdShutdownScript(string timeout) => $$"""
+    /// <summary>
+    /// What systemd-shutdown does last: switch into /run/initramfs, then exec /shutdown VERB with its
+    /// options. <paramref name="beforeExec"/> runs in between, when the system has nothing left to write.
+    /// </summary>
+    internal static string SystemdShutdownScript(string timeout, string beforeExec = "") => $$"""
         #!/bin/sh
-        # What systemd-shutdown does last: switch into /run/initramfs, then exec /shutdown VERB with its options.
         sync
         mount --make-rprivate /
         mount --bind /run/initramfs /run/initramfs
         cd /run/initramfs
         pivot_root . oldroot
+        {{beforeExec}}
         exec /oldroot/bin/busybox chroot . /shutdown halt --log-level=info --log-target=kmsg --timeout={{timeout}} --exit-code=0
         """;
 

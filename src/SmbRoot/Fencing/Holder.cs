@@ -68,7 +68,7 @@ public sealed class Holder : IResource
                 "after a reconnect the client would write to whatever the name names now";
         }
         var renewed = _record with { Renewal = _record.Renewal + 1 };
-        bool same = ServerFile.Names(_file.Path, _file.FileId);
+        bool same = !ChecksName || ServerFile.Names(_file.Path, _file.FileId);
         switch (RecordName.Decide(same, same ? new HolderRecord.Reading.Empty() : AtName(), _record.BootId))
         {
             case RecordName.Decision.Lost lost:
@@ -88,6 +88,9 @@ public sealed class Holder : IResource
         _record = renewed;
         return null;
     }
+
+    /// <summary>Whether the record's path is one on a mount here, whose name each renewal checks (<see cref="RecordName"/>): not a bare name in the share.</summary>
+    private bool ChecksName => Path.StartsWith('/');
 
     /// <summary>Set when the last renewal had to write the record at its name again (<see cref="RecordName"/>), for the console.</summary>
     public string? WrittenAgain { get; set; }

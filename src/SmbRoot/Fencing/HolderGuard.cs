@@ -8,37 +8,30 @@ using SmbRoot.Resources;
 namespace SmbRoot.Fencing;
 
 /// <summary>
-/// Keeps this machine's claim on a read-write image, or stops it from writing. Two threads: one
-/// renews the holder record every <see cref="FencingPolicy.RenewEvery"/> and feeds the watchdog
-/// after each renewal that reached the server; the other, the fence, looks every half second whether
-/// the ownership has lapsed (<see cref="Ownership"/>), and if so fences. They are threads because a
-/// write to a hard-mounted share blocks for as long as the network is gone, and the fence must not
-/// wait for it. The fence shares with the renewal only <see cref="_gate"/>, which guards the
-/// in-memory <see cref="Ownership"/> and is never held across I/O or a log line. Runs from the claim
-/// to the end of the final stage: in PID 1, in the handoff helper, then in the final stage.
+/// Keeps this machine's claim on a read-write image, or stops it from writing: a thread that renews
+/// the holder record every <see cref="FencingPolicy.RenewEvery"/> and feeds the watchdog after each
+/// renewal that reached the server, beside the fence thread (<see cref="OwnershipFence"/>). They are
+/// threads because a write to a hard-mounted share blocks for as long as the network is gone, and
+/// the fence must not wait for it. Runs from the claim to the end of the final stage: in PID 1, in
+/// the handoff helper, then in the final stage.
 /// </summary>
 public sealed class HolderGuard : IResource
 {
-    private static readonly TimeSpan CheckEvery = TimeSpan.FromMilliseconds(500);
-
     private readonly Holder _holder;
     private readonly Watchdog? _watchdog;
     private readonly ILogger _log;
-    private readonly Ownership _ownership;
+    private readonly OwnershipFence _fence;
     private readonly string _proofFile;
-    private readonly object _gate = new();
-    private readonly ManualResetEventSlim _stop = new();
+    private readonly ManualResetEventSlim _stopRenewing = new();
     private string? _failing;
 
-    /// <param name="provedAt">when the ownership was last proved, on <see cref="MonotonicClock"/>: before the write that claimed or renewed the record</param>
+    /// <param name="fence">the fence of this claim, already running from its last proof</param>
     /// <param name="proofFile">where each proof is written for whoever keeps the claim next (<see cref="ClaimProof"/>)</param>
-    public HolderGuard(Holder holder, FencingPolicy policy, Watchdog? watchdog, ILogger log, TimeSpan provedAt, string proofFile = ClaimProof.Path)
+    public HolderGuard(Holder holder, Watchdog? watchdog, ILogger log, OwnershipFence fence, string proofFile = ClaimProof.Path)
     {
-        (_holder, _watchdog, _log, _proofFile) = (holder, watchdog, log, proofFile);
-        _ownership = new Ownership(policy, provedAt);
-        WriteProof(provedAt);
+        (_holder, _watchdog, _log, _fence, _proofFile) = (holder, watchdog, log, fence, proofFile);
+        WriteProof(fence.LastProof);
         BackgroundWork.Start("holder renewal", log, RenewLoop);
-        BackgroundWork.Start("fence", log, FenceLoop);
     }
 
     public Holder Holder => _holder;
@@ -47,64 +40,41 @@ public sealed class HolderGuard : IResource
     /// <summary>Ownership for <c>init status</c>.</summary>
     public string Describe()
     {
-        string mechanism = _watchdog is null ? "reboot(2)" : $"reboot(2), then softdog at {_ownership.Policy.WatchdogTimeout.TotalSeconds:0} s";
-        lock (_gate) return _ownership.Describe(MonotonicClock.Now, mechanism) + (_failing is null ? "" : $"; last renewal failed: {_failing}");
+        string mechanism = _watchdog is null ? "reboot(2)" : $"reboot(2), then softdog at {_fence.Policy.WatchdogTimeout.TotalSeconds:0} s";
+        string? failing = Volatile.Read(ref _failing);
+        return _fence.Describe(mechanism) + (failing is null ? "" : $"; last renewal failed: {failing}");
     }
 
     private void RenewLoop()
     {
-        var every = _ownership.Policy.RenewEvery;
-        while (!_stop.Wait(every))
+        while (!_stopRenewing.Wait(_fence.Policy.RenewEvery))
         {
             var started = MonotonicClock.Now; // the proof's date: before the read and the write that make it
-            string? lost, wasFailing;
+            string? lost;
             try
             {
-                lock (_holder) lost = _stop.IsSet ? null : _holder.Renew();
+                lock (_holder) lost = _stopRenewing.IsSet ? null : _holder.Renew();
             }
             catch (Exception e) when (e is SysException or IOException)
             {
-                bool first;
-                TimeSpan left;
-                lock (_gate)
+                if (Interlocked.Exchange(ref _failing, e.Message) is null)
                 {
-                    first = _failing is null;
-                    _failing = e.Message;
-                    left = _ownership.FenceAt - MonotonicClock.Now;
+                    _log.Warn($"fencing: renewing the holder record failed: {e.Message}; fencing in {_fence.Left.TotalSeconds:0} s unless it succeeds");
                 }
-                if (first) _log.Warn($"fencing: renewing the holder record failed: {e.Message}; fencing in {left.TotalSeconds:0} s unless it succeeds");
                 continue;
             }
-            bool proved;
-            lock (_gate)
+            if (lost is not null)
             {
-                if (lost is not null) _ownership.Lost(lost);
-                else _ownership.Proved(started, MonotonicClock.Now);
-                proved = _ownership.MustFence(MonotonicClock.Now) is null;
-                (wasFailing, _failing) = (_failing, null);
+                _fence.Lost(lost);
+                continue;
             }
-            if (!proved) continue; // the fence thread ends the machine
+            if (!_fence.Proved(started)) continue; // too late: the fence thread ends the machine
             _watchdog?.Feed();
+            WriteProof(started);
             string? again;
             lock (_holder) (again, _holder.WrittenAgain) = (_holder.WrittenAgain, null);
             if (again is not null) _log.Warn($"fencing: {again}");
-            WriteProof(started);
-            if (wasFailing is not null) _log.Say($"fencing: the holder record is renewed again (it failed: {wasFailing})");
-        }
-    }
-
-    private void FenceLoop()
-    {
-        while (!_stop.Wait(CheckEvery))
-        {
-            string? why;
-            TimeSpan since;
-            lock (_gate)
-            {
-                why = _ownership.MustFence(MonotonicClock.Now);
-                since = MonotonicClock.Now - _ownership.LastProof;
-            }
-            if (why is not null) Fence.Now(_log, why, since);
+            if (Interlocked.Exchange(ref _failing, null) is { } failed) _log.Say($"fencing: the holder record is renewed again (it failed: {failed})");
         }
     }
 
@@ -114,7 +84,7 @@ public sealed class HolderGuard : IResource
         try
         {
             string temporary = _proofFile + ".new";
-            File.WriteAllText(temporary, new ClaimProof(provedAt, _watchdog is not null).Serialize());
+            File.WriteAllText(temporary, new ClaimProof(provedAt, _fence.Policy.Deadline, _watchdog is not null).Serialize());
             File.Move(temporary, _proofFile, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -127,40 +97,50 @@ public sealed class HolderGuard : IResource
     public readonly record struct Handed(int HolderFd, int WatchdogFd, TimeSpan ProvedAt);
 
     /// <summary>
-    /// Stops renewing here and hands the claim over. Nothing waits on the share (a renewal may be
-    /// blocked there): the threads end with this process image, at the exec that follows.
+    /// Stops renewing and fencing here and hands the claim over. Nothing waits on the share (a renewal
+    /// may be blocked there): the threads end with this process image, at the exec that follows,
+    /// and the helper fences from the same proof.
     /// </summary>
     public Handed HandOff()
     {
-        _stop.Set();
-        TimeSpan provedAt;
-        lock (_gate) provedAt = _ownership.LastProof;
-        return new Handed(_holder.File.DuplicateForChild(), _watchdog?.DuplicateForChild() ?? -1, provedAt);
+        StopHere();
+        return new Handed(_holder.File.DuplicateForChild(), _watchdog?.DuplicateForChild() ?? -1, _fence.LastProof);
     }
 
     /// <summary>
-    /// Stops renewing here and gives the final stage the record's file, so the exec into it does not
-    /// close the file: without a lease that close waits for the server, which may be out of reach
-    /// until the final stage has put the network back. The final stage renews and releases the
-    /// record through it, from the proof in <see cref="ClaimProof.Path"/>.
+    /// Stops renewing and fencing here and gives the final stage the record's file, so the exec into
+    /// it does not close the file: without a lease that close waits for the server, which may be out
+    /// of reach until the final stage has put the network back. The final stage fences from the proof
+    /// in <see cref="ClaimProof.Path"/>, then renews and releases the record through the file.
     /// </summary>
     public int HandToFinalStage()
     {
-        _stop.Set();
+        StopHere();
         return _holder.File.DuplicateForChild();
     }
 
-    /// <summary>Stops renewing, disarms the watchdog, and marks the record released: only once nothing writes to the image any more.</summary>
+    private void StopHere()
+    {
+        _stopRenewing.Set();
+        _fence.Stop();
+    }
+
+    /// <summary>
+    /// Only once nothing writes to the image any more: stops renewing, disarms the watchdog, and
+    /// marks the record released. The fence stands until the release is written: a release that
+    /// cannot reach the server ends in the fence's reboot, not in a machine that hangs.
+    /// </summary>
     public void Release(Deadline deadline)
     {
-        _stop.Set();
+        _stopRenewing.Set();
         try
         {
             _watchdog?.Release(deadline);
+            lock (_holder) _holder.Release(deadline);
         }
         finally
         {
-            lock (_holder) _holder.Release(deadline);
+            _fence.Stop();
         }
     }
 }

@@ -73,8 +73,8 @@ public static class HolderHelper
             && HolderRecord.Read(Convert.FromBase64String(record)) is HolderRecord.Reading.Valid { Record: var held })
         {
             var policy = new FencingPolicy(TimeSpan.FromSeconds(deadlineSeconds), TimeSpan.FromSeconds(marginSeconds), watchdog >= 0);
-            _ = new HolderGuard(new Holder(ServerFile.Adopt(holder, path, HolderRecord.Size), held, imageFileId == 0 ? null : imageFileId), policy,
-                watchdog >= 0 ? Watchdog.Adopt(watchdog) : null, log, TimeSpan.FromMilliseconds(provedMs));
+            _ = new HolderGuard(new Holder(ServerFile.Adopt(holder, path, HolderRecord.Size), held, imageFileId == 0 ? null : imageFileId),
+                watchdog >= 0 ? Watchdog.Adopt(watchdog) : null, log, new OwnershipFence(policy, TimeSpan.FromMilliseconds(provedMs), log));
             claimed = true;
             rest = rest.Skip(9).ToList();
         }

@@ -37,6 +37,9 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         var deadline = new Deadline(arguments.Timeout);
 
         var state = ReadState();
+        // The fence first, from the running system's last proof: any step after it may block on the share.
+        OwnershipFence? fence = null;
+        if (state?.HolderBootId is not null) Step("arming the fence", () => fence = ArmFence());
         var network = state?.Network is { } record ? new RootNetwork(record) : null;
         if (network is not null) Step("restoring the network", () => RestoreNetwork(network));
         Step("making the mounts private", () => Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null));
@@ -46,7 +49,7 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         HolderGuard? claim = null;
         if (state is { HolderBootId: { } bootId, HeldPath: { } held } && (share is not null || arguments.HolderFd is not null))
         {
-            Step("keeping the claim on the image", () => claim = KeepClaim(arguments, share, held, bootId));
+            Step("keeping the claim on the image", () => claim = KeepClaim(arguments, share, held, bootId, ref fence));
         }
         else if (arguments.HolderFd is int handed)
         {
@@ -55,9 +58,11 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
 
         string?[] ours = [state?.LoopDevice, state?.LayerLoopDevice];
         Release(new RootMount(OldRoot, "the old root", whenBusy: () => DetachOthers(ours)), deadline, "old root unmounted");
+        Step("detaching the system's own loop devices", () => DetachOthers(ours));
         if (state?.LoopDevice is { } device) Release(new LoopAttachment(device, state.ImagePath ?? "the image", state.FileSystem), deadline, $"{device} detached; the image is closed");
         if (state?.LayerLoopDevice is { } layer) Release(new LoopAttachment(layer, state.LayerPath ?? "the layer", "ext4"), deadline, $"{layer} detached; the layer is closed");
         Step("sweeping what is left", () => Sweep(deadline));
+        if (claim is null) fence?.Stop(); // the image is closed; with no record to release, nothing is left to fence
         // Only now is nothing writing to the image (or the layer): the next machine may take it at once.
         if (claim is not null) Release(claim, deadline, "holder record released");
         if (share is not null) Release(share, deadline, "share unmounted");
@@ -75,27 +80,9 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
             : $"final: {_problems.Count} problem(s) above; going on to {arguments.Verb.Name()}");
     }
 
-    /// <summary>
-    /// The claim, kept as the running system kept it until the record is released: renewed, the
-    /// watchdog fed after each renewal (so a slow but progressing shutdown is never reset), and the
-    /// machine fenced when it cannot renew by the deadline of the last proof the system made.
-    /// </summary>
-    private HolderGuard KeepClaim(FinalStageArguments arguments, ShareMount? share, string held, string bootId)
+    /// <summary>The fence from the last proof the running system made (<see cref="ClaimProof"/>), before anything touches the share; null without one.</summary>
+    private OwnershipFence? ArmFence()
     {
-        Holder holder;
-        try
-        {
-            holder = arguments.HolderFd is int fd
-                ? Holder.Adopt(ServerFile.Adopt(fd, held + Holder.Suffix, HolderRecord.Size), bootId)
-                : Holder.Reopen(share!.RecordPath(held) + Holder.Suffix, bootId);
-        }
-        catch (IOException e)
-        {
-            // The record names another machine: unmounting the old root would write its superblock and journal under that machine.
-            Fence.Stop(log, e.Message, "rebooting now, without unmounting the old root");
-            throw;
-        }
-        var policy = FencingPolicy.Default with { Deadline = holder.Record.Deadline };
         ClaimProof proof;
         try
         {
@@ -103,20 +90,51 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         }
         catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
         {
-            // No proof to go on: allow one renewal's time, as if the last proof were that close to its deadline.
-            proof = new ClaimProof(MonotonicClock.Now - policy.Deadline + policy.RenewEvery, File.Exists(Watchdog.Device));
-            Problem($"cannot read /{ClaimProof.FileName} ({e.Message}); fencing unless the record is renewed within {policy.RenewEvery.TotalSeconds:0} s");
+            Problem($"cannot read /{ClaimProof.FileName} ({e.Message}); the claim is fenced from when its record is opened");
+            return null;
+        }
+        var policy = FencingPolicy.Default with { Deadline = proof.Deadline, Watchdog = proof.Watchdog };
+        var since = MonotonicClock.Now - proof.ProvedAt;
+        log.Say($"final: the claim's last proof was {since.TotalSeconds:0.0} s ago; it is renewed until the release, " +
+            $"or the machine is fenced {(proof.Deadline - since).TotalSeconds:0} s from now" + (proof.Watchdog ? ", with the watchdog fed after each renewal" : ""));
+        return new OwnershipFence(policy, proof.ProvedAt, log);
+    }
+
+    /// <summary>
+    /// The claim, kept as the running system kept it until the record is released: renewed, the
+    /// watchdog fed after each renewal (so a slow shutdown that makes progress is never reset), and
+    /// fenced by <paramref name="fence"/>, or from now less one renewal when there was no proof to arm it.
+    /// </summary>
+    private HolderGuard KeepClaim(FinalStageArguments arguments, ShareMount? share, string held, string bootId, ref OwnershipFence? fence)
+    {
+        Holder holder;
+        try
+        {
+            // The record's path on the mount moved out of the old root; with no share mount the handed file
+            // goes by the record's name in the share, and its name cannot be checked (Holder.ChecksName).
+            string path = share is null ? held + Holder.Suffix : share.RecordPath(held) + Holder.Suffix;
+            holder = arguments.HolderFd is int fd
+                ? Holder.Adopt(ServerFile.Adopt(fd, path, HolderRecord.Size), bootId)
+                : Holder.Reopen(path, bootId);
+        }
+        catch (IOException e)
+        {
+            // The record names another machine: unmounting the old root would write its superblock and journal under that machine.
+            Fence.Stop(log, e.Message, "rebooting now, without unmounting the old root");
+            throw;
+        }
+        if (fence is null)
+        {
+            var policy = FencingPolicy.Default with { Deadline = holder.Record.Deadline, Watchdog = File.Exists(Watchdog.Device) };
+            fence = new OwnershipFence(policy, MonotonicClock.Now - policy.Deadline + policy.RenewEvery, log);
         }
         Watchdog? watchdog = null;
-        if (proof.Watchdog)
+        if (fence.Policy.Watchdog)
         {
             try { watchdog = Watchdog.Arm(null); }
             catch (SysException e) { Problem($"cannot open {Watchdog.Device} to keep it fed ({e.Message}); it resets the machine unless the release is done in time"); }
         }
-        var since = MonotonicClock.Now - proof.ProvedAt;
-        log.Say($"final: keeping the claim on {held}: last proved {since.TotalSeconds:0.0} s ago; renewed until the release, " +
-            $"or fenced {policy.Deadline.TotalSeconds:0} s after the last proof" + (watchdog is null ? "" : ", with the watchdog fed after each renewal"));
-        return new HolderGuard(holder, policy with { Watchdog = watchdog is not null }, watchdog, log, proof.ProvedAt, "/" + ClaimProof.FileName);
+        return new HolderGuard(holder, watchdog, log, fence, "/" + ClaimProof.FileName);
     }
 
     private BootState? ReadState()
@@ -245,9 +263,11 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
 
     /// <summary>
     /// A loop device the system set up over a file on its root (snapd makes one per snap) keeps
-    /// that file open, and the root busy, until it is detached: systemd-shutdown detaches loop
-    /// devices between its unmount passes for the same reason (src/shutdown/shutdown.c). The
-    /// system's are detached when the old root will not unmount; the boot's own (<paramref name="ours"/>) stay until after it.
+    /// that file open until it is detached, and with it the root's filesystem: busy in this mount
+    /// namespace, or, set up in the system's own, alive after the old root's unmount here succeeded
+    /// (the open file pins the system's copy of the mount), so the image's loop device stays busy.
+    /// systemd-shutdown detaches loop devices between its unmount passes for the same reason
+    /// (src/shutdown/shutdown.c). The system's go first; the boot's own (<paramref name="ours"/>) after the root.
     /// </summary>
     private bool DetachOthers(string?[] ours)
     {
@@ -257,7 +277,7 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
             try
             {
                 LoopAttachment.Detach(device, new Deadline(TimeSpan.FromSeconds(1)));
-                log.Say($"final: detached {device}, a loop device of the system's own that kept the old root busy");
+                log.Say($"final: detached {device}, a loop device of the system's own over a file on the root");
                 changed = true;
             }
             catch (Exception e) when (e is SysException or IOException) { /* the sweep reports what is left */ }
