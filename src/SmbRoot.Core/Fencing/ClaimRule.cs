@@ -9,7 +9,9 @@ namespace SmbRoot.Core.Fencing;
 /// <list type="number">
 /// <item>From sending the read that compares the record to writing this machine's record and having
 ///   the answer takes at most <see cref="Limit"/>; a slower claim is given up (the boot tries again).</item>
-/// <item>Then, <see cref="ConfirmAfter"/> later, a read must still show this machine's record.</item>
+/// <item>Then, <see cref="ConfirmAfter"/> later and before the first write to the image, a read must
+///   still show this machine's record (the wait overlaps the loop device's attach and the loading of
+///   the filesystem's module).</item>
 /// </list>
 /// Why that is enough: if A's and B's claims both pass, say B's write landed after A's. B read the
 /// old record before A's write landed, so B's claim began before A's ended, and B's write landed

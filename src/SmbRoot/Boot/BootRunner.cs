@@ -121,7 +121,7 @@ public sealed class BootRunner(BootContext context)
             claim = layer.Claim;
         }
         progress.Enter("root", retryable: true);
-        var root = RootStep.Run(context, image, layer, share, built);
+        var root = RootStep.Run(context, image, layer, claim, share, built);
         var booted = new BootedRoot(network, share, image, layer?.Loop, claim, root, progress.Timeline);
         progress.Enter("retain", retryable: false);
         RetainStep.Run(context, booted);

@@ -92,6 +92,24 @@ public sealed class Holder : IResource
     /// <summary>Whether the record's path is one on a mount here, whose name each renewal checks (<see cref="RecordName"/>): not a bare name in the share.</summary>
     private bool ChecksName => Path.StartsWith('/');
 
+    private TimeSpan? _confirmAt;
+
+    /// <summary>The claim that wrote this record is confirmed at <paramref name="at"/> (<see cref="ClaimRule"/>), by <see cref="Confirm"/>.</summary>
+    public void ConfirmAt(TimeSpan at) => _confirmAt = at;
+
+    /// <summary>
+    /// The claim's confirming read, once, before the first write to the image: waits until its time,
+    /// then null when the record is still this claim's (or a renewal of it), else what stands there.
+    /// </summary>
+    public HolderRecord.Reading? Confirm()
+    {
+        if (_confirmAt is not TimeSpan at) return null;
+        if (at - MonotonicClock.Now is { Ticks: > 0 } wait) Thread.Sleep(wait);
+        byte[] block = _file.ReadBlock();
+        _confirmAt = null;
+        return ClaimRule.StillMine(block, _record) ? null : HolderRecord.Read(block);
+    }
+
     /// <summary>Set when the last renewal had to write the record at its name again (<see cref="RecordName"/>), for the console.</summary>
     public string? WrittenAgain { get; set; }
 

@@ -49,17 +49,13 @@ public static class HolderClaim
             var record = new HolderRecord(false, BootId(), machine, HostName(), network.Record.Address.ToString(), DateTimeOffset.UtcNow,
                 ClaimRule.FirstRenewal(HolderRecord.Read(block)), context.Plan.Fencing.Deadline);
             _file.WriteBlock(record.ToBytes());
-            if (ClaimRule.TookTooLong(sent, MonotonicClock.Now) is { } slow)
+            var answered = MonotonicClock.Now;
+            if (ClaimRule.TookTooLong(sent, answered) is { } slow)
             {
                 throw new BootException($"{what}: {slow}", "the server's load and the network's delay" + (context.Plan.RetrySeconds > 0 ? "" : "; rd.retry= keeps trying"));
             }
-            Thread.Sleep(ClaimRule.ConfirmAfter);
-            byte[] confirmed = _file.ReadBlock();
-            if (!ClaimRule.StillMine(confirmed, record))
-            {
-                throw InUse(context, what, inUseHint, HolderRecord.Read(confirmed), "claimed it at the same moment as this machine");
-            }
             var holder = new Holder(_file, record, imageFileId);
+            holder.ConfirmAt(answered + ClaimRule.ConfirmAfter); // by Confirm, before the first write: the wait overlaps the attach and the filesystem's module
             _file = null;
             provedAt = sent;
             return holder;
@@ -110,6 +106,17 @@ public static class HolderClaim
             file?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The claim's confirmation (<see cref="ClaimRule"/>), right before the first write to what it
+    /// claimed (the mount of its filesystem); throws when another machine claimed it at the same moment.
+    /// </summary>
+    public static void Confirm(BootContext context, HolderGuard claim, string what)
+    {
+        HolderRecord.Reading? other;
+        lock (claim.Holder) other = claim.Holder.Confirm();
+        if (other is not null) throw InUse(context, what, "that no other machine runs from it", other, "claimed it at the same moment as this machine");
     }
 
     private static BootException InUse(BootContext context, string what, string hint, HolderRecord.Reading reading, string evidence) =>

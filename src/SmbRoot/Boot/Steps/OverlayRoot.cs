@@ -1,5 +1,6 @@
 using SmbRoot.Core.Sys;
 using SmbRoot.Core.Overlay;
+using SmbRoot.Fencing;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 using SmbRoot.Resources;
@@ -65,6 +66,7 @@ public static unsafe class OverlayRoot
         context.Modules.Load(["ext4"]);
         var golden = new LayerStamp(image.PathInShare ?? image.Image, image.Identity ?? throw new InvalidOperationException("a golden image is always read-only, so its identity is known"));
         bool stamped = !layer.Made && CheckStamp(layer, golden);
+        HolderClaim.Confirm(context, layer.Claim, $"the layer {layer.Loop.Image}");
         try
         {
             Sys.Mount(layer.Loop.Device, OverlayLayer.LayerMountPoint, "ext4", 0, "noinit_itable");

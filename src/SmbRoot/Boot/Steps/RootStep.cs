@@ -1,4 +1,5 @@
 using SmbRoot.Core.Sys;
+using SmbRoot.Fencing;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 using SmbRoot.Resources;
@@ -8,7 +9,8 @@ namespace SmbRoot.Boot.Steps;
 /// <summary>Step 7: mount the loop device (or, in directory mode, the share itself) at /sysroot and find its init.</summary>
 public static class RootStep
 {
-    public static RootMount Run(BootContext context, LoopAttachment? image, LayerStep.Result? layer, ShareMount share, ResourceStack built)
+    /// <param name="claim">the claim on a read-write image, confirmed before its filesystem is mounted</param>
+    public static RootMount Run(BootContext context, LoopAttachment? image, LayerStep.Result? layer, HolderGuard? claim, ShareMount share, ResourceStack built)
     {
         var plan = context.Plan;
         Sys.MakeDirectory(BootContext.SysRoot);
@@ -23,6 +25,7 @@ public static class RootStep
             }
             else
             {
+                if (claim is not null) HolderClaim.Confirm(context, claim, $"the image {image.Image}");
                 MountImage(image, fs, BootContext.SysRoot, plan.RootMount.Flags, plan.RootMount.Data);
                 root = built.Push(new RootMount(BootContext.SysRoot, image.Device));
             }
