@@ -78,7 +78,9 @@ public sealed class PersistentLayerTests(NetworkLabFixture fixture)
             Released.WhileHalted(_lab, again, layerPath, "ext4");
         }
 
-        // Over another golden image the layer is refused, and nothing is lost; rd.overlay.reset starts it afresh.
+        // Over another golden image the layer is refused, and nothing is lost, not even a mount's mark in
+        // its superblock (the stamp is read through a read-only noload mount); rd.overlay.reset starts it afresh.
+        string layerHash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(layerPath)));
         using (var refused = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine("persist/other.img", 41, layerOption), [nic]))
         {
             refused.WaitFor(@"the layer .* is refused: the layer was made on the golden image persist/golden\.img, and this boot's golden image persist/other\.img is another file \(file id", LabFixture.BootTimeout);
@@ -86,6 +88,7 @@ public sealed class PersistentLayerTests(NetworkLabFixture fixture)
             refused.WaitFor("Type r and Enter to retry the boot", TimeSpan.FromSeconds(30));
         }
         _lab.Samba.WaitUntilReleased(TimeSpan.FromSeconds(30));
+        Assert.Equal(layerHash, Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(layerPath))));
         using (var reset = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine("persist/other.img", 41, layerOption + " rd.overlay.reset"), [nic]))
         {
             reset.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
@@ -126,5 +129,45 @@ public sealed class PersistentLayerTests(NetworkLabFixture fixture)
         var sizes = Writing.FileSizes(layerPath, "/upper/fence");
         for (int i = 1; i <= reported; i++) Assert.Equal(1 << 20, sizes[$"A-{i}"]);
         Assert.Equal(goldenHash, Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(goldenPath))));
+    }
+
+    /// <summary>
+    /// A file the administrator made (truncate -s) becomes a layer at its own size, whatever
+    /// rd.overlay.create= says; once held, a layer whose start was lost is refused and left as it is,
+    /// never reformatted.
+    /// </summary>
+    [Fact]
+    public void A_layer_file_made_by_hand_keeps_its_size_and_a_held_one_that_lost_its_start_is_refused_untouched()
+    {
+        const string golden = "persist-hand/golden.img";
+        _lab.AddImage(golden, "ext4");
+        string initrd = _lab.InitramfsWithCredentials();
+        var nic = _lab.Network!.AddNic();
+        string layerName = $"persist-hand/clients/{nic.Mac.Replace(':', '-')}.img";
+        string layerPath = Path.Combine(_lab.Samba.SharePath, layerName);
+        string display = $@"//192\.168\.77\.1/boot/{layerName.Replace(".", @"\.")}";
+        Directory.CreateDirectory(Path.GetDirectoryName(layerPath)!);
+        using (var file = File.Create(layerPath)) file.SetLength(192L << 20);
+        string options = $"rd.overlay=cifs://{LabNetwork.ServerAddress}/{SambaServer.ShareName}/persist-hand/clients/{{mac}}.img";
+
+        using (var first = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(golden, 44, options + " rd.overlay.create=128M"), [nic]))
+        {
+            first.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+            Assert.Matches($@"overlay: making an empty ext4 filesystem in {display} \(all zeros so far; 192 MiB\)", first.Console);
+            first.Type($"{RootImage.ControlClient} relinquish --halt");
+            Released.WhileHalted(_lab, first, layerPath, "ext4");
+        }
+        Assert.Equal(192L << 20, new FileInfo(layerPath).Length);
+
+        using (var stream = new FileStream(layerPath, FileMode.Open, FileAccess.Write)) stream.Write(new byte[64 * 1024]);
+        string damaged = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(layerPath)));
+        using (var refused = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(golden, 44, options + " rd.overlay.create=128M"), [nic]))
+        {
+            refused.WaitFor($@"the layer {display} begins with 64 KiB of zeros, but it has been used before \(it has a holder record\): it is damaged, not new", LabFixture.BootTimeout);
+            refused.WaitFor("Type r and Enter to retry the boot", TimeSpan.FromSeconds(30));
+            Assert.DoesNotContain("making an empty ext4 filesystem", refused.Console);
+        }
+        _lab.Samba.WaitUntilReleased(TimeSpan.FromSeconds(30));
+        Assert.Equal(damaged, Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(layerPath))));
     }
 }

@@ -23,7 +23,10 @@ public static class Fence
         Stop(log, why, $"last proof of ownership {sinceProof.TotalSeconds:0} s ago; rebooting now, without writing anything more to the image");
 
     /// <summary>Says <paramref name="why"/> and what happens <paramref name="then"/> on the console, for at most <see cref="MessageGrace"/>, and reboots. Never returns.</summary>
-    public static void Stop(ILogger log, string why, string then)
+    public static void Stop(ILogger log, string why, string then) => Stop(log, why, then, Sys.RebootNow);
+
+    /// <summary>The same with the reboot given (the tests give one that records it).</summary>
+    internal static void Stop(ILogger log, string why, string then, Action reboot)
     {
         try
         {
@@ -42,7 +45,7 @@ public static class Fence
         catch (Exception) { /* no thread for the message (out of memory): reboot without it */ }
         while (true)
         {
-            try { Sys.RebootNow(); }
+            try { reboot(); }
             catch (SysException) { /* tried again: nothing else may run */ }
             Thread.Sleep(100);
         }
