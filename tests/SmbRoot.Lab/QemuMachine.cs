@@ -40,6 +40,8 @@ public sealed class QemuMachine : IDisposable
             "-m", memoryMiB.ToString(CultureInfo.InvariantCulture), "-smp", "1", "-display", "none", "-monitor", $"unix:{_monitor},server=on,wait=off", "-serial", "stdio", "-no-reboot",
             "-kernel", kernel, "-initrd", initrd, "-append", commandLine,
         };
+        // A system UUID of its own, as real firmware gives, made from the first NIC's MAC: the same guest is the same machine at every boot.
+        if (nics.Count > 0) arguments.AddRange(["-uuid", $"5ab0007e-0000-4000-8000-{nics[0].Mac.Replace(":", "", StringComparison.Ordinal)}"]);
         for (int i = 0; i < nics.Count; i++)
         {
             arguments.AddRange(["-netdev", $"{nics[i].Backend},id=n{i}", "-device", $"{nics[i].Model},netdev=n{i},mac={nics[i].Mac}"]);

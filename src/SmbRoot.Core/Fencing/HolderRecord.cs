@@ -23,6 +23,9 @@ public sealed record HolderRecord(
     public const int Size = 512;
     private const string Magic = "smbroot-holder 1";
 
+    /// <summary>The machine's SMBIOS system UUID (<see cref="MachineIdentity"/>), "-" where it has none; records before it read as "-".</summary>
+    public string MachineUuid { get; init; } = "-";
+
     public string Format()
     {
         var text = new StringBuilder()
@@ -35,6 +38,7 @@ public sealed record HolderRecord(
             .Append("booted=").Append(BootedAt.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)).Append('\n')
             .Append("renewal=").Append(Renewal.ToString(CultureInfo.InvariantCulture)).Append('\n')
             .Append("deadline=").Append(((long)Deadline.TotalSeconds).ToString(CultureInfo.InvariantCulture)).Append('\n')
+            .Append("uuid=").Append(Clean(MachineUuid)).Append('\n')
             .ToString();
         return text.Length > Size ? throw new InvalidOperationException("holder record longer than its block") : text.PadRight(Size, '\n');
     }
@@ -98,6 +102,6 @@ public sealed record HolderRecord(
         }
         _ = DateTimeOffset.TryParse(Get("booted"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var booted);
         return new Reading.Valid(new HolderRecord(Get("state") == "released", boot, mac, Get("host") ?? "-", Get("address") ?? "-",
-            booted, renewal, TimeSpan.FromSeconds(deadline)));
+            booted, renewal, TimeSpan.FromSeconds(deadline)) { MachineUuid = Get("uuid") ?? "-" });
     }
 }

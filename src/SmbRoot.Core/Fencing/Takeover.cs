@@ -25,9 +25,9 @@ public abstract record TakeoverDecision(string Reason)
 public static class Takeover
 {
     /// <param name="reading">the holder file's block</param>
-    /// <param name="machine">this machine's MAC, as the record writes it</param>
-    /// <param name="unchangedFor">how long this machine has watched the record without it changing, from before its first read</param>
-    public static TakeoverDecision Decide(HolderRecord.Reading reading, string machine, TimeSpan unchangedFor, FencingPolicy policy)
+    /// <param name="me">this machine and this boot</param>
+    /// <param name="unchangedFor">how long this machine has watched the record without it changing (<see cref="RecordWatch"/>)</param>
+    public static TakeoverDecision Decide(HolderRecord.Reading reading, MachineIdentity me, TimeSpan unchangedFor, FencingPolicy policy)
     {
         switch (reading)
         {
@@ -35,12 +35,15 @@ public static class Takeover
                 return new TakeoverDecision.Take("no machine has held it");
             case HolderRecord.Reading.Valid { Record.Released: true } v:
                 return new TakeoverDecision.Take($"{v.Record.HostName} released it cleanly");
-            case HolderRecord.Reading.Valid v when string.Equals(v.Record.Machine, machine, StringComparison.OrdinalIgnoreCase):
-                // A reset of this machine leaves its own record behind. A clone with the same MAC is alive
-                // if it renews: watch for two of its renewals (and a second for the write) before taking.
+            case HolderRecord.Reading.Valid v when me.WroteEarlier(v.Record):
+                return new TakeoverDecision.Take("this machine held it before this boot (its MAC and its system UUID)");
+            case HolderRecord.Reading.Valid v when me.SharesMac(v.Record):
+                // This machine's MAC without its system UUID (a firmware without one, a clone, or this very
+                // boot's claim given up): a clone that is alive renews it, so watch for two of its renewals
+                // (and a second for the write) before taking.
                 var twoRenewals = 2 * FencingPolicy.RenewalInterval(v.Record.Deadline) + TimeSpan.FromSeconds(1);
                 return unchangedFor >= twoRenewals
-                    ? new TakeoverDecision.Take($"this machine held it before this boot (the record did not change for {unchangedFor.TotalSeconds:0} s)")
+                    ? new TakeoverDecision.Take($"the record names this machine's MAC and has not changed for {unchangedFor.TotalSeconds:0} s: no clone with that MAC renews it")
                     : new TakeoverDecision.Wait(twoRenewals - unchangedFor,
                         $"the record names this machine's MAC; a clone with the same MAC would renew it within {twoRenewals.TotalSeconds:0} s");
         }
@@ -68,7 +71,7 @@ public static class Takeover
 /// counts from its sending. What lies between (a read delayed in a cut, a slow server) is never
 /// counted as watched. Each block read must be the first one, or the holder is alive.
 /// </summary>
-public sealed class RecordWatch(string machine, FencingPolicy policy)
+public sealed class RecordWatch(MachineIdentity me, FencingPolicy policy)
 {
     private byte[]? _first;
     private TimeSpan _startedAt;
@@ -89,6 +92,6 @@ public sealed class RecordWatch(string machine, FencingPolicy policy)
         var reading = HolderRecord.Read(block);
         if (!block.SequenceEqual(_first)) return new TakeoverDecision.InUse(reading);
         var watched = sentAt - _startedAt;
-        return Takeover.Decide(reading, machine, watched > TimeSpan.Zero ? watched : TimeSpan.Zero, policy);
+        return Takeover.Decide(reading, me, watched > TimeSpan.Zero ? watched : TimeSpan.Zero, policy);
     }
 }

@@ -45,9 +45,9 @@ public static class HolderClaim
             {
                 throw InUse(context, what, inUseHint, HolderRecord.Read(now), "wrote its holder record after this machine read it");
             }
-            string machine = Interfaces.MacText(network.Mac ?? Interfaces.Mac(network.Interface));
-            var record = new HolderRecord(false, BootId(), machine, HostName(), network.Record.Address.ToString(), DateTimeOffset.UtcNow,
-                ClaimRule.FirstRenewal(HolderRecord.Read(block)), context.Plan.Fencing.Deadline);
+            var me = Identity(network);
+            var record = new HolderRecord(false, me.BootId, me.Mac, HostName(), network.Record.Address.ToString(), DateTimeOffset.UtcNow,
+                ClaimRule.FirstRenewal(HolderRecord.Read(block)), context.Plan.Fencing.Deadline) { MachineUuid = me.Uuid ?? "-" };
             _file.WriteBlock(record.ToBytes());
             var answered = MonotonicClock.Now;
             if (ClaimRule.TookTooLong(sent, answered) is { } slow)
@@ -72,7 +72,7 @@ public static class HolderClaim
     {
         var log = context.Log;
         string path = recordBase + Holder.Suffix;
-        var watch = new RecordWatch(Interfaces.MacText(network.Mac ?? Interfaces.Mac(network.Interface)), context.Plan.Fencing);
+        var watch = new RecordWatch(Identity(network), context.Plan.Fencing);
         var file = Open(path, display, create: false);
         try
         {
@@ -139,6 +139,15 @@ public static class HolderClaim
             throw new BootException($"the holder record {display}{Holder.Suffix} cannot be opened: {Core.Sys.Errno.Describe(e.Errno)}",
                 "that this user may create and write files in the image's directory on the share: a read-write image needs its holder record beside it", inner: e);
         }
+    }
+
+    /// <summary>This machine: the boot's MAC, the firmware's system UUID (dmi/id is root's to read), and this boot.</summary>
+    private static MachineIdentity Identity(RootNetwork network)
+    {
+        string? uuid;
+        try { uuid = File.ReadAllText("/sys/class/dmi/id/product_uuid"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { uuid = null; }
+        return new MachineIdentity(Interfaces.MacText(network.Mac ?? Interfaces.Mac(network.Interface)), MachineIdentity.UsableUuid(uuid), BootId());
     }
 
     /// <summary>The kernel's random id of this boot (random(4)): a new one at every boot, also after a reset.</summary>

@@ -23,6 +23,9 @@ public sealed partial class FencingSimulation
         private HolderRecord? _record;
 
         public int Id => id;
+
+        /// <summary>Its own system UUID: a clone shares its twin's MAC, not this (virt-clone gives it a new one).</summary>
+        private string Uuid => $"00000000-0000-4000-8000-{id:x12}";
         public int Incarnation { get; private set; } = -1;
         public bool IsBooted => _state != State.Off;
 
@@ -51,7 +54,7 @@ public sealed partial class FencingSimulation
         private void StartWatch()
         {
             _state = State.Watching;
-            _watch = new RecordWatch(mac, Policy);
+            _watch = new RecordWatch(new MachineIdentity(mac, Uuid, $"boot-{Incarnation}"), Policy);
             _serverAge = null;
             ReadWhileWatching();
         }
@@ -105,7 +108,7 @@ public sealed partial class FencingSimulation
                 }
                 // Written to the tick, read back to the second, as the real record's boot time is.
                 var record = new HolderRecord(false, $"boot-{Incarnation}", mac, $"machine{id}", "-", DateTimeOffset.UnixEpoch.AddTicks(world.Now * TimeSpan.TicksPerMillisecond + 1),
-                    ClaimRule.FirstRenewal(HolderRecord.Read(_watch.First)), Policy.Deadline);
+                    ClaimRule.FirstRenewal(HolderRecord.Read(_watch.First)), Policy.Deadline) { MachineUuid = Uuid };
                 world.Request(this, () => world.WriteRecord(Incarnation, record.ToBytes()), _ =>
                 {
                     if (world.Settings.Flaw != Flaw.UnconfirmedClaim && ClaimRule.TookTooLong(sent, Local) is not null)
@@ -200,7 +203,9 @@ public sealed partial class FencingSimulation
 
         private void FenceIfDue()
         {
-            if (_state is not (State.Holding or State.Releasing) || _ownership!.MustFence(Local) is null) return;
+            // HolderGuard.Release: the fence stands until the released record is written.
+            bool fenced = _state is State.Holding or State.Releasing || _state == State.Released && world.Settings.Flaw != Flaw.FenceStopsAtRelease;
+            if (!fenced || _ownership!.MustFence(Local) is null) return;
             world.HolderEnded(this, "fenced");
             Reboot();
         }

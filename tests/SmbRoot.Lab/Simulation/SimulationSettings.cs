@@ -16,6 +16,9 @@ public enum Flaw
     /// <summary>A claim is neither bounded in time nor confirmed (<see cref="Core.Fencing.ClaimRule"/>): two claims that meet while the lock is lost both stand.</summary>
     UnconfirmedClaim,
 
+    /// <summary>The fence stops when the release begins, not when the released record is written: a release held up by a cut lands over the next holder's claim (seed 2983).</summary>
+    FenceStopsAtRelease,
+
     /// <summary>A clean shutdown does not mark the record released: the next machine waits as for a crash, late but safe.</summary>
     ReleaseUnmarked,
 }

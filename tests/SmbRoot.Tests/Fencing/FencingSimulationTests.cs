@@ -69,6 +69,18 @@ public class FencingSimulationTests(ITestOutputHelper output)
     public void The_checker_finds_two_claims_that_meet_while_the_lock_is_lost() =>
         Assert.Contains("two writers", FirstBroken(new SimulationSettings { Flaw = Flaw.UnconfirmedClaim, MostServerRestarts = 4 }, 3_000).Violation);
 
+    /// <summary>
+    /// Seed 2983, found by <c>./build.sh fuzz</c>: a release held up by a cut, sent by a machine whose
+    /// fence had stopped when its release began, landed over the next holder's claim, and a third
+    /// machine took the "released" image beside it. The fence now stands until the release is written.
+    /// </summary>
+    [Fact]
+    public void Seed_2983_a_fence_that_stopped_before_the_release_was_written()
+    {
+        Assert.Contains("two writers", FencingSimulation.Run(2983, new SimulationSettings { Flaw = Flaw.FenceStopsAtRelease }).Violation);
+        Assert.Null(FencingSimulation.Run(2983, new SimulationSettings()).Violation);
+    }
+
     /// <summary>The margin covers what a slow server still serves after the holder fenced; a server slower than the margin breaks it.</summary>
     [Fact]
     public void The_checker_finds_a_server_slower_than_the_margin() =>

@@ -6,7 +6,7 @@ namespace SmbRoot.Tests.Fencing;
 public class TakeoverTests
 {
     private static readonly FencingPolicy Policy = new(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(10), true);
-    private const string Me = "52:54:00:77:00:0b";
+    private static readonly MachineIdentity Me = new("52:54:00:77:00:0b", "4c4c4544-0042-3510-8052-b4c04f4e4d32", "b00710b0-0000-4000-8000-000000000001");
     private static readonly HolderRecord.Reading Held = new HolderRecord.Reading.Valid(HolderRecordTests.Sample);
 
     private static TimeSpan S(double seconds) => TimeSpan.FromSeconds(seconds);
@@ -24,15 +24,38 @@ public class TakeoverTests
 
     /// <summary>Cloned VMs share a MAC: the record of a clone that renews it is not this machine's old one.</summary>
     [Fact]
-    public void A_record_with_this_machine_s_MAC_is_taken_only_after_two_of_its_renewals_would_have_come()
+    public void A_record_with_this_machine_s_MAC_alone_is_taken_only_after_two_of_its_renewals_would_have_come()
     {
-        const string mine = "52:54:00:77:00:0A";
-        var wait = Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(Held, mine, S(0), Policy));
+        var clone = Me with { Mac = "52:54:00:77:00:0A" };
+        var wait = Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(Held, clone, S(0), Policy));
         Assert.Equal(S(2 * 4 + 1), wait.Left);
         Assert.Contains("a clone with the same MAC would renew it", wait.Why);
-        Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(Held, mine, S(8.9), Policy));
-        Assert.Contains("this machine held it before this boot", Assert.IsType<TakeoverDecision.Take>(Takeover.Decide(Held, mine, S(9), Policy)).Why);
+        Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(Held, clone, S(8.9), Policy));
+        Assert.Contains("no clone with that MAC renews it", Assert.IsType<TakeoverDecision.Take>(Takeover.Decide(Held, clone, S(9), Policy)).Why);
+        // A firmware without a system UUID is no proof either.
+        var mine = new HolderRecord.Reading.Valid(HolderRecordTests.Sample with { MachineUuid = "-" });
+        Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(mine, clone with { Uuid = null }, S(0), Policy));
     }
+
+    /// <summary>The same MAC and the same system UUID, from another boot: this machine reset and came back.</summary>
+    [Fact]
+    public void This_machine_s_own_record_from_an_earlier_boot_is_taken_at_once()
+    {
+        var mine = new HolderRecord.Reading.Valid(HolderRecordTests.Sample with { Machine = "52:54:00:77:00:0B", MachineUuid = Me.Uuid! });
+        Assert.Contains("this machine held it before this boot", Assert.IsType<TakeoverDecision.Take>(Takeover.Decide(mine, Me, S(0), Policy)).Why);
+        // Its own record from this very boot (a claim it gave up) is not an earlier boot's.
+        var thisBoot = new HolderRecord.Reading.Valid(HolderRecordTests.Sample with { Machine = Me.Mac, MachineUuid = Me.Uuid!, BootId = Me.BootId });
+        Assert.IsType<TakeoverDecision.Wait>(Takeover.Decide(thisBoot, Me, S(0), Policy));
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("not a uuid", null)]
+    [InlineData("00000000-0000-0000-0000-000000000000", null)]
+    [InlineData("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF\n", null)]
+    [InlineData("03000200-0400-0500-0006-000700080009", null)]
+    [InlineData("4C4C4544-0042-3510-8052-B4C04F4E4D32\n", "4c4c4544-0042-3510-8052-b4c04f4e4d32")]
+    public void Only_a_real_system_UUID_names_a_machine(string? text, string? uuid) => Assert.Equal(uuid, MachineIdentity.UsableUuid(text));
 
     [Fact]
     public void A_record_of_another_machine_is_taken_after_its_deadline_plus_the_margin_watched_unchanged()
