@@ -159,7 +159,8 @@ public sealed class PersistentLayerTests(NetworkLabFixture fixture)
         }
         Assert.Equal(192L << 20, new FileInfo(layerPath).Length);
 
-        using (var stream = new FileStream(layerPath, FileMode.Open, FileAccess.Write)) stream.Write(new byte[64 * 1024]);
+        // Zeros over all that the boot reads to name a filesystem: the first 64 KiB, and btrfs's magic just past them.
+        using (var stream = new FileStream(layerPath, FileMode.Open, FileAccess.Write)) stream.Write(new byte[128 * 1024]);
         string damaged = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(layerPath)));
         using (var refused = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(golden, 44, options + " rd.overlay.create=128M"), [nic]))
         {
