@@ -44,7 +44,7 @@ public sealed class FinalStageTests(LabFixture fixture)
         // Handoff mode: SmbRoot is gone from PID 1, and its helper keeps the claim, named so that systemd spares it.
         Assert.Matches(@"handoff: @smbroot-holder \(pid \d+\) keeps the claim on the image", guest.Console);
         // busybox ps shows /proc/PID/cmdline, where systemd looks for the '@'.
-        guest.Type("echo HOLDERS=$(ps -o args | grep -c '@smbroot-holder *$')");
+        guest.Type("for i in 1 2 3 4 5 6 7 8 9 10; do n=$(ps -o args | grep -c '@smbroot-holder *$'); [ $n = 1 ] && break; sleep 1; done; echo HOLDERS=$n");
         guest.WaitFor(@"^HOLDERS=1\r?$", TimeSpan.FromSeconds(20));
         Thread.Sleep(1000);
 

@@ -64,6 +64,8 @@ public static class HolderHelper
     /// <summary>The helper's main: never returns while it holds the claim or watches the image.</summary>
     public static int Run(IReadOnlyList<string> args, ILogger log)
     {
+        // First, so that systemd (and ps) never see the helper without the name it is spared by.
+        ShowNameAlone();
         bool claimed = false, watching = false;
         KeepFromOomKiller(log);
         var rest = args;
@@ -91,7 +93,6 @@ public static class HolderHelper
                 $"[{ImageSection} PATH DISPLAY FILE-ID SIZE MODIFIED-UTC-TICKS]");
             return 2;
         }
-        ShowNameAlone();
         Thread.Sleep(Timeout.Infinite);
         return 0;
     }
