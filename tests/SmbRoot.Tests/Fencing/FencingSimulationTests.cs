@@ -13,16 +13,11 @@ public class FencingSimulationTests(ITestOutputHelper output)
 {
     private void Holds(SimulationSettings settings, int runs)
     {
-        long claims = 0, fences = 0, events = 0, worst = 0;
-        for (int seed = 1; seed <= runs; seed++)
-        {
-            var result = FencingSimulation.Run(seed, settings);
-            Assert.True(result.Violation is null, $"seed {seed}: {result.Violation}\n{string.Join("\n", result.Trace)}");
-            (claims, fences, events, worst) = (claims + result.Claims, fences + result.Fences, events + result.Events, Math.Max(worst, result.WorstTakeoverMs));
-        }
-        output.WriteLine($"{runs} runs: {claims} claims, {fences} fences, {events} events, longest takeover {worst} ms");
-        Assert.True(fences > 0 || settings.MostCuts == 0, "no run fenced: the schedules never tested the fence");
-        Assert.True(claims > runs, "the machines hardly ever took the image over");
+        var tally = SimulationRuns.Run(settings, runs, result =>
+            Assert.Fail($"seed {result.Seed}: {result.Violation}\n{string.Join("\n", result.Trace)}"));
+        output.WriteLine($"{runs} runs: {tally.Claims} claims, {tally.Fences} fences, {tally.Events} events, longest takeover {tally.WorstTakeoverMs} ms");
+        Assert.True(tally.Fences > 0 || settings.MostCuts == 0, "no run fenced: the schedules never tested the fence");
+        Assert.True(tally.Claims > runs, "the machines hardly ever took the image over");
     }
 
     /// <summary>The first seed at or after 1 whose run breaks an invariant, within <paramref name="runs"/>.</summary>
@@ -42,7 +37,7 @@ public class FencingSimulationTests(ITestOutputHelper output)
 
     [Fact]
     public void No_two_machines_write_the_image_when_two_of_them_are_cut_off_for_long() =>
-        Holds(new SimulationSettings { Machines = 2, MostCuts = 5, LongestCutMs = 60_000 }, 300);
+        Holds(SimulationRuns.LongCuts, 300);
 
     /// <summary>Calm: without cuts or slow requests every ended holder's image is taken within the bound.</summary>
     [Fact]
@@ -53,17 +48,14 @@ public class FencingSimulationTests(ITestOutputHelper output)
     public void The_checker_finds_the_server_s_frozen_write_time_counted_as_the_record_s_age() =>
         Assert.Contains("two writers", FirstBroken(new SimulationSettings { Flaw = Flaw.ServerAgeCounts }, 300).Violation);
 
-    /// <summary>Many writes visible long before their answer came (a slow flush, more than the margin), and many short cuts.</summary>
-    private static readonly SimulationSettings SlowFlushes = new() { SlowShare = 0.1, SlowestFlushMs = 9_000, MostCuts = 15, LongestCutMs = 12_000 };
-
     [Fact]
     public void No_two_machines_write_the_image_when_writes_are_answered_long_after_they_are_visible() =>
-        Holds(SlowFlushes, 300);
+        Holds(SimulationRuns.SlowFlushes, 300);
 
     /// <summary>It takes a renewal answered more than the margin after it was visible, and the holder cut off just after the answer.</summary>
     [Fact]
     public void The_checker_finds_proofs_dated_when_their_write_returned() =>
-        Assert.Contains("two writers", FirstBroken(SlowFlushes with { Flaw = Flaw.ProofDatedAtReturn }, 3_000).Violation);
+        Assert.Contains("two writers", FirstBroken(SimulationRuns.SlowFlushes with { Flaw = Flaw.ProofDatedAtReturn }, 3_000).Violation);
 
     [Fact]
     public void The_checker_finds_two_claims_that_meet_while_the_lock_is_lost() =>
