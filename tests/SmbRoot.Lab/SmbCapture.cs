@@ -33,8 +33,11 @@ public sealed class SmbCapture : IDisposable
 
     public enum Kind { Smb2, Encrypted, Smb1 }
 
-    /// <summary>One SMB message as it crossed the wire. <see cref="FromServer"/>: a response or a notification.</summary>
-    public sealed record Message(bool FromServer, Kind Kind, ushort Command, uint Status, uint Flags, ulong MessageId)
+    /// <summary>
+    /// One SMB message as it crossed the wire. <see cref="FromServer"/>: a response or a notification.
+    /// <see cref="ClientPort"/> tells the TCP connections apart (message ids count per connection).
+    /// </summary>
+    public sealed record Message(int ClientPort, bool FromServer, Kind Kind, ushort Command, uint Status, uint Flags, ulong MessageId)
     {
         public const ushort Negotiate = 0, SessionSetup = 1, Logoff = 2;
         public const uint FlagResponse = 0x1, FlagAsync = 0x2, FlagSigned = 0x8;
@@ -51,12 +54,12 @@ public sealed class SmbCapture : IDisposable
     }
 
     /// <summary>
-    /// What follows the session setup, in each direction: the leading NEGOTIATE and SESSION_SETUP
-    /// messages are dropped (the session has no keys before they end), everything after them is
-    /// kept, in the order it crossed the wire.
+    /// What follows the session setup, in each direction of each connection: the leading NEGOTIATE
+    /// and SESSION_SETUP messages are dropped (the session has no keys before they end), everything
+    /// after them is kept, in the order it crossed the wire.
     /// </summary>
     public static IReadOnlyList<Message> AfterSessionSetup(IReadOnlyList<Message> messages) =>
-        [.. messages.GroupBy(m => m.FromServer).SelectMany(direction => direction.SkipWhile(IsSetup))];
+        [.. messages.GroupBy(m => (m.ClientPort, m.FromServer)).SelectMany(direction => direction.SkipWhile(IsSetup))];
 
     private static bool IsSetup(Message m) => m.Kind == Kind.Smb1 || (m.Kind == Kind.Smb2 && m.Command is Message.Negotiate or Message.SessionSetup);
 
@@ -76,7 +79,7 @@ public sealed class SmbCapture : IDisposable
     {
         uint linkType = BinaryPrimitives.ReadUInt32LittleEndian(pcap.AsSpan(20));
         int linkHeader = linkType switch { 1 => 14, 113 => 16, _ => throw new InvalidDataException($"pcap link type {linkType} is not Ethernet or Linux cooked") };
-        var segments = new Dictionary<bool, SortedDictionary<uint, byte[]>> { [false] = new(), [true] = new() };
+        var streams = new Dictionary<(int ClientPort, bool FromServer), Stream>();
         for (int offset = 24; offset + 16 <= pcap.Length;)
         {
             int captured = (int)BinaryPrimitives.ReadUInt32LittleEndian(pcap.AsSpan(offset + 8));
@@ -88,33 +91,48 @@ public sealed class SmbCapture : IDisposable
             int ipHeader = (ip[0] & 0x0F) * 4;
             int total = BinaryPrimitives.ReadUInt16BigEndian(ip[2..]);
             var tcp = ip[ipHeader..Math.Min(total, ip.Length)];
-            int sourcePort = BinaryPrimitives.ReadUInt16BigEndian(tcp);
+            int sourcePort = BinaryPrimitives.ReadUInt16BigEndian(tcp), destinationPort = BinaryPrimitives.ReadUInt16BigEndian(tcp[2..]);
             uint sequence = BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]);
             var payload = tcp[((tcp[12] >> 4) * 4)..];
-            if (payload.Length > 0) segments[sourcePort == serverPort].TryAdd(sequence, payload.ToArray());
+            if (payload.Length == 0) continue;
+            bool fromServer = sourcePort == serverPort;
+            var key = (fromServer ? destinationPort : sourcePort, fromServer);
+            if (!streams.TryGetValue(key, out var stream)) streams[key] = stream = new Stream(sequence);
+            stream.Add(sequence, payload.ToArray());
         }
         var messages = new List<Message>();
-        foreach (var (fromServer, stream) in segments) messages.AddRange(Split(Join(stream), fromServer));
+        foreach (var ((clientPort, fromServer), stream) in streams) messages.AddRange(Split(stream.Join(), clientPort, fromServer));
         return messages;
     }
 
-    /// <summary>A direction's bytes in order; retransmitted and overlapping segments count once.</summary>
-    private static byte[] Join(SortedDictionary<uint, byte[]> segments)
+    /// <summary>
+    /// One direction of one TCP connection. Segments are ordered by their offset from the first one
+    /// captured, not by their sequence number: that wraps past 2^32 (RFC 9293 3.4), and a boot's
+    /// reads are a sizeable part of 4 GiB.
+    /// </summary>
+    private sealed class Stream(uint first)
     {
-        var bytes = new List<byte>();
-        uint? next = null;
-        foreach (var (sequence, data) in segments)
+        private readonly SortedDictionary<uint, byte[]> _segments = new();
+
+        public void Add(uint sequence, byte[] payload) => _segments.TryAdd(unchecked(sequence - first), payload);
+
+        /// <summary>The bytes in order; retransmitted and overlapping segments count once.</summary>
+        public byte[] Join()
         {
-            next ??= sequence;
-            long skip = (long)next.Value - sequence;
-            if (skip >= data.Length) continue;
-            bytes.AddRange(data.Skip((int)Math.Max(0, skip)));
-            next = sequence + (uint)data.Length;
+            var bytes = new List<byte>();
+            long next = 0;
+            foreach (var (offset, data) in _segments)
+            {
+                long skip = next - offset;
+                if (skip >= data.Length) continue;
+                bytes.AddRange(data.Skip((int)Math.Max(0, skip)));
+                next = offset + data.Length;
+            }
+            return bytes.ToArray();
         }
-        return bytes.ToArray();
     }
 
-    private static IEnumerable<Message> Split(byte[] stream, bool fromServer)
+    private static IEnumerable<Message> Split(byte[] stream, int clientPort, bool fromServer)
     {
         for (int offset = 0; offset + 4 <= stream.Length;)
         {
@@ -122,11 +140,11 @@ public sealed class SmbCapture : IDisposable
             if (offset + 4 + length > stream.Length) yield break;
             var message = stream.AsMemory(offset + 4, length);
             offset += 4 + length;
-            foreach (var m in Decode(message, fromServer)) yield return m;
+            foreach (var m in Decode(message, clientPort, fromServer)) yield return m;
         }
     }
 
-    private static List<Message> Decode(ReadOnlyMemory<byte> memory, bool fromServer)
+    private static List<Message> Decode(ReadOnlyMemory<byte> memory, int clientPort, bool fromServer)
     {
         var message = memory.Span;
         var found = new List<Message>();
@@ -134,10 +152,10 @@ public sealed class SmbCapture : IDisposable
         switch (message[0])
         {
             case 0xFD:
-                found.Add(new Message(fromServer, Kind.Encrypted, 0, 0, 0, 0));
+                found.Add(new Message(clientPort, fromServer, Kind.Encrypted, 0, 0, 0, 0));
                 return found;
             case 0xFF:
-                found.Add(new Message(fromServer, Kind.Smb1, 0, 0, 0, 0));
+                found.Add(new Message(clientPort, fromServer, Kind.Smb1, 0, 0, 0, 0));
                 return found;
         }
         // Compounded SMB2 messages follow each other at NextCommand offsets.
@@ -145,7 +163,7 @@ public sealed class SmbCapture : IDisposable
         {
             var header = message[offset..];
             if (header[0] != 0xFE) break;
-            found.Add(new Message(fromServer, Kind.Smb2, BinaryPrimitives.ReadUInt16LittleEndian(header[12..]),
+            found.Add(new Message(clientPort, fromServer, Kind.Smb2, BinaryPrimitives.ReadUInt16LittleEndian(header[12..]),
                 BinaryPrimitives.ReadUInt32LittleEndian(header[8..]), BinaryPrimitives.ReadUInt32LittleEndian(header[16..]),
                 BinaryPrimitives.ReadUInt64LittleEndian(header[24..])));
             uint next = BinaryPrimitives.ReadUInt32LittleEndian(header[20..]);
