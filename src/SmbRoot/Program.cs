@@ -80,6 +80,8 @@ public static class Program
                 return EnterSystem.Run(init);
             case [HolderHelper.Command, .. var holding]:
                 return HolderHelper.Run(holding, Log);
+            case [HolderTwin.Command, .. var twin]:
+                return HolderTwin.Run(twin, Log);
         }
         if (Sys.GetPid() == 1)
         {

@@ -31,6 +31,7 @@ public sealed class FinalStageTests(LabFixture fixture)
         """;
 
     // DefaultTimeoutStopSec=1000s and =infinity (USEC_INFINITY = 2^64-1 us) once skipped every release.
+    // Without a watchdog (never opened then), the helper's twin is the fence's keeper when the helper is killed.
     [Theory]
     [InlineData("1000000000us")]
     [InlineData("18446744073709551615us")]
@@ -39,14 +40,24 @@ public sealed class FinalStageTests(LabFixture fixture)
         string pathInShare = $"systemd-timeout-{timeout.Length}/root.img";
         var files = new Dictionary<string, byte[]> { ["/sbin/systemd-shutdown-lab"] = System.Text.Encoding.UTF8.GetBytes(SystemdShutdownScript(timeout)) };
         string image = _lab.AddImage(pathInShare, "ext4", extraInittab: "::restart:/sbin/systemd-shutdown-lab\n", extraFiles: files);
-        using var guest = _lab.Boot(_lab.InitramfsWithCredentials(), _lab.CommandLine(pathInShare, "smbroot.mode=handoff"));
+        using var guest = _lab.Boot(_lab.InitramfsWithCredentials(),
+            _lab.CommandLine(pathInShare, "smbroot.mode=handoff rd.fence.watchdog=none rd.fence.deadline=10 rd.fence.margin=5"));
         guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
         // Handoff mode: SmbRoot is gone from PID 1, and its helper keeps the claim, named so that systemd spares it.
-        Assert.Matches(@"handoff: @smbroot-holder \(pid \d+\) keeps the claim on the image", guest.Console);
-        // busybox ps shows /proc/PID/cmdline, where systemd looks for the '@'.
-        guest.Type("for i in 1 2 3 4 5 6 7 8 9 10; do n=$(ps -o args | grep -c '@smbroot-holder *$'); [ $n = 1 ] && break; sleep 1; done; echo HOLDERS=$n");
-        guest.WaitFor(@"^HOLDERS=1\r?$", TimeSpan.FromSeconds(20));
-        Thread.Sleep(1000);
+        var helper = guest.Seen(@"handoff: @smbroot-holder \(pid (\d+)\) keeps the claim on the image");
+        // busybox ps shows /proc/PID/cmdline, where systemd looks for the '@': the helper and its twin.
+        WaitForHolders(guest, 2);
+        guest.Type("echo WATCHDOG_OPEN=$(ls -l /proc/[0-9]*/fd 2>/dev/null | grep -c /dev/watchdog)");
+        guest.WaitFor(@"^WATCHDOG_OPEN=0\r?$", TimeSpan.FromSeconds(20));
+
+        // An administrator kills the helper: its twin keeps the claim, renews it and starts a twin of its own.
+        guest.Type($"kill -9 {helper.Groups[1].Value}");
+        guest.WaitFor(@"holder helper: ended; its twin \(pid \d+\) keeps the claim from the last proof", TimeSpan.FromSeconds(20));
+        long renewed = Renewal(image);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (Renewal(image) <= renewed && DateTime.UtcNow < until) Thread.Sleep(250);
+        Assert.True(Renewal(image) > renewed, $"the record was not renewed after the helper was killed (renewal={renewed})");
+        WaitForHolders(guest, 2);
 
         guest.Type("kill -QUIT 1");
         guest.WaitFor(@"final: holder record released", TimeSpan.FromMinutes(2));
@@ -55,6 +66,15 @@ public sealed class FinalStageTests(LabFixture fixture)
         Released.WhileHalted(_lab, guest, image, "ext4"); // and halt stays halt: the guest keeps running
         Assert.Contains("state=released", File.ReadAllText(image + ".holder"));
     }
+
+    private static void WaitForHolders(QemuMachine guest, int count)
+    {
+        guest.Type($"for i in 1 2 3 4 5 6 7 8 9 10; do n=$(ps -o args | grep -c '@smbroot-holder *$'); [ $n = {count} ] && break; sleep 1; done; echo HOLDERS=$n");
+        guest.WaitFor($@"^HOLDERS={count}\r?$", TimeSpan.FromSeconds(20));
+    }
+
+    private static long Renewal(string image) =>
+        long.Parse(System.Text.RegularExpressions.Regex.Match(File.ReadAllText(image + ".holder"), @"renewal=(\d+)").Groups[1].Value);
 
     /// <summary>
     /// Handoff mode over a golden image (no claim): @smbroot-holder only checks that the image's name

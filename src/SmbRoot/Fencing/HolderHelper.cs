@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using SmbRoot.Core.Fencing;
 using SmbRoot.Core.Images;
+using SmbRoot.Core.State;
 using SmbRoot.Guard;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
@@ -75,8 +76,9 @@ public static class HolderHelper
             && HolderRecord.Read(Convert.FromBase64String(record)) is HolderRecord.Reading.Valid { Record: var held })
         {
             var policy = new FencingPolicy(TimeSpan.FromSeconds(deadlineSeconds), TimeSpan.FromSeconds(marginSeconds), watchdog >= 0);
+            var fence = new OwnershipFence(policy, LatestProof(TimeSpan.FromMilliseconds(provedMs)), log);
             _ = new HolderGuard(new Holder(ServerFile.Adopt(holder, path, HolderRecord.Size), held, imageFileId == 0 ? null : imageFileId),
-                watchdog >= 0 ? Watchdog.Adopt(watchdog) : null, log, new OwnershipFence(policy, TimeSpan.FromMilliseconds(provedMs), log));
+                watchdog >= 0 ? Watchdog.Adopt(watchdog) : null, log, fence);
             claimed = true;
             rest = rest.Skip(9).ToList();
         }
@@ -93,15 +95,33 @@ public static class HolderHelper
                 $"[{ImageSection} PATH DISPLAY FILE-ID SIZE MODIFIED-UTC-TICKS]");
             return 2;
         }
-        Thread.Sleep(Timeout.Infinite);
+        HolderTwin.KeepOne(args, log);
         return 0;
+    }
+
+    /// <summary>
+    /// The later of the proof handed over and the last one written to <see cref="ClaimProof.Path"/>:
+    /// a twin that takes the place of a killed helper fences from the helper's last renewal. A proof
+    /// dated after now is not one this boot made.
+    /// </summary>
+    private static TimeSpan LatestProof(TimeSpan handed)
+    {
+        try
+        {
+            var written = ClaimProof.Parse(File.ReadAllText(ClaimProof.Path)).ProvedAt;
+            return written > handed && written <= MonotonicClock.Now ? written : handed;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return handed;
+        }
     }
 
     /// <summary>
     /// The OOM killer must not take the fence with the helper: the lowest score makes this process
     /// the last it considers (proc(5), /proc/PID/oom_score_adj; mm/oom_kill.c skips OOM_SCORE_ADJ_MIN).
     /// </summary>
-    private static void KeepFromOomKiller(ILogger log)
+    internal static void KeepFromOomKiller(ILogger log)
     {
         try { KernelSetting.Write("/proc/self/oom_score_adj", "-1000"); }
         catch (SysException e) { log.Warn($"holder helper: the OOM killer may still choose it: {e.Message}"); }
@@ -113,7 +133,7 @@ public static class HolderHelper
     /// /proc/self/stat) is then cut to the name alone, as setproctitle() does: ps shows
     /// @smbroot-holder, not a base64 record and file ids.
     /// </summary>
-    private static unsafe void ShowNameAlone()
+    internal static unsafe void ShowNameAlone()
     {
         string stat = File.ReadAllText("/proc/self/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
@@ -127,21 +147,38 @@ public static class HolderHelper
     }
 
     /// <summary>
-    /// The final stage's side: stops a helper that is still running (its pid is whatever process has
-    /// <see cref="ProcessName"/> as its command line): its root and its opens on the share would keep them busy.
+    /// The final stage's side: stops the helper and its twin (whatever processes have
+    /// <see cref="ProcessName"/> as their command line): their root and their opens on the share
+    /// would keep them busy. All are stopped (SIGSTOP) before any is killed, so a twin cannot take
+    /// the place of a helper killed first; the sweep repeats until it finds none.
     /// </summary>
     public static void Stop()
     {
+        for (int sweep = 0; sweep < 10; sweep++)
+        {
+            var found = Named(ProcessName);
+            if (found.Count == 0) return;
+            foreach (int pid in found) Sys.Signal(pid, Sys.SIGSTOP);
+            foreach (int pid in found) Sys.Signal(pid, Sys.SIGKILL);
+            foreach (int pid in found)
+            {
+                try { Sys.WaitPid(pid); } catch (SysException) { /* not our child: it is gone all the same */ }
+            }
+        }
+    }
+
+    private static List<int> Named(string name)
+    {
+        var found = new List<int>();
         foreach (var directory in Directory.GetDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(directory), out int pid) || pid == 1) continue;
             try
             {
-                if (!File.ReadAllText(directory + "/cmdline").StartsWith(ProcessName + "\0", StringComparison.Ordinal)) continue;
-                Sys.Kill(pid, Sys.SIGKILL);
-                try { Sys.WaitPid(pid); } catch (SysException) { /* not our child: it is gone all the same */ }
+                if (File.ReadAllText(directory + "/cmdline").StartsWith(name + "\0", StringComparison.Ordinal)) found.Add(pid);
             }
             catch (IOException) { /* the process ended meanwhile */ }
         }
+        return found;
     }
 }

@@ -7,7 +7,7 @@ namespace SmbRoot.Interop;
 /// <summary>Processes, signals and namespaces: what guard mode and the final stage need.</summary>
 public static unsafe partial class Sys
 {
-    public const int SIGHUP = 1, SIGINT = 2, SIGKILL = 9, SIGUSR1 = 10, SIGUSR2 = 12, SIGTERM = 15, SIGCHLD = 17, SIGPWR = 30;
+    public const int SIGHUP = 1, SIGINT = 2, SIGKILL = 9, SIGUSR1 = 10, SIGUSR2 = 12, SIGTERM = 15, SIGCHLD = 17, SIGSTOP = 19, SIGPWR = 30;
     public const int CLONE_NEWNS = 0x00020000, CLONE_NEWPID = 0x20000000;
     public const int LINUX_REBOOT_CMD_CAD_OFF = 0;
 

@@ -71,6 +71,14 @@ public static unsafe partial class Sys
     /// <summary>dup(2): a new descriptor for the same open file, without close-on-exec, so a spawned child inherits it.</summary>
     public static int Duplicate(int fd) => Check(dup(fd), "dup", fd.ToString());
 
+    /// <summary>pipe2(2) with both ends close-on-exec: (read end, write end).</summary>
+    public static (int Read, int Write) Pipe(string what)
+    {
+        var fds = stackalloc int[2];
+        Check(pipe2(fds, O_CLOEXEC), "pipe2", what);
+        return (fds[0], fds[1]);
+    }
+
     public static int Read(int fd, Span<byte> buffer, string what)
     {
         fixed (byte* b = buffer) return (int)Check((int)read(fd, b, buffer.Length), "read", what);
