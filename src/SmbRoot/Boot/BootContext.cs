@@ -19,4 +19,6 @@ public sealed class BootContext(BootPlan plan, ILogger log, KernelConsoleLoggerP
     public ILogger Log { get; } = log;
     public KernelConsoleLoggerProvider Logging { get; } = logging;
     public ModuleLoader Modules { get; } = modules;
+    /// <summary>Where the share's answers are decided: by the threads that ask, until guard mode's loop takes them over.</summary>
+    public Fencing.Decisions Decisions { get; } = new();
 }

@@ -9,10 +9,10 @@ namespace SmbRoot.Fencing;
 
 /// <summary>
 /// Keeps this machine's claim on a read-write image, or stops it from writing: a thread that renews
-/// the holder record every <see cref="FencingPolicy.RenewEvery"/> and feeds the watchdog after each
-/// renewal that reached the server, beside the fence thread (<see cref="OwnershipFence"/>). They are
-/// threads because a write to a hard-mounted share blocks for as long as the network is gone, and
-/// the fence must not wait for it. Runs from the claim to the end of the final stage: in PID 1, in
+/// the holder record every <see cref="FencingPolicy.RenewEvery"/>, and a decision on each answer
+/// (<see cref="Decisions"/>) that feeds the watchdog after a renewal that reached the server, beside
+/// the fence thread (<see cref="OwnershipFence"/>). They are threads because a write to a
+/// hard-mounted share blocks for as long as the network is gone, and the fence must not wait for it. Runs from the claim to the end of the final stage: in PID 1, in
 /// the handoff helper, then in the final stage.
 /// </summary>
 public sealed class HolderGuard : IResource
@@ -22,14 +22,16 @@ public sealed class HolderGuard : IResource
     private readonly ILogger _log;
     private readonly OwnershipFence _fence;
     private readonly string _proofFile;
+    private readonly Decisions _decisions;
     private readonly ManualResetEventSlim _stopRenewing = new();
     private string? _failing;
 
     /// <param name="fence">the fence of this claim, already running from its last proof</param>
+    /// <param name="decisions">where each renewal's answer is decided</param>
     /// <param name="proofFile">where each proof is written for whoever keeps the claim next (<see cref="ClaimProof"/>)</param>
-    public HolderGuard(Holder holder, Watchdog? watchdog, ILogger log, OwnershipFence fence, string proofFile = ClaimProof.Path)
+    public HolderGuard(Holder holder, Watchdog? watchdog, ILogger log, OwnershipFence fence, Decisions decisions, string proofFile = ClaimProof.Path)
     {
-        (_holder, _watchdog, _log, _fence, _proofFile) = (holder, watchdog, log, fence, proofFile);
+        (_holder, _watchdog, _log, _fence, _decisions, _proofFile) = (holder, watchdog, log, fence, decisions, proofFile);
         WriteProof(fence.LastProof);
         BackgroundWork.Start("holder renewal", log, RenewLoop);
     }
@@ -45,37 +47,51 @@ public sealed class HolderGuard : IResource
         return _fence.Describe(mechanism) + (failing is null ? "" : $"; last renewal failed: {failing}");
     }
 
+    /// <summary>The renewal thread: the share's I/O alone; what follows from each answer is a decision (<see cref="Decisions"/>).</summary>
     private void RenewLoop()
     {
         while (!_stopRenewing.Wait(_fence.Policy.RenewEvery))
         {
             var started = MonotonicClock.Now; // the proof's date: before the read and the write that make it
-            string? lost;
+            string? lost, writtenAgain;
             try
             {
-                lock (_holder) lost = _stopRenewing.IsSet ? null : _holder.Renew();
+                lock (_holder)
+                {
+                    if (_stopRenewing.IsSet) continue;
+                    lost = _holder.Renew();
+                    (writtenAgain, _holder.WrittenAgain) = (_holder.WrittenAgain, null);
+                }
             }
             catch (Exception e) when (e is SysException or IOException)
             {
-                if (Interlocked.Exchange(ref _failing, e.Message) is null)
-                {
-                    _log.Warn($"fencing: renewing the holder record failed: {e.Message}; fencing in {_fence.Left.TotalSeconds:0} s unless it succeeds");
-                }
+                _decisions.Post(() => RenewalFailed(e.Message));
                 continue;
             }
-            if (lost is not null)
-            {
-                _fence.Lost(lost);
-                continue;
-            }
-            if (!_fence.Proved(started)) continue; // too late: the fence thread ends the machine
-            _watchdog?.Feed();
-            WriteProof(started);
-            string? again;
-            lock (_holder) (again, _holder.WrittenAgain) = (_holder.WrittenAgain, null);
-            if (again is not null) _log.Warn($"fencing: {again}");
-            if (Interlocked.Exchange(ref _failing, null) is { } failed) _log.Say($"fencing: the holder record is renewed again (it failed: {failed})");
+            _decisions.Post(() => Renewed(started, lost, writtenAgain));
         }
+    }
+
+    private void RenewalFailed(string error)
+    {
+        if (Interlocked.Exchange(ref _failing, error) is null)
+        {
+            _log.Warn($"fencing: renewing the holder record failed: {error}; fencing in {_fence.Left.TotalSeconds:0} s unless it succeeds");
+        }
+    }
+
+    private void Renewed(TimeSpan startedAt, string? lost, string? writtenAgain)
+    {
+        if (lost is not null)
+        {
+            _fence.Lost(lost);
+            return;
+        }
+        if (!_fence.Proved(startedAt)) return; // too late: the fence thread ends the machine
+        _watchdog?.Feed();
+        WriteProof(startedAt);
+        if (writtenAgain is not null) _log.Warn($"fencing: {writtenAgain}");
+        if (Interlocked.Exchange(ref _failing, null) is { } failed) _log.Say($"fencing: the holder record is renewed again (it failed: {failed})");
     }
 
     /// <summary>The proof for the next keeper of the claim, replaced whole (rename(2)) so a keeper killed mid-write leaves the previous one.</summary>

@@ -68,6 +68,7 @@ public static class HolderHelper
         // First, so that systemd (and ps) never see the helper without the name it is spared by.
         ShowNameAlone();
         bool claimed = false, watching = false;
+        var decisions = new Decisions(); // no loop here: each thread decides on its own answers
         KeepFromOomKiller(log);
         var rest = args;
         if (rest is [ClaimSection, var holderFd, var watchdogFd, var provedAt, var record, var path, var imageId, var deadline, var margin, ..]
@@ -78,14 +79,14 @@ public static class HolderHelper
             var policy = new FencingPolicy(TimeSpan.FromSeconds(deadlineSeconds), TimeSpan.FromSeconds(marginSeconds), watchdog >= 0);
             var fence = new OwnershipFence(policy, LatestProof(TimeSpan.FromMilliseconds(provedMs)), log);
             _ = new HolderGuard(new Holder(ServerFile.Adopt(holder, path, HolderRecord.Size), held, imageFileId == 0 ? null : imageFileId),
-                watchdog >= 0 ? Watchdog.Adopt(watchdog) : null, log, fence);
+                watchdog >= 0 ? Watchdog.Adopt(watchdog) : null, log, fence, decisions);
             claimed = true;
             rest = rest.Skip(9).ToList();
         }
         if (rest is [ImageSection, var imagePath, var display, var fileId, var size, var ticks]
             && ulong.TryParse(fileId, out ulong id) && long.TryParse(size, out long bytes) && long.TryParse(ticks, out long utcTicks))
         {
-            ImageWatch.Start(log, new ImageWatch.Target(imagePath, display, new ImageIdentity(id, bytes, new DateTimeOffset(utcTicks, TimeSpan.Zero))));
+            ImageWatch.Start(log, new ImageWatch.Target(imagePath, display, new ImageIdentity(id, bytes, new DateTimeOffset(utcTicks, TimeSpan.Zero))), decisions);
             watching = true;
             rest = [];
         }

@@ -12,7 +12,8 @@ namespace SmbRoot.Guard;
 /// The check that the image's name on the server still names the file this machine booted
 /// (<see cref="ImageIdentity"/>): in PID 1 in guard mode, in @smbroot-holder in handoff mode. Images are never replaced in place; one that was would be
 /// read after the next reconnect, so the machine fences at once instead (<see cref="Fence"/>).
-/// A thread of its own, because asking the server blocks for as long as the network is gone.
+/// A thread of its own asks, because asking the server blocks for as long as the network is gone;
+/// what the answer means is decided where <see cref="Decisions"/> says (guard mode: PID 1's loop).
 /// Read-only images only (golden images and their versions): a read-write image is this machine's
 /// by its holder record, and a second open of it while a cut cable heals would be one more handle
 /// for the client to reopen while the loop device's writes wait.
@@ -30,52 +31,67 @@ public static class ImageWatch
             ? new Target(share.MountPoint + "/" + pathInShare, share.Unc + "/" + pathInShare, booted)
             : null;
 
-    public static void Start(ILogger log, Target target) =>
-        BackgroundWork.Start("image watch", log, () => Watch(log, target.Path, target.Display, target.Booted));
-
-    private static void Watch(ILogger log, string path, string display, ImageIdentity booted)
+    /// <summary>Checks <paramref name="target"/> every few seconds on a thread of its own, and posts what each answer means to <paramref name="decisions"/>.</summary>
+    public static void Start(ILogger log, Target target, Decisions decisions)
     {
-        string? failing = null;
-        while (true)
+        string? failing = null; // the decisions' alone
+        BackgroundWork.Start("image watch", log, () =>
         {
-            Thread.Sleep(Interval);
-            try
+            while (true)
             {
-                string? change;
-                try
-                {
-                    change = booted.ChangedIn(ServerFile.IdentityOf(path));
-                }
-                catch (SysException e) when (e.Errno == Errno.ESTALE)
-                {
-                    change = "the name now names another file (ESTALE)";
-                }
-                catch (SysException e) when (e.Errno == Errno.EINVAL)
-                {
-                    // The client opens an inode it has leased with that lease's key, and a server refuses a
-                    // lease key that belongs to another file with STATUS_INVALID_PARAMETER ([MS-SMB2]
-                    // 3.3.5.9.8; Samba, source3/smbd/open.c, lease_match): the name now names another file.
-                    change = "the server refuses to open the name as the file this machine has open (a lease for another file)";
-                }
-                if (change is not null)
-                {
-                    Fence.Stop(log, $"the image {display} on the server is not the file this machine booted: {change}. " +
-                        "Images must never be replaced in place (publish a new file and point to it); after a reconnect the client would read the new one",
-                        "rebooting now, before this machine reads a different filesystem");
-                }
-                if (failing is not null) log.Say($"guard: the image {display} can be checked on the server again");
-                failing = null;
+                Thread.Sleep(Interval);
+                var answer = Check(target);
+                decisions.Post(() => failing = Decide(log, target.Display, answer, failing));
             }
-            catch (SysException e) when (e.Errno == Errno.ENOENT)
-            {
-                if (failing != e.Message) log.Warn($"guard: the image {display} is gone from the server (this machine's open file lives on until a reconnect): {e.Message}");
-                failing = e.Message;
-            }
-            catch (SysException e)
-            {
-                if (failing != e.Message) log.Warn($"guard: cannot check the image {display} on the server: {e.Message}");
-                failing = e.Message;
-            }
+        });
+    }
+
+    /// <summary>What the server says of the name: null when it still names the file booted, else what changed (Change) or why it cannot say (Error).</summary>
+    private readonly record struct Answer(string? Change, SysException? Error);
+
+    private static Answer Check(Target target)
+    {
+        try
+        {
+            return new Answer(target.Booted.ChangedIn(ServerFile.IdentityOf(target.Path)), null);
         }
+        catch (SysException e) when (e.Errno == Errno.ESTALE)
+        {
+            return new Answer("the name now names another file (ESTALE)", null);
+        }
+        catch (SysException e) when (e.Errno == Errno.EINVAL)
+        {
+            // The client opens an inode it has leased with that lease's key, and a server refuses a
+            // lease key that belongs to another file with STATUS_INVALID_PARAMETER ([MS-SMB2]
+            // 3.3.5.9.8; Samba, source3/smbd/open.c, lease_match): the name now names another file.
+            return new Answer("the server refuses to open the name as the file this machine has open (a lease for another file)", null);
+        }
+        catch (SysException e)
+        {
+            return new Answer(null, e);
+        }
+    }
+
+    /// <summary>Fences on a change; says when the checks begin and stop failing. Returns the failure now standing.</summary>
+    private static string? Decide(ILogger log, string display, Answer answer, string? failing)
+    {
+        if (answer.Change is { } change)
+        {
+            Fence.Stop(log, $"the image {display} on the server is not the file this machine booted: {change}. " +
+                "Images must never be replaced in place (publish a new file and point to it); after a reconnect the client would read the new one",
+                "rebooting now, before this machine reads a different filesystem");
+        }
+        if (answer.Error is not { } error)
+        {
+            if (failing is not null) log.Say($"guard: the image {display} can be checked on the server again");
+            return null;
+        }
+        if (failing != error.Message)
+        {
+            log.Warn(error.Errno == Errno.ENOENT
+                ? $"guard: the image {display} is gone from the server (this machine's open file lives on until a reconnect): {error.Message}"
+                : $"guard: cannot check the image {display} on the server: {error.Message}");
+        }
+        return error.Message;
     }
 }

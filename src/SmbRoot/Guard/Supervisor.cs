@@ -20,20 +20,21 @@ namespace SmbRoot.Guard;
 /// <see cref="PollInterval"/>: DHCP and netlink are parts of the loop, not calls that block it.
 /// <para>Which thread of PID 1 sees what:</para>
 /// <list type="bullet">
-/// <item>this loop (the main thread): the control socket, exited children (SIGCHLD is left to
-///   waitpid), netlink and DHCP, the layer's usage, and the guard's timers; every decision about
-///   the system's life is made here;</item>
+/// <item>this loop (the main thread), the one decider: the control socket, exited children (SIGCHLD
+///   is left to waitpid), netlink and DHCP, the layer's usage, the guard's timers, and what the
+///   share's answers mean (<see cref="Fencing.Decisions"/>: a proof and the watchdog's feeding, a
+///   lost claim, an image replaced on the server, the console lines about them);</item>
 /// <item>the runtime's signal thread: SIGINT, SIGTERM and SIGPWR, only queued for this loop and
 ///   woken through a pipe (<see cref="PosixSignalRegistration"/> with Cancel);</item>
-/// <item>"holder renewal" (<see cref="Fencing.HolderGuard"/>): the record's renewals, which block
-///   on the share for as long as it is cut off, and the watchdog's feeding after each;</item>
-/// <item>"fence": its deadline only; it reboots when the ownership lapses, and waits on nothing
-///   the others hold;</item>
-/// <item>"image watch" (<see cref="ImageWatch"/>, read-only images): the check that the image's
-///   name still names the file booted, which also blocks on the share, and fences when it does not.</item>
+/// <item>"holder renewal" (<see cref="Fencing.HolderGuard"/>) and "image watch"
+///   (<see cref="ImageWatch"/>, read-only images): they only ask the server, because a question
+///   blocks for as long as the share is cut off, and post each answer to this loop;</item>
+/// <item>"fence" (<see cref="Fencing.OwnershipFence"/>): the backstop, its deadline only; it
+///   reboots when the ownership lapses or is lost, waits on nothing the others hold, and never on
+///   the console.</item>
 /// </list>
-/// Each of the last three is contained (<see cref="Fencing.BackgroundWork"/>): what escapes it is
-/// reported and it starts again, so none of them can end PID 1.
+/// Only this loop and the fence thread end the machine. The threads are contained
+/// (<see cref="Fencing.BackgroundWork"/>): what escapes one is reported and it starts again, so none of them can end PID 1.
 /// </summary>
 public sealed class Supervisor
 {
@@ -66,6 +67,7 @@ public sealed class Supervisor
         }
         int listener = ControlSocket.Listen();
         using var wakeup = new WakeupPipe();
+        _context.Decisions.DecideIn(wakeup.Wake);
         var registrations = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, (PosixSignal)Sys.SIGPWR }
             .Select(signal => PosixSignalRegistration.Create(signal, s =>
             {
@@ -82,7 +84,7 @@ public sealed class Supervisor
                 $"'{RetainedBinary.Client} relinquish' ends it and releases the root");
             _context.Logging.DetachKernelLog();
             var layer = _context.Plan.Overlay is { } overlay ? new LayerWatch(log, overlay) : null;
-            if (_booted.Image is { } image && ImageWatch.For(_booted.Share, image) is { } watched) ImageWatch.Start(log, watched);
+            if (_booted.Image is { } image && ImageWatch.For(_booted.Share, image) is { } watched) ImageWatch.Start(log, watched, _context.Decisions);
             var loop = new Turn(this, machine, network, layer, listener, wakeup);
             while (true)
             {
@@ -99,6 +101,7 @@ public sealed class Supervisor
         }
         finally
         {
+            _context.Decisions.DecideIn(null); // before the wake-up pipe closes
             foreach (var registration in registrations) registration.Dispose();
             Sys.Close(listener);
         }
@@ -126,6 +129,7 @@ public sealed class Supervisor
             now = owner._clock.Elapsed;
 
             wakeup.Drain();
+            owner._context.Decisions.RunPending();
             while (owner._signals.TryDequeue(out int signal)) Apply(machine.Handle(new GuardEvent.Signal(signal), now));
             for (int i = 0; ready[0] && i < ClientsPerTurn && ControlSocket.Accept(listener) is { } client; i++) Serve(client, now);
             while (Reap() is { } exited) Apply(machine.Handle(new GuardEvent.ChildExited(exited.Pid, new WaitStatus(exited.Status)), now));

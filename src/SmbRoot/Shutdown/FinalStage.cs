@@ -125,7 +125,8 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         }
         if (fence is null)
         {
-            var policy = FencingPolicy.Default with { Deadline = holder.Record.Deadline, Watchdog = File.Exists(Watchdog.Device) };
+            // Without a proof nothing says a watchdog runs, and opening one that does not would start it (invariant 6).
+            var policy = FencingPolicy.Default with { Deadline = holder.Record.Deadline, Watchdog = false };
             fence = new OwnershipFence(policy, MonotonicClock.Now - policy.Deadline + policy.RenewEvery, log);
         }
         Watchdog? watchdog = null;
@@ -134,7 +135,7 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
             try { watchdog = Watchdog.Arm(null); }
             catch (SysException e) { Problem($"cannot open {Watchdog.Device} to keep it fed ({e.Message}); it resets the machine unless the release is done in time"); }
         }
-        return new HolderGuard(holder, watchdog, log, fence, "/" + ClaimProof.FileName);
+        return new HolderGuard(holder, watchdog, log, fence, new Decisions(), "/" + ClaimProof.FileName);
     }
 
     private BootState? ReadState()

@@ -156,7 +156,7 @@ public static class ImageStep
             }
         }
         context.Log.Say($"fencing: {display} is this machine's; {policy.Describe()}");
-        return new HolderGuard(holder, watchdog, context.Log, new OwnershipFence(policy, provedAt, context.Log));
+        return new HolderGuard(holder, watchdog, context.Log, new OwnershipFence(policy, provedAt, context.Log), context.Decisions);
     }
 
     /// <summary>"another machine", or the machine its holder record names.</summary>
