@@ -65,7 +65,7 @@ public sealed class ImageLockTests(NetworkLabFixture fixture)
         using var holder = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(image, 14, Deadline), [network.AddNic()]);
         holder.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
         File.Delete(imagePath + ".holder");
-        holder.WaitFor("fencing: the holder record was deleted or emptied on the server; this machine's record is written again", TimeSpan.FromSeconds(20));
+        holder.WaitFor("fencing: the holder record was deleted on the server; this machine's record is written again", TimeSpan.FromSeconds(20));
         Assert.Contains("state=held", File.ReadAllText(imagePath + ".holder"));
 
         using var other = _lab.BootOnNetwork(initrd, _lab.NetworkCommandLine(image, 15, $"rd.retry=600 {Deadline}"), [network.AddNic()]);

@@ -3,11 +3,16 @@ namespace SmbRoot.Core.Fencing;
 /// <summary>
 /// What a holder does when its record's name on the server no longer names the file it holds open
 /// (an administrator deleted the record, or put another file in its place). A waiting machine
-/// would read the name as "no machine has held it", so the holder writes its record there again,
-/// unless another boot's claim stands there: then that machine has taken the image.
+/// would read a missing record as "no machine has held it", so the holder writes its record there
+/// again. Another file at the name may be another machine's claim; the holder cannot read it
+/// through that name while it holds the old file open (its client binds the name to the file it
+/// holds), so it stops writing rather than guess.
 /// </summary>
 public static class RecordName
 {
+    /// <summary>What the record's name names on the server now (a listing of its directory says).</summary>
+    public enum Named { TheFileHeld, NoFile, AnotherFile }
+
     public abstract record Decision
     {
         /// <summary>The name still names the open file: renew through it.</summary>
@@ -19,14 +24,10 @@ public static class RecordName
         public sealed record Lost(string Why) : Decision;
     }
 
-    /// <param name="sameFile">whether the name names the file this holder has open</param>
-    /// <param name="atName">what the file at the name holds (Empty when the name is gone)</param>
-    public static Decision Decide(bool sameFile, HolderRecord.Reading atName, string bootId) => (sameFile, atName) switch
+    public static Decision Decide(Named named) => named switch
     {
-        (true, _) => new Decision.Keep(),
-        (false, HolderRecord.Reading.Valid { Record: { Released: false } other }) when other.BootId != bootId =>
-            new Decision.Lost($"the holder record was replaced by one that names {other.Describe()}: that machine has taken the image"),
-        (false, HolderRecord.Reading.Empty) => new Decision.WriteAgain("the holder record was deleted or emptied on the server; this machine's record is written again"),
-        _ => new Decision.WriteAgain("the holder record's name now names another file; this machine's record is written again"),
+        Named.TheFileHeld => new Decision.Keep(),
+        Named.NoFile => new Decision.WriteAgain("the holder record was deleted on the server; this machine's record is written again"),
+        _ => new Decision.Lost("the holder record's name now names another file (another machine's claim, or a file put there by hand)"),
     };
 }

@@ -1,5 +1,5 @@
+using SmbRoot.Core.Kernel;
 using SmbRoot.Core.State;
-using SmbRoot.Core.Sys;
 using SmbRoot.Interop;
 
 namespace SmbRoot.Boot;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Core.Modules;
-using SmbRoot.Core.Sys;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 

@@ -68,16 +68,18 @@ public sealed class Holder : IResource
                 "after a reconnect the client would write to whatever the name names now";
         }
         var renewed = _record with { Renewal = _record.Renewal + 1 };
-        bool same = !ChecksName || ServerFile.Names(_file.Path, _file.FileId);
-        switch (RecordName.Decide(same, same ? new HolderRecord.Reading.Empty() : AtName(), _record.BootId))
+        var named = !ChecksName ? RecordName.Named.TheFileHeld : ServerFile.IdInDirectory(_file.Path) switch
+        {
+            null => RecordName.Named.NoFile,
+            var id when id == _file.FileId => RecordName.Named.TheFileHeld,
+            _ => RecordName.Named.AnotherFile,
+        };
+        switch (RecordName.Decide(named))
         {
             case RecordName.Decision.Lost lost:
                 return lost.Why;
             case RecordName.Decision.WriteAgain again:
-                var file = new ServerFile(_file.Path, HolderRecord.Size, create: true);
-                try { file.WriteBlock(renewed.ToBytes()); }
-                catch { file.Dispose(); throw; }
-                (_file, var old) = (file, _file);
+                (_file, var old) = (ServerFile.CreateAt(_file.Path, HolderRecord.Size, renewed.ToBytes()), _file);
                 old.Dispose();
                 WrittenAgain = again.Why;
                 break;
@@ -112,20 +114,6 @@ public sealed class Holder : IResource
 
     /// <summary>Set when the last renewal had to write the record at its name again (<see cref="RecordName"/>), for the console.</summary>
     public string? WrittenAgain { get; set; }
-
-    /// <summary>What the record's name holds now, read through a file of its own (Empty when the name is gone).</summary>
-    private HolderRecord.Reading AtName()
-    {
-        try
-        {
-            using var file = new ServerFile(_file.Path, HolderRecord.Size, create: false);
-            return HolderRecord.Read(file.ReadBlock());
-        }
-        catch (SysException e) when (e.Errno is Core.Sys.Errno.ENOENT or Core.Sys.Errno.EBUSY)
-        {
-            return new HolderRecord.Reading.Empty();
-        }
-    }
 
     private static string Describe(HolderRecord.Reading reading) => reading switch
     {

@@ -1,5 +1,6 @@
 using SmbRoot.Boot;
 using SmbRoot.Core.Fencing;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 using SmbRoot.Network;
@@ -130,13 +131,13 @@ public static class HolderClaim
         {
             return new ServerFile(path, HolderRecord.Size, create);
         }
-        catch (SysException e) when (e.Errno == Core.Sys.Errno.ENOENT && !create)
+        catch (SysException e) when (e.Errno == Errno.ENOENT && !create)
         {
             return null;
         }
         catch (SysException e)
         {
-            throw new BootException($"the holder record {display}{Holder.Suffix} cannot be opened: {Core.Sys.Errno.Describe(e.Errno)}",
+            throw new BootException($"the holder record {display}{Holder.Suffix} cannot be opened: {Errno.Describe(e.Errno)}",
                 "that this user may create and write files in the image's directory on the share: a read-write image needs its holder record beside it", inner: e);
         }
     }

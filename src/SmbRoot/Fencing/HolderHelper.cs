@@ -130,22 +130,9 @@ public static class HolderHelper
 
     /// <summary>
     /// systemd spares at shutdown a process whose /proc/PID/cmdline starts with '@' (the argv[0] this
-    /// helper is spawned with). That memory (proc(5): arg_start and arg_end, fields 48 and 49 of
-    /// /proc/self/stat) is then cut to the name alone, as setproctitle() does: ps shows
-    /// @smbroot-holder, not a base64 record and file ids.
+    /// helper is spawned with); ps then shows @smbroot-holder, not a base64 record and file ids.
     /// </summary>
-    internal static unsafe void ShowNameAlone()
-    {
-        string stat = File.ReadAllText("/proc/self/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        // fields[0] is field 3 (state): field N is fields[N - 3].
-        ulong start = ulong.Parse(fields[48 - 3], CultureInfo.InvariantCulture), end = ulong.Parse(fields[49 - 3], CultureInfo.InvariantCulture);
-        var name = Sys.Z(ProcessName);
-        if ((ulong)name.Length > end - start) return;
-        var arguments = new Span<byte>((void*)start, (int)(end - start));
-        arguments.Clear(); // the runtime copied its arguments at startup; only ps and systemd read these bytes now
-        name.CopyTo(arguments);
-    }
+    internal static void ShowNameAlone() => Sys.ShowCommandLineAs(ProcessName);
 
     /// <summary>
     /// The final stage's side: stops the helper and its twin (whatever processes have

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Guard;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
@@ -75,7 +76,7 @@ public static class HolderTwin
             {
                 if (Sys.Read(readEnd, buffer, "the holder helper's pipe") == 0) break;
             }
-            catch (SysException e) when (e.Errno == Core.Sys.Errno.EINTR)
+            catch (SysException e) when (e.Errno == Errno.EINTR)
             {
             }
         }

@@ -10,10 +10,9 @@ namespace SmbRoot.Fencing;
 /// share still stops writing in time. softdog when no hardware watchdog has registered one.
 /// Releasing it writes the magic 'V' first, which disarms it (drivers/watchdog/watchdog_dev.c).
 /// </summary>
-public sealed unsafe class Watchdog : IResource
+public sealed class Watchdog : IResource
 {
     public const string Device = "/dev/watchdog";
-    private const uint WDIOC_SETTIMEOUT = 0xC0045706;
 
     private int _fd;
 
@@ -38,8 +37,7 @@ public sealed unsafe class Watchdog : IResource
         {
             if (timeout is { } t)
             {
-                int seconds = (int)Math.Ceiling(t.TotalSeconds);
-                Sys.Ioctl(fd, WDIOC_SETTIMEOUT, &seconds, Device);
+                Sys.SetWatchdogTimeout(fd, (int)Math.Ceiling(t.TotalSeconds), Device);
             }
             var watchdog = new Watchdog(fd);
             watchdog.Feed();

@@ -1,6 +1,6 @@
 using SmbRoot.Boot;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Core.State;
-using SmbRoot.Core.Sys;
 using SmbRoot.Interop;
 
 namespace SmbRoot.Guard;

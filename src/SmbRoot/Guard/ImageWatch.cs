@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SmbRoot.Core.Images;
-using SmbRoot.Core.Sys;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Fencing;
 using SmbRoot.Interop;
 using SmbRoot.Logging;

@@ -5,6 +5,7 @@ using SmbRoot.Boot;
 using SmbRoot.Core.Cifs;
 using SmbRoot.Core.Control;
 using SmbRoot.Core.Guard;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Core.Shutdown;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
@@ -161,7 +162,7 @@ public sealed class Supervisor
         private static (int Pid, int Status)? Reap()
         {
             try { return Sys.WaitPid(-1, noHang: true); }
-            catch (SysException e) when (e.Errno == Core.Sys.Errno.ECHILD) { return null; }
+            catch (SysException e) when (e.Errno == Errno.ECHILD) { return null; }
         }
 
         private void Serve((int Fd, int Uid, int Pid) client, TimeSpan now)
@@ -216,7 +217,7 @@ public sealed class Supervisor
                     case GuardAction.ReplyStatus:
                         ControlSocket.Send(clientFd, StatusText.Format(owner._context.Plan, owner._booted, machine.SystemPid,
                             SystemInit.Kind(machine.SystemPid), network.Lease, machine.Describe(owner._clock.Elapsed), ShareProtection(), owner._timing,
-                            Core.Sys.ProcStatus.Kib(File.ReadAllText("/proc/self/status"), "VmRSS"),
+                            Core.Kernel.ProcStatus.Kib(File.ReadAllText("/proc/self/status"), "VmRSS"),
                             owner._context.Plan.Overlay is { } overlay ? LayerWatch.Describe(overlay, owner._booted.Layer) : null));
                         break;
                     case GuardAction.HandOver handOver:

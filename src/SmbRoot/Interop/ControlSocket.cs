@@ -2,6 +2,7 @@ using System.Text;
 using SmbRoot.Core.Control;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
+using SmbRoot.Core.Kernel;
 
 namespace SmbRoot.Interop;
 
@@ -17,13 +18,13 @@ public static unsafe class ControlSocket
     public const int AF_UNIX = 1, SOCK_SEQPACKET = 5, SO_PEERCRED = 17;
     private const int SOCK_NONBLOCK = Sockets.SOCK_NONBLOCK, SOCK_CLOEXEC = Sockets.SOCK_CLOEXEC, SOL_SOCKET = Sockets.SOL_SOCKET, SO_RCVTIMEO = Sockets.SO_RCVTIMEO;
 
-    private struct UnixAddress
+    internal struct UnixAddress
     {
         public ushort Family;
         public fixed byte Path[108];
     }
 
-    private struct PeerCredentials
+    internal struct PeerCredentials
     {
         public int Pid, Uid, Gid;
     }
@@ -58,7 +59,7 @@ public static unsafe class ControlSocket
         if (fd < 0)
         {
             // ECONNABORTED: the client gave up while queued (accept(2)); there is nobody to serve.
-            if (errno is Core.Sys.Errno.EAGAIN or Core.Sys.Errno.ECONNABORTED) return null;
+            if (errno is Errno.EAGAIN or Errno.ECONNABORTED) return null;
             throw new SysException("accept4", "@" + Name, errno);
         }
         var credentials = new PeerCredentials();
@@ -79,7 +80,7 @@ public static unsafe class ControlSocket
     public static string? Receive(int fd)
     {
         string? text = ReceiveOnce(fd, 0, out int error);
-        if (text is null && error is not (0 or Core.Sys.Errno.EAGAIN or Core.Sys.Errno.ECONNRESET)) throw new SysException("recv", "@" + Name, error);
+        if (text is null && error is not (0 or Errno.EAGAIN or Errno.ECONNRESET)) throw new SysException("recv", "@" + Name, error);
         return text;
     }
 
@@ -99,7 +100,7 @@ public static unsafe class ControlSocket
         var bytes = Encoding.UTF8.GetBytes(text);
         fixed (byte* b = bytes)
         {
-            if ((long)send(fd, b, bytes.Length, MSG_NOSIGNAL) < 0 && errno is not (Core.Sys.Errno.EPIPE or Core.Sys.Errno.ECONNRESET))
+            if ((long)send(fd, b, bytes.Length, MSG_NOSIGNAL) < 0 && errno is not (Errno.EPIPE or Errno.ECONNRESET))
             {
                 throw new SysException("send", "@" + Name, errno);
             }
@@ -142,11 +143,11 @@ public static unsafe class ControlSocket
         // queued, the kernel marks this socket ECONNRESET (unix_release_sock, net/unix/af_unix.c), and recv reports
         // that error before the answer already queued here (__skb_try_recv_datagram, net/core/datagram.c).
         // Reporting it clears it, so a second read returns the answer.
-        if (text is null && error == Core.Sys.Errno.ECONNRESET) text = ReceiveOnce(fd, MSG_DONTWAIT, out error);
+        if (text is null && error == Errno.ECONNRESET) text = ReceiveOnce(fd, MSG_DONTWAIT, out error);
         return text ?? throw new SysException("recv", "@" + Name, error switch
         {
-            0 => Core.Sys.Errno.ECONNRESET,
-            Core.Sys.Errno.EAGAIN => Core.Sys.Errno.ETIMEDOUT,
+            0 => Errno.ECONNRESET,
+            Errno.EAGAIN => Errno.ETIMEDOUT,
             _ => error,
         });
     }

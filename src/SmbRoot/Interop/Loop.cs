@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using SmbRoot.Core.Kernel;
 
 namespace SmbRoot.Interop;
 
@@ -54,7 +55,7 @@ public static unsafe class Loop
         {
             return Sys.Open(path, flags | Sys.O_DIRECT, mode);
         }
-        catch (SysException e) when (e.Errno == Core.Sys.Errno.EINVAL)
+        catch (SysException e) when (e.Errno == Errno.EINVAL)
         {
             return Sys.Open(path, flags, mode);
         }
@@ -93,7 +94,7 @@ public static unsafe class Loop
                     }
                     return device;
                 }
-                catch (SysException e) when (e.Errno == Core.Sys.Errno.EBUSY && attempt < 10)
+                catch (SysException e) when (e.Errno == Errno.EBUSY && attempt < 10)
                 {
                     // Another process took the device between GET_FREE and CONFIGURE; ask again.
                 }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
+using SmbRoot.Core.Kernel;
 
 namespace SmbRoot.Interop;
 
@@ -62,12 +63,12 @@ public sealed unsafe class PacketSocket : IDisposable
     {
         var pfd = new pollfd { fd = _fd, events = POLLIN };
         int ready = poll(&pfd, 1, (int)Math.Max(0, timeout.TotalMilliseconds));
-        if (ready < 0 && errno != Core.Sys.Errno.EINTR) throw new SysException("poll", "AF_PACKET", errno);
+        if (ready < 0 && errno != Errno.EINTR) throw new SysException("poll", "AF_PACKET", errno);
         if (ready <= 0) return null;
         var buffer = new byte[2048];
         long received;
         fixed (byte* b = buffer) received = recv(_fd, b, buffer.Length, MSG_DONTWAIT);
-        if (received < 0 && errno != Core.Sys.Errno.EAGAIN) throw new SysException("recv", "AF_PACKET", errno);
+        if (received < 0 && errno != Errno.EAGAIN) throw new SysException("recv", "AF_PACKET", errno);
         return received < 0 ? null : buffer[..(int)received];
     }
 

@@ -1,4 +1,5 @@
 using static Tmds.Linux.LibC;
+using SmbRoot.Core.Kernel;
 
 namespace SmbRoot.Interop;
 
@@ -17,7 +18,7 @@ public static unsafe partial class Sys
         var readable = new bool[fds.Length];
         // EINTR: a signal came, which the loop learns from its wake-up pipe. The runtime's signal
         // handler can leave errno at 0 on that path, so 0 counts as an interruption too.
-        if (ready < 0 && errno is not (Core.Sys.Errno.EINTR or 0)) throw new SysException("poll", "supervisor", errno);
+        if (ready < 0 && errno is not (Errno.EINTR or 0)) throw new SysException("poll", "supervisor", errno);
         for (int i = 0; ready > 0 && i < fds.Length; i++) readable[i] = (set[i].revents & ReadableEvents) != 0;
         return readable;
     }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
+using SmbRoot.Core.Kernel;
 
 namespace SmbRoot.Interop;
 
@@ -21,12 +22,6 @@ public static unsafe partial class Sys
 
     [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
     private static partial int prctl_native(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
-
-    [LibraryImport("libc", EntryPoint = "unshare", SetLastError = true)]
-    private static partial int unshare_native(int flags);
-
-    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static partial int setns_native(int fd, int namespaceType);
 
     /// <summary>
     /// prctl(2) PR_SET_THP_DISABLE for this process. PID 1 turns transparent huge pages off for
@@ -83,14 +78,14 @@ public static unsafe partial class Sys
         int own = Open("/proc/self/ns/pid", O_RDONLY);
         try
         {
-            if (unshare_native(CLONE_NEWPID) < 0) throw new SysException("unshare", "CLONE_NEWPID", Marshal.GetLastPInvokeError());
+            if (unshare(CLONE_NEWPID) < 0) throw new SysException("unshare", "CLONE_NEWPID", errno);
             try
             {
                 return Spawn(path, argv, environment);
             }
             finally
             {
-                if (setns_native(own, CLONE_NEWPID) < 0) throw new SysException("setns", "own PID namespace", Marshal.GetLastPInvokeError());
+                if (setns(own, CLONE_NEWPID) < 0) throw new SysException("setns", "own PID namespace", errno);
             }
         }
         finally
@@ -102,7 +97,7 @@ public static unsafe partial class Sys
     /// <summary>unshare(2) for this thread, e.g. CLONE_NEWNS before exec.</summary>
     public static void Unshare(int flags)
     {
-        if (unshare_native(flags) < 0) throw new SysException("unshare", flags.ToString("x"), Marshal.GetLastPInvokeError());
+        if (unshare(flags) < 0) throw new SysException("unshare", flags.ToString("x"), errno);
     }
 
     /// <summary>kill(2). ESRCH (the process is gone) is an answer callers often expect.</summary>
@@ -119,10 +114,30 @@ public static unsafe partial class Sys
             Kill(pid, signal);
             return true;
         }
-        catch (SysException e) when (e.Errno == Core.Sys.Errno.ESRCH)
+        catch (SysException e) when (e.Errno == Errno.ESRCH)
         {
             return false; // gone: its exit is on its way to its parent
         }
+    }
+
+    /// <summary>
+    /// Makes /proc/self/cmdline read <paramref name="name"/> alone, as setproctitle() does: that
+    /// memory (proc(5): arg_start and arg_end, fields 48 and 49 of /proc/self/stat) is cleared and the
+    /// name written at its start. The runtime copied its arguments at startup; only readers of
+    /// /proc (ps, systemd) see these bytes now. A name longer than the arguments is left unwritten.
+    /// </summary>
+    public static void ShowCommandLineAs(string name)
+    {
+        string stat = File.ReadAllText("/proc/self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // fields[0] is field 3 (state): field N is fields[N - 3].
+        ulong start = ulong.Parse(fields[48 - 3], System.Globalization.CultureInfo.InvariantCulture);
+        ulong end = ulong.Parse(fields[49 - 3], System.Globalization.CultureInfo.InvariantCulture);
+        var bytes = Z(name);
+        if ((ulong)bytes.Length > end - start) return;
+        var arguments = new Span<byte>((void*)start, (int)(end - start));
+        arguments.Clear();
+        bytes.CopyTo(arguments);
     }
 
     public static void PivotRoot(string newRoot, string putOld)

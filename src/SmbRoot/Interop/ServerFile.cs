@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using SmbRoot.Core.Kernel;
+using static Tmds.Linux.LibC;
 
 namespace SmbRoot.Interop;
 
@@ -11,28 +13,21 @@ namespace SmbRoot.Interop;
 /// </summary>
 public sealed unsafe partial class ServerFile : IDisposable
 {
-    private const int AT_EMPTY_PATH = 0x1000, AT_STATX_FORCE_SYNC = 0x2000;
-    private const uint STATX_MTIME = 0x40, STATX_INO = 0x100, STATX_SIZE = 0x200;
-    private const int StatxSize = 256, StatxInoOffset = 32, StatxSizeOffset = 40, StatxMtimeOffset = 112;
+    internal const int AT_EMPTY_PATH = 0x1000, AT_STATX_FORCE_SYNC = 0x2000;
+    internal const uint STATX_MTIME = 0x40, STATX_INO = 0x100, STATX_SIZE = 0x200;
+    internal const int StatxSize = 256, StatxInoOffset = 32, StatxSizeOffset = 40, StatxMtimeOffset = 112;
+    /// <summary>struct linux_dirent64 (getdents64(2)): d_ino at 0, d_off, d_reclen, d_type, then the name, NUL-terminated.</summary>
+    internal const int DirentLengthOffset = 16, DirentNameOffset = 19;
     private const int Alignment = 4096;
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
     private static partial int statx_native(int directoryFd, byte* path, int flags, uint mask, byte* buffer);
 
-    [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
-    private static partial nint pwrite_native(int fd, byte* buffer, nint count, long offset);
-
-    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
-    private static partial nint pread_native(int fd, byte* buffer, nint count, long offset);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int fsync_native(int fd);
-
     private int _fd;
     private readonly byte* _block;
     private readonly int _size;
 
-    public string Path { get; }
+    public string Path { get; private set; }
 
     /// <summary>Opens (and with <paramref name="create"/> makes) the file for blocks of <paramref name="blockSize"/> bytes.</summary>
     public ServerFile(string path, int blockSize, bool create)
@@ -56,7 +51,7 @@ public sealed unsafe partial class ServerFile : IDisposable
     public byte[] ReadBlock()
     {
         new Span<byte>(_block, _size).Clear();
-        if (pread_native(_fd, _block, _size, 0) < 0) throw new SysException("pread", Path, Marshal.GetLastPInvokeError());
+        if ((long)pread(_fd, _block, _size, 0) < 0) throw new SysException("pread", Path, errno);
         return new Span<byte>(_block, _size).ToArray();
     }
 
@@ -66,10 +61,10 @@ public sealed unsafe partial class ServerFile : IDisposable
         var block = new Span<byte>(_block, _size);
         block.Clear();
         data[..Math.Min(data.Length, _size)].CopyTo(block);
-        nint written = pwrite_native(_fd, _block, _size, 0);
-        if (written < 0) throw new SysException("pwrite", Path, Marshal.GetLastPInvokeError());
-        if (written != _size) throw new SysException("pwrite", Path + " (short write)", Core.Sys.Errno.EIO);
-        if (fsync_native(_fd) < 0) throw new SysException("fsync", Path, Marshal.GetLastPInvokeError());
+        long written = pwrite(_fd, _block, _size, 0);
+        if (written < 0) throw new SysException("pwrite", Path, errno);
+        if (written != _size) throw new SysException("pwrite", Path + " (short write)", Errno.EIO);
+        if (fsync(_fd) < 0) throw new SysException("fsync", Path, errno);
     }
 
     /// <summary>
@@ -96,7 +91,8 @@ public sealed unsafe partial class ServerFile : IDisposable
 
     /// <summary>
     /// Whether <paramref name="path"/> names the file <paramref name="fileId"/> on the server now,
-    /// asked without opening it: a statx with the cached attributes forgotten (AT_STATX_FORCE_SYNC)
+    /// for a file this mount does not hold open (the image's name on the records mount: the loop
+    /// device holds it on the share's), asked without opening it: a statx with the cached attributes forgotten (AT_STATX_FORCE_SYNC)
     /// queries the server, and a name that now names another file fails the revalidation with
     /// ESTALE (fs/smb/client/inode.c, cifs_revalidate_dentry_attr). A name that is gone, or whose
     /// file is being deleted while another handle holds it open (STATUS_DELETE_PENDING, which
@@ -109,8 +105,77 @@ public sealed unsafe partial class ServerFile : IDisposable
         {
             if (statx_native(Sys.AT_FDCWD, name, AT_STATX_FORCE_SYNC, STATX_INO, buffer) == 0) return *(ulong*)(buffer + StatxInoOffset) == fileId;
         }
-        int errno = Marshal.GetLastPInvokeError();
-        return errno is Core.Sys.Errno.ENOENT or Core.Sys.Errno.ESTALE or Core.Sys.Errno.EBUSY ? false : throw new SysException("statx", path, errno);
+        int error = Marshal.GetLastPInvokeError();
+        return error is Errno.ENOENT or Errno.ESTALE or Errno.EBUSY ? false : throw new SysException("statx", path, error);
+    }
+
+    /// <summary>
+    /// The server's file id of what <paramref name="path"/> names, from a listing of its directory,
+    /// or null when the name is not there. For a file this client holds open at that path (a holder's
+    /// record) neither a stat nor an open by name can say: the client answers a stat through its own
+    /// handle of the same path, and its dentry stays bound to the file held. The lab sees a deleted
+    /// record still stat as the file held, with "CIFS: VFS: bogus file nlink value 0" in the kernel
+    /// log (the server's answer for the unlinked open file), and an open by name fail with ESTALE
+    /// (Linux 6.1, fs/cifs/inode.c and file.c). A listing (QUERY_DIRECTORY) is always the server's,
+    /// and with serverino its d_ino is the server's file id, as statx's stx_ino is.
+    /// </summary>
+    public static ulong? IdInDirectory(string path)
+    {
+        string name = System.IO.Path.GetFileName(path);
+        int directory = Sys.Open(System.IO.Path.GetDirectoryName(path) ?? "/", Sys.O_RDONLY | Sys.O_DIRECTORY);
+        try
+        {
+            var buffer = stackalloc byte[DirectoryBufferSize];
+            while (true)
+            {
+                nint read = getdents64_native(directory, buffer, DirectoryBufferSize);
+                if (read < 0) throw new SysException("getdents64", path, Marshal.GetLastPInvokeError());
+                if (read == 0) return null;
+                for (nint offset = 0; offset < read;)
+                {
+                    byte* entry = buffer + offset;
+                    ushort length = *(ushort*)(entry + DirentLengthOffset);
+                    if (new ReadOnlySpan<byte>(entry + DirentNameOffset, length - DirentNameOffset).IndexOf((byte)0) is int end && end >= 0
+                        && System.Text.Encoding.UTF8.GetString(entry + DirentNameOffset, end) == name)
+                    {
+                        return *(ulong*)entry;
+                    }
+                    offset += length;
+                }
+            }
+        }
+        finally
+        {
+            Sys.Close(directory);
+        }
+    }
+
+    private const int DirectoryBufferSize = 32 * 1024;
+
+    [LibraryImport("libc", EntryPoint = "getdents64", SetLastError = true)]
+    private static partial nint getdents64_native(int fd, byte* buffer, nint count);
+
+    /// <summary>
+    /// Makes a file at <paramref name="path"/> holding <paramref name="block"/>, through a name beside
+    /// it and a rename: an open of the name itself would find it bound to the deleted file this client
+    /// still holds (<see cref="IdInDirectory"/>) and fail with ESTALE. Returns the new file, open.
+    /// </summary>
+    public static ServerFile CreateAt(string path, int blockSize, ReadOnlySpan<byte> block)
+    {
+        string beside = path + ".new";
+        var file = new ServerFile(beside, blockSize, create: true);
+        try
+        {
+            file.WriteBlock(block);
+            Sys.Rename(beside, path);
+            file.Path = path;
+            return file;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
     private ulong? _fileId;

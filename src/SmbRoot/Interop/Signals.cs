@@ -24,7 +24,7 @@ public static unsafe partial class Sys
 
     /// <summary>The kernel's struct sigaction for rt_sigaction(2) on x86_64 (kernel_sigaction, 8-byte mask).</summary>
     [StructLayout(LayoutKind.Sequential)]
-    private struct KernelSigaction
+    internal struct KernelSigaction
     {
         public nint Handler;
         public ulong Flags;

@@ -2,6 +2,7 @@ using System.Net;
 using SmbRoot.Core.Netlink;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
+using SmbRoot.Core.Kernel;
 
 namespace SmbRoot.Interop;
 
@@ -68,11 +69,11 @@ public static unsafe class Sockets
             var bytes = address.GetAddressBytes();
             for (int i = 0; i < 4; i++) sa.sin_addr.s_addr[i] = bytes[i];
             if (connect(fd, (sockaddr*)&sa, sizeof(sockaddr_in)) == 0) return;
-            if (errno != Core.Sys.Errno.EINPROGRESS) throw new SysException("connect", what, errno);
+            if (errno != Errno.EINPROGRESS) throw new SysException("connect", what, errno);
             var pfd = new pollfd { fd = fd, events = POLLOUT };
             int ready = poll(&pfd, 1, (int)timeout.TotalMilliseconds);
             if (ready < 0) throw new SysException("poll", what, errno);
-            if (ready == 0) throw new SysException("connect", what, Core.Sys.Errno.ETIMEDOUT);
+            if (ready == 0) throw new SysException("connect", what, Errno.ETIMEDOUT);
             int socketError = 0;
             socklen_t length = sizeof(int);
             if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &socketError, &length) < 0) throw new SysException("getsockopt", what, errno);

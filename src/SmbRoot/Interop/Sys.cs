@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
+using SmbRoot.Core.Kernel;
 
 namespace SmbRoot.Interop;
 
@@ -55,7 +56,7 @@ public static unsafe partial class Sys
     {
         fixed (byte* p = Z(path))
         {
-            if (mkdir(p, (ushort)mode) < 0 && errno != Core.Sys.Errno.EEXIST) throw new SysException("mkdir", path, errno);
+            if (mkdir(p, (ushort)mode) < 0 && errno != Errno.EEXIST) throw new SysException("mkdir", path, errno);
         }
     }
 
@@ -97,7 +98,7 @@ public static unsafe partial class Sys
             fixed (byte* b = data) written = (int)write(fd, b, data.Length);
             if (written < 0)
             {
-                if (errno == Core.Sys.Errno.EINTR) continue;
+                if (errno == Errno.EINTR) continue;
                 throw new SysException("write", what, errno);
             }
             data = data[written..];
@@ -168,6 +169,19 @@ public static unsafe partial class Sys
         fixed (byte* n = Z(name)) Check(link(e, n), "link", name);
     }
 
+    /// <summary>rename(2): <paramref name="from"/> takes the name <paramref name="to"/>, replacing what was there.</summary>
+    public static void Rename(string from, string to)
+    {
+        fixed (byte* f = Z(from))
+        fixed (byte* t = Z(to))
+        {
+            if (rename_native(f, t) < 0) throw new SysException("rename", to, Marshal.GetLastPInvokeError());
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "rename", SetLastError = true)]
+    private static partial int rename_native(byte* from, byte* to);
+
     /// <summary>openat2(2) with RESOLVE_IN_ROOT: symlinks, absolute ones too, resolve inside <paramref name="rootFd"/>.</summary>
     public static int OpenInRoot(int rootFd, string path, int flags)
     {
@@ -227,7 +241,7 @@ public static unsafe partial class Sys
         }
         int child = Spawn("/proc/self/exe", ["smbroot", RebootHelperCommand, command.ToString()], []);
         WaitPid(child);
-        throw new SysException("reboot", command.ToString("x"), Core.Sys.Errno.EPERM);
+        throw new SysException("reboot", command.ToString("x"), Errno.EPERM);
     }
 
     /// <summary>Restarts at once, without sync(2): for fencing, where a sync could block on the share, or write to an image this machine no longer owns.</summary>
@@ -267,7 +281,7 @@ public static unsafe partial class Sys
         do
         {
             result = waitpid_native(pid, &status, noHang ? WNOHANG : 0);
-        } while (result < 0 && Marshal.GetLastPInvokeError() == Core.Sys.Errno.EINTR);
+        } while (result < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
         if (result < 0) throw new SysException("waitpid", pid.ToString(), Marshal.GetLastPInvokeError());
         return result == 0 ? null : (result, status);
     }

@@ -1,5 +1,3 @@
-
-
 namespace SmbRoot.Interop;
 
 /// <summary>
@@ -10,7 +8,7 @@ namespace SmbRoot.Interop;
 /// which return null.
 /// </summary>
 public sealed class SysException(string call, string target, int errno)
-    : Exception($"{call}({target}): {Core.Sys.Errno.Describe(errno)}")
+    : Exception($"{call}({target}): {Core.Kernel.Errno.Describe(errno)}")
 {
     public string Call { get; } = call;
     public int Errno { get; } = errno;

@@ -1,8 +1,8 @@
 using System.Net;
 using SmbRoot.Core.Dhcp;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Core.Netlink;
 using SmbRoot.Core.State;
-using SmbRoot.Core.Sys;
 using SmbRoot.Interop;
 using SmbRoot.Resources;
 

@@ -1,4 +1,4 @@
-using SmbRoot.Core.Sys;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Interop;
 
 namespace SmbRoot.Resources;

@@ -1,5 +1,5 @@
+using SmbRoot.Core.Kernel;
 using SmbRoot.Core.Shutdown;
-using SmbRoot.Core.Sys;
 using SmbRoot.Interop;
 
 namespace SmbRoot.Resources;

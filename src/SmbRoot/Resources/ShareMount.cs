@@ -1,5 +1,5 @@
 using System.Net;
-using SmbRoot.Core.Sys;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Interop;
 
 namespace SmbRoot.Resources;

@@ -1,5 +1,5 @@
 using SmbRoot.Boot;
-using SmbRoot.Core.Sys;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 using SmbRoot.Resources;

@@ -64,5 +64,5 @@ public static class SystemPhase
     /// of the boot's time is the kernel's work for it (loading modules, mounting) and waiting.
     /// </summary>
     private static string OwnCode() =>
-        Core.Sys.ProcStat.UserTime(File.ReadAllText("/proc/self/stat")) is { } own ? $"; SmbRoot's own code {own.TotalSeconds:0.00} s of CPU" : "";
+        Core.Kernel.ProcStat.UserTime(File.ReadAllText("/proc/self/stat")) is { } own ? $"; SmbRoot's own code {own.TotalSeconds:0.00} s of CPU" : "";
 }

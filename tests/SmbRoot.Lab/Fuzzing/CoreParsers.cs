@@ -101,8 +101,8 @@ public static class CoreParsers
         FuzzTarget.Binary("HolderRecord.Read", b => HolderRecord.Read(b), null,
             new HolderRecord(false, "6b1f0c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e", "52:54:00:12:34:56", "guest1", "192.168.77.11", DateTimeOffset.UnixEpoch, 7, TimeSpan.FromSeconds(60)).ToBytes()),
         FuzzTarget.Text("ShutdownVerbs.Parse", t => ShutdownVerbs.Parse(t), null, "poweroff", "reboot"),
-        FuzzTarget.Text("ProcStatus.Kib", t => SmbRoot.Core.Sys.ProcStatus.Kib(t, "VmRSS"), null, "Name:\tsmbroot\nVmRSS:\t   12345 kB\nThreads:\t4\n"),
-        FuzzTarget.Text("ProcStat.UserTime", t => SmbRoot.Core.Sys.ProcStat.UserTime(t), null, "1 (init) S 0 1 1 0 -1 4194560 2046 0 11 0 19 164 0 0 20 0 3 0 1"),
+        FuzzTarget.Text("ProcStatus.Kib", t => SmbRoot.Core.Kernel.ProcStatus.Kib(t, "VmRSS"), null, "Name:\tsmbroot\nVmRSS:\t   12345 kB\nThreads:\t4\n"),
+        FuzzTarget.Text("ProcStat.UserTime", t => SmbRoot.Core.Kernel.ProcStat.UserTime(t), null, "1 (init) S 0 1 1 0 -1 4194560 2046 0 11 0 19 164 0 0 20 0 3 0 1"),
     ];
 
     private static byte[] DhcpReply(DhcpMessageType type) => new DhcpMessage(DhcpMessage.BootReply, 42, 0, false, IPAddress.Any,

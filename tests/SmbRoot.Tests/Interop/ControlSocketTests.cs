@@ -2,6 +2,7 @@ using System.Text;
 using SmbRoot.Interop;
 using Xunit;
 using static Tmds.Linux.LibC;
+using SmbRoot.Core.Kernel;
 
 namespace SmbRoot.Tests.Interop;
 
@@ -26,7 +27,7 @@ public unsafe class ControlSocketTests
         using var pair = new Pair();
         Write(pair.Client, "status");
         pair.CloseServer();
-        Assert.Equal(Core.Sys.Errno.ECONNRESET, Assert.Throws<SysException>(() => ControlSocket.ReceiveAnswer(pair.Client)).Errno);
+        Assert.Equal(Errno.ECONNRESET, Assert.Throws<SysException>(() => ControlSocket.ReceiveAnswer(pair.Client)).Errno);
     }
 
     [Fact]
@@ -35,7 +36,7 @@ public unsafe class ControlSocketTests
         using var pair = new Pair();
         var wait = stackalloc long[2] { 0, 50_000 };
         Assert.Equal(0, setsockopt(pair.Client, Sockets.SOL_SOCKET, Sockets.SO_RCVTIMEO, wait, 16));
-        Assert.Equal(Core.Sys.Errno.ETIMEDOUT, Assert.Throws<SysException>(() => ControlSocket.ReceiveAnswer(pair.Client)).Errno);
+        Assert.Equal(Errno.ETIMEDOUT, Assert.Throws<SysException>(() => ControlSocket.ReceiveAnswer(pair.Client)).Errno);
     }
 
     /// <summary>socketpair(2): the client's end and the server's, closed when the test ends.</summary>

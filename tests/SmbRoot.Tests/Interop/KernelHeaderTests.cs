@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using SmbRoot.Core.Netlink;
 using SmbRoot.Core.Guard;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Core.Plan;
 using SmbRoot.Interop;
 using Xunit;
@@ -30,6 +31,9 @@ public class KernelHeaderTests
         #include <poll.h>
         #include <sched.h>
         #include <sys/prctl.h>
+        #include <sys/un.h>
+        #include <dirent.h>
+        #include <errno.h>
         #include <linux/if_ether.h>
         #include <linux/if_packet.h>
         #include <linux/loop.h>
@@ -73,16 +77,56 @@ public class KernelHeaderTests
             P("SOCK_NONBLOCK", SOCK_NONBLOCK); P("SOCK_CLOEXEC", SOCK_CLOEXEC);
             P("SOL_SOCKET", SOL_SOCKET); P("SO_ERROR", SO_ERROR); P("SO_RCVTIMEO", SO_RCVTIMEO); P("SO_PEERCRED", SO_PEERCRED);
             P("NETLINK_ROUTE", NETLINK_ROUTE); P("ETH_P_IP", ETH_P_IP);
+            P("SIGCHLD", SIGCHLD); P("SIGSTOP", SIGSTOP);
+            P("AT_EMPTY_PATH", AT_EMPTY_PATH); P("AT_STATX_FORCE_SYNC", AT_STATX_FORCE_SYNC);
+            P("STATX_INO", STATX_INO); P("STATX_SIZE", STATX_SIZE); P("STATX_MTIME", STATX_MTIME);
+            P("sizeof(statx)", sizeof(struct statx)); P("offsetof(statx.stx_ino)", offsetof(struct statx, stx_ino));
+            P("offsetof(statx.stx_size)", offsetof(struct statx, stx_size)); P("offsetof(statx.stx_mtime)", offsetof(struct statx, stx_mtime));
+            P("offsetof(dirent64.d_reclen)", offsetof(struct dirent64, d_reclen)); P("offsetof(dirent64.d_name)", offsetof(struct dirent64, d_name));
+            P("sizeof(ucred)", sizeof(struct ucred)); P("offsetof(ucred.uid)", offsetof(struct ucred, uid)); P("offsetof(ucred.gid)", offsetof(struct ucred, gid));
+            P("sizeof(sockaddr_un)", sizeof(struct sockaddr_un)); P("offsetof(sockaddr_un.sun_path)", offsetof(struct sockaddr_un, sun_path));
+        ERRNO
             return 0;
         }
         """;
 
-    private static Dictionary<string, long> HeaderValues()
+    /// <summary>
+    /// What only the kernel's own headers define: they clash with glibc's (sigset_t, the mount flags),
+    /// so they are a program of their own. The kernel's struct sigaction is the one rt_sigaction(2)
+    /// takes (arch/x86/include/uapi/asm/signal.h, with an 8-byte mask). ext4's ioctls are not in the
+    /// installed uapi headers; fs/ext4/ext4.h defines EXT4_IOC_RESIZE_FS as _IOW('f', 16, __u64).
+    /// </summary>
+    private const string KernelProgram = """
+        #include <stdio.h>
+        #include <stddef.h>
+        #include <linux/types.h>
+        #include <linux/ioctl.h>
+        #include <linux/fs.h>
+        #include <linux/watchdog.h>
+        #include <asm/signal.h>
+        #define P(name, value) printf("%s=%lld\n", name, (long long)(value))
+        int main(void) {
+            P("BLKRASET", BLKRASET); P("WDIOC_SETTIMEOUT", WDIOC_SETTIMEOUT); P("EXT4_IOC_RESIZE_FS", _IOW('f', 16, __u64));
+            P("sizeof(kernel sigaction)", sizeof(struct sigaction)); P("offsetof(sigaction.sa_flags)", offsetof(struct sigaction, sa_flags));
+            P("offsetof(sigaction.sa_restorer)", offsetof(struct sigaction, sa_restorer)); P("offsetof(sigaction.sa_mask)", offsetof(struct sigaction, sa_mask));
+            return 0;
+        }
+        """;
+
+    /// <summary>The errno values the init names (<see cref="Errno"/>), each printed by the C program under its own name.</summary>
+    private static IEnumerable<System.Reflection.FieldInfo> ErrnoNames() =>
+        typeof(Errno).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static).Where(f => f.IsLiteral);
+
+    private static Dictionary<string, long> HeaderValues() =>
+        Compiled(Program.Replace("ERRNO", string.Concat(ErrnoNames().Select(f => $"    P(\"errno {f.Name}\", {f.Name});\n"))))
+            .Concat(Compiled(KernelProgram)).ToDictionary();
+
+    private static Dictionary<string, long> Compiled(string program)
     {
         string dir = Directory.CreateTempSubdirectory("smbroot-headers-").FullName;
         try
         {
-            File.WriteAllText(Path.Combine(dir, "check.c"), Program);
+            File.WriteAllText(Path.Combine(dir, "check.c"), program);
             string compiler = new[] { "/usr/bin/clang", "/usr/bin/cc", "/usr/bin/gcc" }.FirstOrDefault(File.Exists)
                 ?? throw new InvalidOperationException("no C compiler (./build.sh test installs clang)");
             Run(compiler, "-o", Path.Combine(dir, "check"), Path.Combine(dir, "check.c"));
@@ -148,8 +192,25 @@ public class KernelHeaderTests
             ["SOCK_NONBLOCK"] = Sockets.SOCK_NONBLOCK, ["SOCK_CLOEXEC"] = Sockets.SOCK_CLOEXEC,
             ["SOL_SOCKET"] = Sockets.SOL_SOCKET, ["SO_ERROR"] = Sockets.SO_ERROR, ["SO_RCVTIMEO"] = Sockets.SO_RCVTIMEO, ["SO_PEERCRED"] = ControlSocket.SO_PEERCRED,
             ["NETLINK_ROUTE"] = Sockets.NETLINK_ROUTE, ["ETH_P_IP"] = PacketSocket.ETH_P_IP,
+            ["SIGCHLD"] = Sys.SIGCHLD, ["SIGSTOP"] = Sys.SIGSTOP,
+            ["AT_EMPTY_PATH"] = ServerFile.AT_EMPTY_PATH, ["AT_STATX_FORCE_SYNC"] = ServerFile.AT_STATX_FORCE_SYNC,
+            ["STATX_INO"] = ServerFile.STATX_INO, ["STATX_SIZE"] = ServerFile.STATX_SIZE, ["STATX_MTIME"] = ServerFile.STATX_MTIME,
+            ["sizeof(statx)"] = ServerFile.StatxSize, ["offsetof(statx.stx_ino)"] = ServerFile.StatxInoOffset,
+            ["offsetof(statx.stx_size)"] = ServerFile.StatxSizeOffset, ["offsetof(statx.stx_mtime)"] = ServerFile.StatxMtimeOffset,
+            ["offsetof(dirent64.d_reclen)"] = ServerFile.DirentLengthOffset, ["offsetof(dirent64.d_name)"] = ServerFile.DirentNameOffset,
+            ["sizeof(ucred)"] = sizeof(ControlSocket.PeerCredentials),
+            ["offsetof(ucred.uid)"] = Marshal.OffsetOf<ControlSocket.PeerCredentials>(nameof(ControlSocket.PeerCredentials.Uid)),
+            ["offsetof(ucred.gid)"] = Marshal.OffsetOf<ControlSocket.PeerCredentials>(nameof(ControlSocket.PeerCredentials.Gid)),
+            ["sizeof(sockaddr_un)"] = sizeof(ControlSocket.UnixAddress),
+            ["offsetof(sockaddr_un.sun_path)"] = Marshal.OffsetOf<ControlSocket.UnixAddress>(nameof(ControlSocket.UnixAddress.Path)),
+            ["BLKRASET"] = Loop.BLKRASET, ["WDIOC_SETTIMEOUT"] = Sys.WDIOC_SETTIMEOUT, ["EXT4_IOC_RESIZE_FS"] = Sys.EXT4_IOC_RESIZE_FS,
+            ["sizeof(kernel sigaction)"] = sizeof(Sys.KernelSigaction),
+            ["offsetof(sigaction.sa_flags)"] = Marshal.OffsetOf<Sys.KernelSigaction>(nameof(Sys.KernelSigaction.Flags)),
+            ["offsetof(sigaction.sa_restorer)"] = Marshal.OffsetOf<Sys.KernelSigaction>(nameof(Sys.KernelSigaction.Restorer)),
+            ["offsetof(sigaction.sa_mask)"] = Marshal.OffsetOf<Sys.KernelSigaction>(nameof(Sys.KernelSigaction.Mask)),
             ["SIGHUP(machine)"] = GuardMachine.SIGHUP, ["SIGINT(machine)"] = GuardMachine.SIGINT, ["SIGTERM(machine)"] = GuardMachine.SIGTERM, ["SIGPWR(machine)"] = GuardMachine.SIGPWR,
         };
+        foreach (var field in ErrnoNames()) ours["errno " + field.Name] = (int)field.GetRawConstantValue()!;
         Assert.Equal(c.Keys.Order(), ours.Keys.Order());
         foreach (var (name, value) in c) Assert.True(value == ours[name], $"{name}: C says {value}, the init uses {ours[name]}");
     }

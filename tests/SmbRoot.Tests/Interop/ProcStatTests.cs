@@ -1,4 +1,4 @@
-using SmbRoot.Core.Sys;
+using SmbRoot.Core.Kernel;
 using Xunit;
 
 namespace SmbRoot.Tests.Interop;

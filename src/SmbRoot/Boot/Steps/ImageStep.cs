@@ -1,6 +1,6 @@
 using SmbRoot.Core.Filesystems;
 using SmbRoot.Core.Images;
-using SmbRoot.Core.Sys;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Fencing;
 using SmbRoot.Interop;
 using SmbRoot.Logging;

@@ -1,8 +1,8 @@
 using Microsoft.Win32.SafeHandles;
 using SmbRoot.Core.Filesystems;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Core.Overlay;
 using SmbRoot.Core.Plan;
-using SmbRoot.Core.Sys;
 using SmbRoot.Fencing;
 using SmbRoot.Interop;
 using SmbRoot.Logging;

@@ -1,4 +1,4 @@
-using SmbRoot.Core.Sys;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Core.Overlay;
 using SmbRoot.Fencing;
 using SmbRoot.Interop;
@@ -14,10 +14,8 @@ namespace SmbRoot.Boot.Steps;
 /// the final stage finds them under the old root, where they are unmounted with it, before the loop
 /// devices are detached. Then the machine gets an identity of its own.
 /// </summary>
-public static unsafe class OverlayRoot
+public static class OverlayRoot
 {
-    /// <summary>_IOW('f', 16, __u64) from include/uapi/linux/ext4.h (fs/ext4/ioctl.c: grows a mounted ext4 to the given block count).</summary>
-    private const uint EXT4_IOC_RESIZE_FS = 0x40086610;
 
     public static RootMount Mount(BootContext context, LoopAttachment image, string fs, OverlayLayer overlay, LayerStep.Result? persistent, ResourceStack built)
     {
@@ -131,8 +129,7 @@ public static unsafe class OverlayRoot
         int directory = Sys.Open(OverlayLayer.LayerMountPoint, Sys.O_RDONLY | Sys.O_DIRECTORY);
         try
         {
-            ulong blocks = (ulong)(layer.Size / LayerTemplate.BlockSize);
-            Sys.Ioctl(directory, EXT4_IOC_RESIZE_FS, &blocks, OverlayLayer.LayerMountPoint);
+            Sys.GrowExt4(directory, (ulong)(layer.Size / LayerTemplate.BlockSize), OverlayLayer.LayerMountPoint);
             context.Log.Say($"overlay: the layer's filesystem {(layer.Made ? "fills" : "has grown to")} its {layer.Size / (1024 * 1024)} MiB");
         }
         catch (SysException e)

@@ -1,4 +1,4 @@
-using SmbRoot.Core.Sys;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Fencing;
 using SmbRoot.Interop;
 using SmbRoot.Logging;

@@ -1,5 +1,5 @@
+using SmbRoot.Core.Kernel;
 using SmbRoot.Core.Plan;
-using SmbRoot.Core.Sys;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 using SmbRoot.Network;

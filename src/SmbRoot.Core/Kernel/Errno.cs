@@ -1,4 +1,4 @@
-namespace SmbRoot.Core.Sys;
+namespace SmbRoot.Core.Kernel;
 
 /// <summary>Names and meanings of the errno values the boot can meet (asm-generic/errno*.h).</summary>
 public static class Errno

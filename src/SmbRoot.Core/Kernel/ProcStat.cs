@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace SmbRoot.Core.Sys;
+namespace SmbRoot.Core.Kernel;
 
 /// <summary>/proc/PID/stat (proc(5)): one line of fields, the second of which, the command in parentheses, may hold spaces.</summary>
 public static class ProcStat

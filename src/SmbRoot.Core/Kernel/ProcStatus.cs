@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace SmbRoot.Core.Sys;
+namespace SmbRoot.Core.Kernel;
 
 /// <summary>/proc/PID/status (proc(5)): "Key:   value kB" lines.</summary>
 public static class ProcStatus
