@@ -3,12 +3,12 @@ using Microsoft.Extensions.Logging;
 using SmbRoot.Boot;
 using SmbRoot.Core.Plan;
 using SmbRoot.Core.Shutdown;
-using SmbRoot.Fencing;
 using SmbRoot.Guard;
-using SmbRoot.Shutdown;
+using SmbRoot.Handoff;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
-using SmbRoot.RunPhase;
+using SmbRoot.Shutdown;
+using SmbRoot.Switch;
 
 namespace SmbRoot;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SmbRoot.Lab;
 using Xunit;
 
@@ -33,14 +32,11 @@ public sealed class ControlSocketTests(LabFixture fixture)
         guest.Type($"for i in 1 2 3 4; do su bob -c '{ControlSocketTool.GuestPath} flood' & done; sleep 3; echo FLOODING");
         guest.WaitFor("FLOODING", TimeSpan.FromMinutes(1));
 
-        var clock = Stopwatch.StartNew();
         guest.Type($"{RootImage.ControlClient} relinquish --halt --timeout 5");
         guest.WaitFor(@"relinquishing: the system shuts down its own way", TimeSpan.FromSeconds(30));
         guest.WaitFor(@"did not finish shutting down within 5s", TimeSpan.FromSeconds(30));
         guest.WaitFor(@"stopping what is left of the system with SIGKILL", TimeSpan.FromSeconds(30));
         guest.WaitFor(@"final: the root is released", TimeSpan.FromSeconds(30));
-        // 5 s to the deadline and 10 s of grace: the rest is TCG's slowness, not a stalled PID 1.
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"relinquish took {clock.Elapsed.TotalSeconds:0}s under the flood");
         Released.WhileHalted(_lab, guest, image, "ext4");
     }
 

@@ -57,7 +57,7 @@ public sealed class IntegrityTests(LabFixture fixture)
         var afterSetup = SmbCapture.AfterSessionSetup(messages);
         Assert.True(afterSetup.Count > 100, $"only {afterSetup.Count} messages after the session setup were captured");
         // With seal the share's tree is encrypted; the session's LOGOFF is encrypted only where the
-        // server demands encryption (fs/smb/client/smb2pdu.c, SMB2_logoff), so it must at least be signed.
+        // server demands encryption (fs/cifs/smb2pdu.c, SMB2_logoff), so it must at least be signed.
         var unprotected = afterSetup.Where(m => integrity == "sign"
             ? !(m.Kind == SmbCapture.Kind.Smb2 && (m.Signed || m.Interim))
             : !(m.Kind == SmbCapture.Kind.Encrypted || (m.Kind == SmbCapture.Kind.Smb2 && m.Command == SmbCapture.Message.Logoff && m.Signed))).ToList();

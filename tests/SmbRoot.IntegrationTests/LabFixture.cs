@@ -1,4 +1,3 @@
-using SmbRoot.Lab;
 using Xunit;
 
 namespace SmbRoot.IntegrationTests;

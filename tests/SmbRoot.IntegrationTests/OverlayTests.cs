@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 using SmbRoot.Lab;
 using Xunit;
 

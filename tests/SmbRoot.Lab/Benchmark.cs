@@ -10,6 +10,11 @@ namespace SmbRoot.Lab;
 /// </summary>
 public static class Benchmark
 {
+    // Console lines the figures are timed by (guest clock).
+    private const string InitStarts = "Run /init as init process";
+    private const string RootMounted = @"smbroot: root: /dev/loop\d+ on /sysroot";
+    private const string RootReleased = "smbroot: final: the root is released";
+
     public static void Run(Lab lab, int boots)
     {
         string binary = Path.Combine(lab.RepositoryRoot, "out/bin/smbroot");
@@ -33,24 +38,22 @@ public static class Benchmark
             guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(4));
             toInit.Add(clock.Elapsed.TotalSeconds);
             // Guest clock: from the kernel starting /init to /init handing over to the root's init.
-            double start = Timestamp(guest, @"Run /init as init process");
-            double end = Timestamp(guest, @"smbroot: root: /dev/loop\d+ on /sysroot");
-            inInit.Add(end - start);
+            inInit.Add(Timestamp(guest, RootMounted) - Timestamp(guest, InitStarts));
             memory = guest.Seen(@"LAB: retained-kib=(\d+) mem-available-kib=(\d+)").Value;
             if (i == 0)
             {
-                Thread.Sleep(1000);
+                WaitForThePrompt();
                 guest.Type($"{RootImage.ControlClient} status");
                 resident = guest.WaitFor(@"memory:\s+(PID 1 .*)$", TimeSpan.FromMinutes(1)).Groups[1].Value.Trim();
             }
 
             // The way out: from typing the request to QEMU exiting at power-off.
-            Thread.Sleep(1000); // the console shell's prompt has no newline, so there is no line to wait for
+            WaitForThePrompt();
             var down = Stopwatch.StartNew();
             guest.Type($"{RootImage.ControlClient} relinquish --poweroff");
             if (!guest.WaitForExit(TimeSpan.FromMinutes(3))) throw new TimeoutException("the guest did not power off after relinquish");
             relinquish.Add(down.Elapsed.TotalSeconds);
-            release.Add(Timestamp(guest, @"smbroot: final: the root is released") - Timestamp(guest, @"smbroot: guard: the system's init (asked|exited|was killed)"));
+            release.Add(Timestamp(guest, RootReleased) - Timestamp(guest, @"smbroot: guard: the system's init (asked|exited|was killed)"));
         }
         Console.WriteLine($"boots:                     {boots} (QEMU TCG, 1 vCPU, 768 MiB, virtio-net, ext4 image)");
         Console.WriteLine($"/init start to root mount: {Summary(inInit)} (guest clock)");
@@ -84,7 +87,7 @@ public static class Benchmark
         {
             using var guest = lab.Boot(lab.InitramfsWithCredentials(), lab.CommandLine(image));
             guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(4));
-            Thread.Sleep(1000);
+            WaitForThePrompt();
             guest.Type(raw);
             guest.Type(TimedIo("LOOP", "/root/io", 64) + "; " + TimedIo("RAW", "/raw/bench/io-raw", 64));
             foreach (var (tag, isLoop) in new[] { ("LOOP", true), ("RAW", false) })
@@ -140,16 +143,7 @@ public static class Benchmark
         const string rcsMarker = "lab: rcS is running";
         lab.AddImage(image, "ext4", extraRcS: $"echo '{rcsMarker}' > /dev/kmsg");
         var contenders = Contenders(lab, image);
-        string[] figureNames =
-        [
-            "kernel start to /init, unpacking included (s)", "/init start to root mounted (s)", "/init start to the root's init (s)",
-            "/init start to the root's rcS (s)", "kernel start to the root's init, all in (s)",
-            "  /init start to network up (s)", "  network up to image attached (s)", "  image attached to root mounted (s)",
-            "  root mounted to the root's init (s)", "CPU idle, kernel start to the root's rcS (s)",
-            "MemAvailable in the system (MiB)", "MemAvailable + per-CPU free lists (MiB)",
-        ];
-        const int firstMemoryFigure = 10;
-        var figures = figureNames.ToDictionary(f => f, _ => contenders.Select(_ => new List<double>()).ToArray());
+        var figures = Figures.ToDictionary(f => f, _ => contenders.Select(_ => new List<double>()).ToArray());
         var ownCode = contenders.Select(_ => new List<double>()).ToArray();
         for (int i = 0; i < boots; i++)
         {
@@ -158,33 +152,10 @@ public static class Benchmark
                 var contender = contenders[c];
                 using var guest = lab.Boot(contender.Initramfs, lab.CommandLine(image));
                 guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(4));
-                double start = Timestamp(guest, @"Run /init as init process");
-                // Each step's end as the console says it: SmbRoot's own lines, the script's marks (PeerInitramfs).
-                double network = Timestamp(guest, contender.IsScript ? Regex.Escape(PeerInitramfs.NetworkUp) : @"smbroot: network: \S+ is ");
-                double attached = Timestamp(guest, contender.IsScript ? Regex.Escape(PeerInitramfs.ImageAttached) : @"smbroot: image: .* on /dev/loop\d+");
-                double mounted = Timestamp(guest, contender.IsScript ? Regex.Escape(PeerInitramfs.RootMounted) : @"smbroot: root: /dev/loop\d+ on /sysroot");
-                // TOMOYO says this as /sbin/init, its activation trigger, is exec'd (security/tomoyo/load_policy.c):
-                // the moment the root's init starts, whoever starts it.
-                double init = Timestamp(guest, @"Not activating Mandatory Access Control as /sbin/tomoyo-init");
-                double rcs = Timestamp(guest, Regex.Escape(rcsMarker));
-                var memory = guest.Seen(@"mem-available-kib=(\d+) per-cpu-free-kib=(\d+)").Groups;
-                double available = double.Parse(memory[1].Value, CultureInfo.InvariantCulture) / 1024;
-                // Free pages the kernel keeps in its per-CPU lists count in neither MemFree nor MemAvailable
-                // (mm/page_alloc.c; /proc/zoneinfo "count:"), and since 5.14 a list may hold up to a share of the
-                // low watermark (zone_highsize): the pages a larger initramfs frees at the switch land there.
-                double perCpuFree = double.Parse(memory[2].Value, CultureInfo.InvariantCulture) / 1024;
-                // The kernel's own start is not idle (0.00 s at /init in this lab), so this is the time the boot waited:
-                // for the server, the link, a timer.
-                double idle = double.Parse(guest.Seen(@"LAB: cpu-idle-s=([\d.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
-                double[] values =
-                [
-                    start, mounted - start, init - start, rcs - start, init,
-                    network - start, attached - network, mounted - attached, init - mounted, idle,
-                    available, available + perCpuFree,
-                ];
-                for (int f = 0; f < figureNames.Length; f++) figures[figureNames[f]][c].Add(values[f]);
+                var boot = BootMarks.Of(guest, contender.IsScript, rcsMarker);
+                foreach (var figure in Figures) figures[figure][c].Add(figure.Value(boot));
                 if (contender.IsScript) continue;
-                Thread.Sleep(1000); // the console shell's prompt has no newline, so there is no line to wait for
+                WaitForThePrompt();
                 guest.Type($"{RootImage.ControlClient} status");
                 var own = guest.WaitFor(@"SmbRoot's own code ([\d.]+) s of CPU", TimeSpan.FromMinutes(1));
                 ownCode[c].Add(double.Parse(own.Groups[1].Value, CultureInfo.InvariantCulture));
@@ -199,12 +170,11 @@ public static class Benchmark
         foreach (var (figure, lists) in figures)
         {
             var scriptMedian = Median(lists[^1]);
-            Console.WriteLine($"  {figure,-46} {string.Concat(lists.Select(l => $"{Spread(l),-22} "))}{string.Join(" ", lists[..^1].Select(l => (Median(l) / scriptMedian).ToString("0.00", CultureInfo.InvariantCulture)))}");
+            Console.WriteLine($"  {figure.Name,-46} {string.Concat(lists.Select(l => $"{Spread(l),-22} "))}{string.Join(" ", lists[..^1].Select(l => (Median(l) / scriptMedian).ToString("0.00", CultureInfo.InvariantCulture)))}");
         }
-        foreach (var figure in figureNames[firstMemoryFigure..])
+        foreach (var (figure, lists) in figures.Where(f => f.Key.IsMemory))
         {
-            var lists = figures[figure];
-            Console.WriteLine($"  cost against the script, {figure}: {string.Join(", ", ours.Select((o, c) => $"{o.Name} {Median(lists[^1]) - Median(lists[c]):0.0} MiB"))}");
+            Console.WriteLine($"  cost against the script, {figure.Name}: {string.Join(", ", ours.Select((o, c) => $"{o.Name} {Median(lists[^1]) - Median(lists[c]):0.0} MiB"))}");
         }
         Console.WriteLine($"  SmbRoot's own code up to the switch, PID 1's user CPU from init status (s): {string.Join(", ", ours.Select((o, c) => $"{o.Name} {Spread(ownCode[c])}"))}");
         Console.WriteLine("    the rest of /init to the root's init is the kernel's work for it (modules, mounts), the system-start helper and waiting");
@@ -213,6 +183,59 @@ public static class Benchmark
         var unpacked = contenders.Select(c => InitramfsFile.UnpackedSize(c.Archive)).ToArray();
         Console.WriteLine($"  {"initramfs unpacked (KiB)",-46} {string.Concat(unpacked.Select(s => $"{s / 1024,-22} "))}");
     }
+
+    /// <summary>
+    /// When each step of a boot ended, on the guest's clock (s since the kernel started), as the
+    /// console says it: SmbRoot's own lines, the script's marks (<see cref="PeerInitramfs"/>); and
+    /// the CPU's idle time and the memory left to the system.
+    /// </summary>
+    private sealed record BootMarks(double Start, double Network, double Attached, double Mounted, double Init, double Rcs,
+        double Idle, double AvailableMiB, double PerCpuFreeMiB)
+    {
+        public static BootMarks Of(QemuMachine guest, bool isScript, string rcsMarker)
+        {
+            var memory = guest.Seen(@"mem-available-kib=(\d+) per-cpu-free-kib=(\d+)").Groups;
+            return new BootMarks(
+                Timestamp(guest, InitStarts),
+                Timestamp(guest, isScript ? Regex.Escape(PeerInitramfs.NetworkUp) : @"smbroot: network: \S+ is "),
+                Timestamp(guest, isScript ? Regex.Escape(PeerInitramfs.ImageAttached) : @"smbroot: image: .* on /dev/loop\d+"),
+                Timestamp(guest, isScript ? Regex.Escape(PeerInitramfs.RootMounted) : RootMounted),
+                // TOMOYO says this as /sbin/init, its activation trigger, is exec'd (security/tomoyo/load_policy.c):
+                // the moment the root's init starts, whoever starts it.
+                Timestamp(guest, @"Not activating Mandatory Access Control as /sbin/tomoyo-init"),
+                Timestamp(guest, Regex.Escape(rcsMarker)),
+                // The kernel's own start is not idle (0.00 s at /init in this lab), so this is the time the boot waited:
+                // for the server, the link, a timer.
+                double.Parse(guest.Seen(@"LAB: cpu-idle-s=([\d.]+)").Groups[1].Value, CultureInfo.InvariantCulture),
+                double.Parse(memory[1].Value, CultureInfo.InvariantCulture) / 1024,
+                // Free pages the kernel keeps in its per-CPU lists count in neither MemFree nor MemAvailable
+                // (mm/page_alloc.c; /proc/zoneinfo "count:"), and since 5.14 a list may hold up to a share of the
+                // low watermark (zone_highsize): the pages a larger initramfs frees at the switch land there.
+                double.Parse(memory[2].Value, CultureInfo.InvariantCulture) / 1024);
+        }
+    }
+
+    /// <summary>One row of the table against the script: its name, and its value from a boot's marks.</summary>
+    private sealed record Figure(string Name, Func<BootMarks, double> Value, bool IsMemory = false);
+
+    private static readonly Figure[] Figures =
+    [
+        new("kernel start to /init, unpacking included (s)", b => b.Start),
+        new("/init start to root mounted (s)", b => b.Mounted - b.Start),
+        new("/init start to the root's init (s)", b => b.Init - b.Start),
+        new("/init start to the root's rcS (s)", b => b.Rcs - b.Start),
+        new("kernel start to the root's init, all in (s)", b => b.Init),
+        new("  /init start to network up (s)", b => b.Network - b.Start),
+        new("  network up to image attached (s)", b => b.Attached - b.Network),
+        new("  image attached to root mounted (s)", b => b.Mounted - b.Attached),
+        new("  root mounted to the root's init (s)", b => b.Init - b.Mounted),
+        new("CPU idle, kernel start to the root's rcS (s)", b => b.Idle),
+        new("MemAvailable in the system (MiB)", b => b.AvailableMiB, IsMemory: true),
+        new("MemAvailable + per-CPU free lists (MiB)", b => b.AvailableMiB + b.PerCpuFreeMiB, IsMemory: true),
+    ];
+
+    /// <summary>The console shell's prompt has no newline, so there is no line to wait for: a second for it to be there.</summary>
+    private static void WaitForThePrompt() => Thread.Sleep(1000);
 
     /// <summary>
     /// The smallest guest each initramfs runs in: RAM from 256 MiB down, until a boot no longer
@@ -252,10 +275,10 @@ public static class Benchmark
         {
             guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(3));
             if (isPeer) return null;
-            Thread.Sleep(1000); // the console shell's prompt has no newline, so there is no line to wait for
+            WaitForThePrompt();
             guest.Type($"{RootImage.ControlClient} relinquish --poweroff");
             if (!guest.WaitForExit(TimeSpan.FromMinutes(3))) return "no power-off after relinquish";
-            return guest.Console.Contains("smbroot: final: the root is released") ? null : "the final stage did not release the root";
+            return guest.Console.Contains(RootReleased) ? null : "the final stage did not release the root";
         }
         catch (TimeoutException)
         {
@@ -289,9 +312,9 @@ public static class Benchmark
             {
                 using var guest = lab.Boot(lab.InitramfsWithCredentials(), lab.CommandLine(image, $"rd.cifs.integrity={mode}"));
                 guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(4));
-                mounted.Add(Timestamp(guest, @"smbroot: root: /dev/loop\d+ on /sysroot") - Timestamp(guest, @"Run /init as init process"));
+                mounted.Add(Timestamp(guest, RootMounted) - Timestamp(guest, InitStarts));
                 if (i > 0) continue;
-                Thread.Sleep(1000);
+                WaitForThePrompt();
                 guest.Type(TimedIo("ROOT", "/root/bench", 32));
                 write = $"{IoRate(guest, "ROOT", "WRITE", 32).Rate.ToString("0.0", CultureInfo.InvariantCulture)} MiB/s";
                 read = $"{IoRate(guest, "ROOT", "READ", 32).Rate.ToString("0.0", CultureInfo.InvariantCulture)} MiB/s";
@@ -334,6 +357,5 @@ public static class Benchmark
 
     private static string KiB(long bytes) => $"{bytes / 1024} KiB";
 
-    private static string Summary(List<double> seconds) =>
-        $"median {seconds.Order().ElementAt(seconds.Count / 2):0.00}s, min {seconds.Min():0.00}s, max {seconds.Max():0.00}s";
+    private static string Summary(List<double> seconds) => $"median {Median(seconds):0.00}s, min {seconds.Min():0.00}s, max {seconds.Max():0.00}s";
 }

@@ -2,7 +2,7 @@ namespace SmbRoot.Core.Cifs;
 
 /// <summary>
 /// What the cifs client says about its sessions in /proc/fs/cifs/DebugData: each session's line
-/// ends " SessionId: 0x... [encrypted] [signed]" (fs/smb/client/cifs_debug.c,
+/// ends " SessionId: 0x... [encrypted] [signed]" (fs/cifs/cifs_debug.c,
 /// cifs_debug_data_proc_show). The guard reads it for <c>init status</c>: what was negotiated, not what was asked.
 /// </summary>
 public static class DebugData
@@ -26,7 +26,7 @@ public static class DebugData
 
     /// <summary>
     /// What protects the share's messages, from both places the kernel tells it: a mount with
-    /// "seal" in its options has an encrypted tree (fs/smb/client/cifsfs.c, cifs_show_options;
+    /// "seal" in its options has an encrypted tree (fs/cifs/cifsfs.c, cifs_show_options;
     /// the tree connect fails where the server cannot encrypt), and the session line says "signed".
     /// </summary>
     public static string DescribeShare(string debugData, string shareOptions)

@@ -40,7 +40,7 @@ public abstract record GuardAction
     public sealed record ReplyStatus : GuardAction;
 
     /// <summary>The system is gone: release the root, then end the machine with <paramref name="Verb"/>.</summary>
-    public sealed record HandOver(ShutdownVerb Verb) : GuardAction;
+    public sealed record EnterFinalStage(ShutdownVerb Verb) : GuardAction;
 }
 
 /// <summary>
@@ -113,7 +113,7 @@ public sealed class GuardMachine(int systemPid, ShutdownVerb haltVerb)
         var verb = _requested ?? fromSignal ?? haltVerb;
         _phase = Phase.Ended;
         _deadline = TimeSpan.MaxValue;
-        return [new GuardAction.Say($"guard: the system's init {how}; releasing the root, then {verb.Name()}"), new GuardAction.HandOver(verb)];
+        return [new GuardAction.Say($"guard: the system's init {how}; releasing the root, then {verb.Name()}"), new GuardAction.EnterFinalStage(verb)];
     }
 
     private IReadOnlyList<GuardAction> OnControl(GuardEvent.Control c, TimeSpan now)

@@ -3,7 +3,7 @@ namespace SmbRoot.Core.Images;
 /// <summary>
 /// Which file the booted image is, as the server says: its file id (the cifs inode number, the
 /// server's UniqueId), size and modification time. After a reconnect whose durable handle has
-/// expired the cifs client reopens files by path (fs/smb/client/file.c, cifs_reopen_file), so an
+/// expired the cifs client reopens files by path (fs/cifs/file.c, cifs_reopen_file), so an
 /// image replaced under the same name would be read silently; the guard compares this against
 /// what the path names now.
 /// </summary>

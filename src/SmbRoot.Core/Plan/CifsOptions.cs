@@ -4,7 +4,7 @@ namespace SmbRoot.Core.Plan;
 
 /// <summary>
 /// The cifs mount options: validates <c>rd.cifs.opts=</c> and builds the option string that
-/// mount.cifs would hand to mount(2) (mount.cifs(8); fs/smb/client/fs_context.c).
+/// mount.cifs would hand to mount(2) (mount.cifs(8); fs/cifs/fs_context.c).
 /// </summary>
 public static class CifsOptions
 {
@@ -115,7 +115,7 @@ public static class CifsOptions
         if (!names.Contains("soft") && !names.Contains("hard")) options.Add("hard");
         // sign: the client refuses a session the server does not sign, and signs every request (mount.cifs(8)).
         // seal encrypts the share's tree; the session's own LOGOFF is encrypted only when the server
-        // itself demands encryption (fs/smb/client/smb2pdu.c, SMB2_logoff), so seal signs as well.
+        // itself demands encryption (fs/cifs/smb2pdu.c, SMB2_logoff), so seal signs as well.
         if (integrity != Integrity.Off && !names.Contains("sign")) options.Add("sign");
         if (integrity == Integrity.Seal && !names.Contains("seal")) options.Add("seal");
         options.Add("ip=" + serverAddress);
@@ -148,7 +148,7 @@ public static class CifsOptions
 
     /// <summary>
     /// The same options with every password's value replaced, for the log. The options are read
-    /// one by one from the start, as the kernel reads them (fs/smb/client/fs_context.c): a
+    /// one by one from the start, as the kernel reads them (fs/cifs/fs_context.c): a
     /// password's value runs to the next single comma (",," is a literal comma), any other value
     /// to the next comma. So "password=" inside a user name is a user name, not a password.
     /// </summary>

@@ -7,65 +7,104 @@ public sealed record NetworkRecord(string Interface, IPAddress Address, int Pref
     public override string ToString() => $"{Interface} {Address}/{PrefixLength}" + (Gateway is null ? "" : $" via {Gateway}");
 }
 
-/// <summary>
-/// What the boot stage leaves for the final stage in /run/initramfs/smbroot.state: the share's
-/// mount point, the loop devices (the image's, and a persistent overlay layer's), the network, and
-/// the boot id in the holder record of what this machine holds alone (<see cref="HolderBootId"/>:
-/// the layer's when there is one, else the image's; null for a read-only root), which the final stage marks released. The boot stage's process image is gone by then, so
-/// this small key=value file is the hand-over. Never holds a secret.
-/// </summary>
-public sealed record BootState(
-    string ShareMountPoint,
-    string Unc,
-    string? ImagePath,
-    string? LoopDevice,
-    string? FileSystem,
-    NetworkRecord? Network,
-    string? HolderBootId = null,
-    string? LayerPath = null,
-    string? LayerLoopDevice = null)
+/// <summary>One thing the boot built that the final stage must give back, as the state file keeps it.</summary>
+public abstract record Built
 {
-    /// <summary>The file whose holder record carries <see cref="HolderBootId"/>.</summary>
-    public string? HeldPath => LayerPath ?? ImagePath;
+    /// <summary>The root's network: put back first (the share needs it), taken down last.</summary>
+    public sealed record Network(NetworkRecord Record) : Built;
 
+    /// <summary>The share, and the same share mounted again without leases for the holder records.</summary>
+    public sealed record Share(string MountPoint, string Unc, string? RecordMountPoint) : Built;
+
+    /// <summary>This boot's holder record (<paramref name="BootId"/>) beside the file it holds alone.</summary>
+    public sealed record Claim(string BootId, string PathInShare) : Built;
+
+    /// <summary>A loop device over a file on the share: the image, a persistent layer (<paramref name="Role"/> says which).</summary>
+    public sealed record Loop(string Device, string PathInShare, string? FileSystem, string Role) : Built;
+
+    /// <summary>A mount of the root (/sysroot, an overlay's layers); in the final stage all of them are under the old root.</summary>
+    public sealed record Mount(string MountPoint) : Built;
+}
+
+/// <summary>
+/// What the boot leaves for the final stage in /run/initramfs/smbroot.state: what it built, in the
+/// order it built it (the runner's resource stack, <see cref="Built"/>), which the final stage gives
+/// back in reverse (<see cref="Teardown"/>). The boot stage's process image is gone by then, so this
+/// small file is the hand-over: a line per thing, its kind, then tab-separated key=value fields.
+/// Never holds a secret.
+/// </summary>
+public sealed record BootState(IReadOnlyList<Built> Things)
+{
     /// <summary>The file's name in the retained ramdisk, which is the final stage's root.</summary>
     public const string FileName = "smbroot.state";
     public const string Path = RetainedRamdisk.MountPoint + "/" + FileName;
 
-    public string Serialize() => string.Join("\n",
-        "share_mount=" + ShareMountPoint, "unc=" + Unc, "image=" + ImagePath, "loop=" + LoopDevice, "fstype=" + FileSystem,
-        "interface=" + Network?.Interface, "address=" + (Network is { } n ? $"{n.Address}/{n.PrefixLength}" : ""),
-        "gateway=" + Network?.Gateway, "holder_boot=" + HolderBootId, "layer=" + LayerPath, "layer_loop=" + LayerLoopDevice) + "\n";
+    public Built.Network? Network => Things.OfType<Built.Network>().LastOrDefault();
+    public Built.Share? Share => Things.OfType<Built.Share>().LastOrDefault();
 
-    /// <summary>Parses the file; a missing or malformed value is a <see cref="FormatException"/> that names its key.</summary>
-    public static BootState Parse(string text)
+    /// <summary>The holder record of what this machine holds alone (the layer's when there is one, else the image's); null for a read-only root.</summary>
+    public Built.Claim? Claim => Things.OfType<Built.Claim>().LastOrDefault();
+
+    public IEnumerable<Built.Loop> Loops => Things.OfType<Built.Loop>();
+
+    public string Serialize() => string.Concat(Things.Select(thing => Line(thing) + "\n"));
+
+    private static string Line(Built thing) => thing switch
     {
-        var values = new Dictionary<string, string>();
-        foreach (var line in text.Split('\n'))
+        Built.Network n => Fields("network", ("interface", n.Record.Interface), ("address", $"{n.Record.Address}/{n.Record.PrefixLength}"),
+            ("gateway", n.Record.Gateway?.ToString())),
+        Built.Share s => Fields("share", ("mount", s.MountPoint), ("unc", s.Unc), ("records", s.RecordMountPoint)),
+        Built.Claim c => Fields("claim", ("boot", c.BootId), ("path", c.PathInShare)),
+        Built.Loop l => Fields("loop", ("device", l.Device), ("path", l.PathInShare), ("fstype", l.FileSystem), ("role", l.Role)),
+        Built.Mount m => Fields("mount", ("at", m.MountPoint)),
+        _ => throw new ArgumentException($"no line for {thing.GetType().Name}"),
+    };
+
+    private static string Fields(string kind, params (string Key, string? Value)[] fields)
+    {
+        foreach (var (key, value) in fields)
         {
-            int equals = line.IndexOf('=');
-            if (equals > 0) values[line[..equals]] = line[(equals + 1)..];
+            if (value is not null && value.Any(c => c is '\t' or '\n')) throw new ArgumentException($"{kind} {key}: a tab or a newline cannot be kept in {Path}");
         }
-        string Get(string key) => values.TryGetValue(key, out var v) ? v : throw new FormatException($"{Path}: no {key}= line");
-        string? Optional(string key) => Get(key) is { Length: > 0 } v ? v : null;
-        string shareMount = Get("share_mount");
-        if (!shareMount.StartsWith('/')) throw new FormatException($"{Path}: share_mount={shareMount} is not an absolute path");
-        string? LoopDevice(string key, string? device)
-        {
-            if (device is not null && !device.StartsWith("/dev/loop", StringComparison.Ordinal)) throw new FormatException($"{Path}: {key}={device} is not a loop device");
-            return device;
-        }
-        string? loop = LoopDevice("loop", Optional("loop"));
-        string? holderBoot = values.TryGetValue("holder_boot", out var h) && h.Length > 0 ? h : null;
-        if (holderBoot is not null && !holderBoot.All(c => char.IsAsciiHexDigit(c) || c == '-')) throw new FormatException($"{Path}: holder_boot={holderBoot} is not a boot id");
-        return new BootState(shareMount, Get("unc"), Optional("image"), loop, Optional("fstype"),
-            ParseNetwork(Optional("interface"), Get("address"), Optional("gateway")), holderBoot,
-            Optional("layer"), LoopDevice("layer_loop", Optional("layer_loop")));
+        return string.Join('\t', [kind, .. fields.Where(f => f.Value is not null).Select(f => $"{f.Key}={f.Value}")]);
     }
 
-    private static NetworkRecord? ParseNetwork(string? name, string address, string? gateway)
+    /// <summary>Parses the file; a line that does not parse is a <see cref="FormatException"/> that names it.</summary>
+    public static BootState Parse(string text) =>
+        new(text.Split('\n').Where(line => line.Length > 0).Select(ParseLine).ToList());
+
+    private static Built ParseLine(string line)
     {
-        if (name is null) return null;
+        var parts = line.Split('\t');
+        var values = new Dictionary<string, string>();
+        foreach (var field in parts.Skip(1))
+        {
+            int equals = field.IndexOf('=');
+            if (equals <= 0) throw new FormatException($"{Path}: '{field}' in a {parts[0]} line is not key=value");
+            values[field[..equals]] = field[(equals + 1)..];
+        }
+        string Get(string key) => values.TryGetValue(key, out var v) && v.Length > 0 ? v : throw new FormatException($"{Path}: a {parts[0]} line has no {key}=");
+        string? Optional(string key) => values.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
+        string Absolute(string key) => Get(key) is var path && path.StartsWith('/') ? path : throw new FormatException($"{Path}: {key}={path} is not an absolute path");
+        return parts[0] switch
+        {
+            "network" => new Built.Network(ParseNetwork(Get("interface"), Get("address"), Optional("gateway"))),
+            "share" => new Built.Share(Absolute("mount"), Get("unc"), Optional("records") is null ? null : Absolute("records")),
+            "claim" => new Built.Claim(BootId(Get("boot")), Get("path")),
+            "loop" => new Built.Loop(LoopDevice(Get("device")), Get("path"), Optional("fstype"), Get("role")),
+            "mount" => new Built.Mount(Absolute("at")),
+            var kind => throw new FormatException($"{Path}: '{kind}' is not a kind of thing the boot builds"),
+        };
+    }
+
+    private static string BootId(string id) =>
+        id.All(c => char.IsAsciiHexDigit(c) || c == '-') ? id : throw new FormatException($"{Path}: boot={id} is not a boot id");
+
+    private static string LoopDevice(string device) =>
+        device.StartsWith("/dev/loop", StringComparison.Ordinal) ? device : throw new FormatException($"{Path}: device={device} is not a loop device");
+
+    private static NetworkRecord ParseNetwork(string name, string address, string? gateway)
+    {
         var parts = address.Split('/');
         if (parts.Length != 2 || !IPAddress.TryParse(parts[0], out var ip) || !int.TryParse(parts[1], out int prefix) || prefix is < 0 or > 32)
         {

@@ -124,9 +124,9 @@ public sealed class BootRunner(BootContext context)
         var root = RootStep.Run(context, image, layer, claim, share, built);
         var booted = new BootedRoot(network, share, image, layer?.Loop, claim, root, progress.Timeline);
         progress.Enter("retain", retryable: false);
-        RetainStep.Run(context, booted);
+        RetainStep.Run(built.ForFinalStage);
         progress.Enter("check", retryable: false);
-        RunPhase.SwitchRoot.Check(context);
+        Switch.SwitchRoot.Check(context);
         onDemand.Release(new Deadline(UndoTimeout)); // from here the system's own modprobe works as before the boot
         progress.Done();
         if (plan.Break == BreakPoint.PreSwitch) Fallback.Break(context, "pre-switch");

@@ -15,7 +15,7 @@ namespace SmbRoot.Fencing;
 /// hard-mounted share blocks for as long as the network is gone, and the fence must not wait for it. Runs from the claim to the end of the final stage: in PID 1, in
 /// the handoff helper, then in the final stage.
 /// </summary>
-public sealed class HolderGuard : IResource
+public sealed class HolderGuard : IReleasedAtTheEnd
 {
     private readonly Holder _holder;
     private readonly Watchdog? _watchdog;
@@ -37,6 +37,11 @@ public sealed class HolderGuard : IResource
     }
 
     public Holder Holder => _holder;
+
+    /// <summary>The held file's path in the share, for the final stage (set by the boot).</summary>
+    public string? PathInShare { get; init; }
+
+    public Built ForFinalStage => new Built.Claim(_holder.Record.BootId, PathInShare ?? _holder.Path);
     public string Name => $"the claim on {_holder.Path}";
 
     /// <summary>Ownership for <c>init status</c>.</summary>
@@ -110,17 +115,17 @@ public sealed class HolderGuard : IResource
     }
 
     /// <summary>What the handoff helper needs to go on without a gap: inheritable copies of the holder file and the watchdog, and the last proof.</summary>
-    public readonly record struct Handed(int HolderFd, int WatchdogFd, TimeSpan ProvedAt);
+    public readonly record struct Passed(int HolderFd, int WatchdogFd, TimeSpan ProvedAt);
 
     /// <summary>
     /// Stops renewing and fencing here and hands the claim over. Nothing waits on the share (a renewal
     /// may be blocked there): the threads end with this process image, at the exec that follows,
     /// and the helper fences from the same proof.
     /// </summary>
-    public Handed HandOff()
+    public Passed PassToHelper()
     {
         StopHere();
-        return new Handed(_holder.File.DuplicateForChild(), _watchdog?.DuplicateForChild() ?? -1, _fence.LastProof);
+        return new Passed(_holder.File.DuplicateForChild(), _watchdog?.DuplicateForChild() ?? -1, _fence.LastProof);
     }
 
     /// <summary>
@@ -129,7 +134,7 @@ public sealed class HolderGuard : IResource
     /// of reach until the final stage has put the network back. The final stage fences from the proof
     /// in <see cref="ClaimProof.Path"/>, then renews and releases the record through the file.
     /// </summary>
-    public int HandToFinalStage()
+    public int PassToFinalStage()
     {
         StopHere();
         return _holder.File.DuplicateForChild();

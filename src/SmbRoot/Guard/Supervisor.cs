@@ -187,7 +187,7 @@ public sealed class Supervisor
         private void Apply(IReadOnlyList<GuardAction> actions, int clientFd = -1)
         {
             var log = owner._context.Log;
-            if (actions.Any(a => a is GuardAction.HandOver)) owner._context.Logging.AttachKernelLog();
+            if (actions.Any(a => a is GuardAction.EnterFinalStage)) owner._context.Logging.AttachKernelLog();
             foreach (var action in actions)
             {
                 switch (action)
@@ -220,8 +220,8 @@ public sealed class Supervisor
                             Core.Kernel.ProcStatus.Kib(File.ReadAllText("/proc/self/status"), "VmRSS"),
                             owner._context.Plan.Overlay is { } overlay ? LayerWatch.Describe(overlay, owner._booted.Layer) : null));
                         break;
-                    case GuardAction.HandOver handOver:
-                        _ending = handOver.Verb;
+                    case GuardAction.EnterFinalStage enter:
+                        _ending = enter.Verb;
                         break;
                 }
             }

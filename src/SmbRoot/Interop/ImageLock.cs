@@ -6,7 +6,7 @@ namespace SmbRoot.Interop;
 /// The lock that keeps a read-write image to one machine: an open-file-description lock
 /// (fcntl(2), F_OFD_SETLK) on one byte far past the end of the image, so no I/O of the loop
 /// device ever touches the locked range. The cifs client turns it into an SMB2 byte-range lock
-/// that the server enforces (fs/smb/client/file.c, cifs_setlk). While the client holds a
+/// that the server enforces (fs/cifs/file.c, cifs_setlk). While the client holds a
 /// write-caching lease it keeps the lock to itself, but another client's open breaks that lease,
 /// and the break pushes the cached locks to the server before it is acknowledged
 /// (cifs_oplock_break, cifs_push_locks), so the other machine's lock request is refused.

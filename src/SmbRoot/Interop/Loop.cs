@@ -45,7 +45,7 @@ public static unsafe class Loop
     /// device ran at 0.88 (write) and 0.89 (read) of the share's own speed, with it at 0.88–0.92
     /// and 0.95–0.98 (`./build.sh bench io`). Asking the loop device for direct I/O is not enough: on a cache=strict
     /// mount a file opened without O_DIRECT answers direct I/O with EINVAL (cifs_direct_io,
-    /// fs/smb/client/file.c), which the loop device reports as EIO; the open is where cifs_open picks
+    /// fs/cifs/file.c), which the loop device reports as EIO; the open is where cifs_open picks
     /// the direct operations. A filesystem without direct I/O refuses O_DIRECT with EINVAL
     /// (do_dentry_open, fs/open.c): the file is then opened cached and the loop device stays buffered.
     /// </summary>

@@ -7,8 +7,8 @@ namespace SmbRoot.Interop;
 /// <summary>
 /// A small file on the share read and written past the client's cache: opened with O_DIRECT, which
 /// the cifs client serves with uncached reads and writes even on a cache=strict mount
-/// (fs/smb/client/file.c, cifs_open picks cifs_file_direct_ops), and its modification time asked of
-/// the server with AT_STATX_FORCE_SYNC (fs/smb/client/inode.c, cifs_getattr forgets the cached
+/// (fs/cifs/file.c, cifs_open picks cifs_file_direct_ops), and its modification time asked of
+/// the server with AT_STATX_FORCE_SYNC (fs/cifs/inode.c, cifs_getattr forgets the cached
 /// attributes). One aligned block at a time. Closing it releases it.
 /// </summary>
 public sealed unsafe partial class ServerFile : IDisposable
@@ -71,7 +71,7 @@ public sealed unsafe partial class ServerFile : IDisposable
     /// Which file <paramref name="path"/> names now, asked of the server. A stat by path is not
     /// enough: while the client holds a lease it answers from its cache. An open is a CREATE on the
     /// server, whose reply refreshes the inode; a file replaced under the name fails that refresh with
-    /// ESTALE and the VFS looks the name up again (fs/smb/client/file.c, cifs_nt_open returns
+    /// ESTALE and the VFS looks the name up again (fs/cifs/file.c, cifs_nt_open returns
     /// -EOPENSTALE), so the descriptor is the file the name names now. O_NONBLOCK, which means nothing
     /// for a regular file, keeps the client from reusing the loop device's handle of the same path
     /// (cifs_open reuses an open handle found by cifs_get_readable_path only when the flags are equal).
@@ -94,9 +94,9 @@ public sealed unsafe partial class ServerFile : IDisposable
     /// for a file this mount does not hold open (the image's name on the records mount: the loop
     /// device holds it on the share's), asked without opening it: a statx with the cached attributes forgotten (AT_STATX_FORCE_SYNC)
     /// queries the server, and a name that now names another file fails the revalidation with
-    /// ESTALE (fs/smb/client/inode.c, cifs_revalidate_dentry_attr). A name that is gone, or whose
+    /// ESTALE (fs/cifs/inode.c, cifs_revalidate_dentry_attr). A name that is gone, or whose
     /// file is being deleted while another handle holds it open (STATUS_DELETE_PENDING, which
-    /// fs/smb/client/smb2maperror.c makes EBUSY), names no file. Other errors are the network's: thrown.
+    /// fs/cifs/smb2maperror.c makes EBUSY), names no file. Other errors are the network's: thrown.
     /// </summary>
     public static bool Names(string path, ulong fileId)
     {

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Logging;
 using SmbRoot.Core.Dhcp;
 using SmbRoot.Interop;

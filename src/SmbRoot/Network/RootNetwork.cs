@@ -14,11 +14,12 @@ namespace SmbRoot.Network;
 /// stage before and after it releases the share. What is missing is found with exclusive netlink
 /// adds: EEXIST means it was there.
 /// </summary>
-public sealed class RootNetwork(NetworkRecord record) : IResource
+public sealed class RootNetwork(NetworkRecord record) : IReleasedAtTheEnd
 {
     private uint _sequence = 5000;
 
     public NetworkRecord Record => record;
+    public Built ForFinalStage => new Built.Network(record);
     public string Interface => record.Interface;
     public string Name => "network " + record;
 

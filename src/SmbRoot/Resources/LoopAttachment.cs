@@ -1,4 +1,5 @@
 using SmbRoot.Core.Kernel;
+using SmbRoot.Core.State;
 using SmbRoot.Interop;
 
 namespace SmbRoot.Resources;
@@ -9,7 +10,7 @@ namespace SmbRoot.Resources;
 /// the SMB handle and drops the lock on the server. During the boot the image's descriptor is
 /// held here too; in the final stage only the device is known (from the state file).
 /// </summary>
-public sealed class LoopAttachment(string device, string image, string? fileSystem, int imageFd = -1) : IResource
+public sealed class LoopAttachment(string device, string image, string? fileSystem, int imageFd = -1) : IReleasedAtTheEnd
 {
     private int _imageFd = imageFd;
 
@@ -19,6 +20,11 @@ public sealed class LoopAttachment(string device, string image, string? fileSyst
 
     /// <summary>The image's path in the share (a pointer file followed), known during the boot and in guard mode.</summary>
     public string? PathInShare { get; init; }
+
+    /// <summary>What the file is to the root, for messages: "image" or "layer".</summary>
+    public string Role { get; init; } = "image";
+
+    public Built ForFinalStage => new Built.Loop(device, PathInShare ?? image, fileSystem, Role);
 
     /// <summary>Which file on the server the boot attached (read-only images), for the guard's check that the name still names it.</summary>
     public Core.Images.ImageIdentity? Identity { get; init; }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SmbRoot.Core.State;
 
 namespace SmbRoot.Resources;
 
@@ -14,6 +15,15 @@ public interface IResource
 
     /// <summary>Gives the resource back, retrying what is busy until <paramref name="deadline"/>; throws what it could not do.</summary>
     void Release(Deadline deadline);
+}
+
+/// <summary>
+/// A resource the final stage gives back too: what it needs to know of it, for the state file
+/// (<see cref="BootState"/>). Releases done before the switch (the on-demand modules) have none.
+/// </summary>
+public interface IReleasedAtTheEnd : IResource
+{
+    Built ForFinalStage { get; }
 }
 
 /// <summary>How long a release may keep retrying something busy.</summary>
@@ -42,6 +52,9 @@ public sealed class ResourceStack
         _built.Push(resource);
         return resource;
     }
+
+    /// <summary>What the final stage must give back, in the order it was built (<see cref="BootState"/>).</summary>
+    public IReadOnlyList<Built> ForFinalStage => [.. _built.Reverse().OfType<IReleasedAtTheEnd>().Select(resource => resource.ForFinalStage)];
 
     /// <summary>Releases everything in reverse; a failed release is reported and the rest still go.</summary>
     public void ReleaseAll(Deadline deadline, Action<IResource, Exception> report)

@@ -1,5 +1,6 @@
 using SmbRoot.Core.Kernel;
 using SmbRoot.Core.Shutdown;
+using SmbRoot.Core.State;
 using SmbRoot.Interop;
 
 namespace SmbRoot.Resources;
@@ -9,9 +10,10 @@ namespace SmbRoot.Resources;
 /// the final stage; under an overlay, also its two layers (<paramref name="role"/> names which).
 /// <paramref name="whenBusy"/> is tried when nothing more will unmount, before waiting; it says whether it freed anything.
 /// </summary>
-public sealed class RootMount(string mountPoint, string source, string role = "root", Func<bool>? whenBusy = null) : IResource
+public sealed class RootMount(string mountPoint, string source, string role = "root", Func<bool>? whenBusy = null) : IReleasedAtTheEnd
 {
     public string MountPoint => mountPoint;
+    public Built ForFinalStage => new Built.Mount(mountPoint);
 
     public string Name => $"{role} {source} on {mountPoint}";
 

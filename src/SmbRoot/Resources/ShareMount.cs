@@ -1,3 +1,4 @@
+using SmbRoot.Core.State;
 using System.Net;
 using SmbRoot.Core.Kernel;
 using SmbRoot.Interop;
@@ -10,9 +11,10 @@ namespace SmbRoot.Resources;
 /// logoff: no session is left on the server.
 /// </summary>
 /// <param name="recordMountPoint">the mount without leases; null when the boot has no holder record (a read-only image, a share directory as the root)</param>
-public sealed class ShareMount(string unc, string mountPoint, IPAddress? serverAddress = null, string? recordMountPoint = null) : IResource
+public sealed class ShareMount(string unc, string mountPoint, IPAddress? serverAddress = null, string? recordMountPoint = null) : IReleasedAtTheEnd
 {
     public string Unc => unc;
+    public Built ForFinalStage => new Built.Share(mountPoint, unc, recordMountPoint);
     public string MountPoint => mountPoint;
 
     /// <summary>The server's address as mounted: from root=, or resolved by DNS. Unknown in the final stage.</summary>

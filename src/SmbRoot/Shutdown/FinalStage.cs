@@ -5,6 +5,7 @@ using SmbRoot.Core.Fencing;
 using SmbRoot.Core.Shutdown;
 using SmbRoot.Core.State;
 using SmbRoot.Fencing;
+using SmbRoot.Handoff;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 using SmbRoot.Network;
@@ -39,41 +40,69 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         var state = ReadState();
         // The fence first, from the running system's last proof: any step after it may block on the share.
         OwnershipFence? fence = null;
-        if (state?.HolderBootId is not null) Step("arming the fence", () => fence = ArmFence());
-        var network = state?.Network is { } record ? new RootNetwork(record) : null;
+        if (state?.Claim is not null) Step("arming the fence", () => fence = ArmFence());
+        var network = state?.Network is { } record ? new RootNetwork(record.Record) : null;
         if (network is not null) Step("restoring the network", () => RestoreNetwork(network));
         Step("making the mounts private", () => Sys.Mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null));
         ShareMount? share = null;
-        Step("moving the share out of the old root", () => share = MoveShareOut(state));
+        Step("moving the share out of the old root", () => share = MoveShareOut(state?.Share));
         Step("stopping @smbroot-holder", HolderHelper.Stop);
         HolderGuard? claim = null;
-        if (state is { HolderBootId: { } bootId, HeldPath: { } held } && (share is not null || arguments.HolderFd is not null))
+        if (state?.Claim is { } held && (share is not null || arguments.HolderFd is not null))
         {
-            Step("keeping the claim on the image", () => claim = KeepClaim(arguments, share, held, bootId, ref fence));
+            Step("keeping the claim on the image", () => claim = KeepClaim(arguments, share, held.PathInShare, held.BootId, ref fence));
         }
         else if (arguments.HolderFd is int handed)
         {
             Step("closing the holder record's file", () => Sys.Close(handed));
         }
 
-        string?[] ours = [state?.LoopDevice, state?.LayerLoopDevice];
-        Release(new RootMount(OldRoot, "the old root", whenBusy: () => DetachOthers(ours)), deadline, "old root unmounted");
-        Step("detaching the system's own loop devices", () => DetachOthers(ours));
-        if (state?.LoopDevice is { } device) Release(new LoopAttachment(device, state.ImagePath ?? "the image", state.FileSystem), deadline, $"{device} detached; the image is closed");
-        if (state?.LayerLoopDevice is { } layer) Release(new LoopAttachment(layer, state.LayerPath ?? "the layer", "ext4"), deadline, $"{layer} detached; the layer is closed");
-        Step("sweeping what is left", () => Sweep(deadline));
-        if (claim is null) fence?.Stop(); // the image is closed; with no record to release, nothing is left to fence
-        // Only now is nothing writing to the image (or the layer): the next machine may take it at once.
-        if (claim is not null) Release(claim, deadline, "holder record released");
-        if (share is not null) Release(share, deadline, "share unmounted");
-        Step("unmounting other cifs mounts", () =>
+        string[] ours = [.. state?.Loops.Select(loop => loop.Device) ?? []];
+        foreach (var step in Teardown.Order(state?.Things ?? []))
         {
-            foreach (var leftover in Mounts().Entries.Where(m => m.FileSystemType is "cifs" or "smb3"))
+            switch (step)
             {
-                Release(new ShareMount(leftover.Source, leftover.MountPoint), deadline, $"{leftover.Source} on {leftover.MountPoint} unmounted");
+                case Teardown.Step.UnmountOldRoot:
+                    Release(new RootMount(OldRoot, "the old root", whenBusy: () => DetachOthers(ours)), deadline, "old root unmounted");
+                    break;
+                case Teardown.Step.DetachSystemLoops:
+                    Step("detaching the system's own loop devices", () => DetachOthers(ours));
+                    break;
+                case Teardown.Step.Detach { Loop: var loop }:
+                    Release(new LoopAttachment(loop.Device, loop.PathInShare, loop.FileSystem), deadline, $"{loop.Device} detached; the {loop.Role} is closed");
+                    break;
+                case Teardown.Step.Sweep:
+                    Step("sweeping what is left", () => Sweep(deadline));
+                    if (claim is null) fence?.Stop(); // the image is closed; with no record to release, nothing is left to fence
+                    break;
+                case Teardown.Step.Release when claim is not null:
+                    // Only once nothing can write to the image (or the layer) is the next machine let take it at once.
+                    if (AttachedLoopDevices().Intersect(ours).ToList() is [_, ..] attached)
+                    {
+                        Problem($"{string.Join(", ", attached)} still attached: the holder record stays held, and the next machine waits for it to lapse");
+                    }
+                    else
+                    {
+                        Release(claim, deadline, "holder record released");
+                    }
+                    break;
+                case Teardown.Step.UnmountShare when share is not null:
+                    Release(share, deadline, "share unmounted");
+                    break;
+                case Teardown.Step.UnmountOtherShares:
+                    Step("unmounting other cifs mounts", () =>
+                    {
+                        foreach (var leftover in Mounts().Entries.Where(m => m.FileSystemType is "cifs" or "smb3"))
+                        {
+                            Release(new ShareMount(leftover.Source, leftover.MountPoint), deadline, $"{leftover.Source} on {leftover.MountPoint} unmounted");
+                        }
+                    });
+                    break;
+                case Teardown.Step.TakeDown when network is not null:
+                    Release(network, deadline, $"network down ({network.Interface})");
+                    break;
             }
-        });
-        if (network is not null) Release(network, deadline, $"network down ({network.Interface})");
+        }
 
         log.Say(_problems.Count == 0
             ? $"final: the root is released (image closed, share unmounted) in {clock.Elapsed.TotalSeconds:0.0}s; {arguments.Verb.Name()}"
@@ -191,14 +220,14 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
     /// The share sits under the old root (/oldroot/run/initramfs/share), and beside it the mount for
     /// the holder records; they must outlive the old root, so they move here first.
     /// </summary>
-    private ShareMount? MoveShareOut(BootState? state)
+    private ShareMount? MoveShareOut(Built.Share? recorded)
     {
         var mounts = Mounts().Entries;
-        string expected = OldRoot + (state?.ShareMountPoint ?? BootContext.ShareMountPoint);
-        string records = OldRoot + BootContext.RecordMountPoint;
+        string expected = OldRoot + (recorded?.MountPoint ?? BootContext.ShareMountPoint);
+        string records = OldRoot + (recorded?.RecordMountPoint ?? BootContext.RecordMountPoint);
         var found = mounts.LastOrDefault(m => m.MountPoint == expected)
             ?? mounts.LastOrDefault(m => m.FileSystemType is "cifs" or "smb3" && m.MountPoint.StartsWith(OldRoot + "/", StringComparison.Ordinal) && m.MountPoint != records);
-        string unc = state?.Unc ?? found?.Source ?? "the share";
+        string unc = recorded?.Unc ?? found?.Source ?? "the share";
         string? recordsNow = mounts.Any(m => m.MountPoint == records) ? MoveOut(records, Records) : mounts.Any(m => m.MountPoint == Records) ? Records : null;
         if (found is null)
         {

@@ -66,15 +66,15 @@ public static class CoreParsers
             "36 35 0:40 / /oldroot/run/initramfs/share rw - cifs //10.0.2.2/boot rw,vers=3.1.1,sign\n" +
             "37 35 0:5 / /oldroot/mnt\\040x rw - tmpfs tmpfs rw\n"),
         FuzzTarget.Text("BootState.Parse", t => BootState.Parse(t), typeof(FormatException),
-            "share_mount=/run/initramfs/share\nunc=//10.0.2.2/boot\nimage=machines/a.img\nloop=/dev/loop0\nfstype=xfs\ninterface=eth0\n" +
-            "address=10.0.2.15/24\ngateway=10.0.2.2\nholder_boot=6b1f0c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e\n"),
+            "network\tinterface=eth0\taddress=10.0.2.15/24\tgateway=10.0.2.2\nshare\tmount=/run/initramfs/share\tunc=//10.0.2.2/boot\n" +
+            "claim\tboot=6b1f0c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e\tpath=machines/a.img\nloop\tdevice=/dev/loop0\tpath=machines/a.img\tfstype=xfs\trole=image\nmount\tat=/sysroot\n"),
         FuzzTarget.Text("ModuleIndex.Parse+Closure", t =>
             {
                 var parts = t.Split('\u0001');
                 ModuleIndex.Parse(parts[0], parts.ElementAtOrDefault(1), parts.ElementAtOrDefault(2), parts.ElementAtOrDefault(3))
                     .Closure(["cifs", "virtio_net", "crypto-gcm(aes)"]);
             }, typeof(FormatException),
-            "kernel/fs/smb/client/cifs.ko: kernel/lib/libdes.ko kernel/fs/netfs/netfs.ko\nkernel/lib/libdes.ko:\nkernel/fs/netfs/netfs.ko:\n" +
+            "kernel/fs/cifs/cifs.ko: kernel/lib/libdes.ko kernel/fs/netfs/netfs.ko\nkernel/lib/libdes.ko:\nkernel/fs/netfs/netfs.ko:\n" +
             "kernel/drivers/net/virtio_net.ko: kernel/net/core/failover.ko\nkernel/net/core/failover.ko:\nkernel/crypto/gcm.ko:\n" +
             "\u0001softdep cifs pre: ccm gcm post: netfs\n\u0001kernel/crypto/aes_generic.ko\n\u0001alias crypto-gcm(aes) gcm\nalias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_net\n"),
         FuzzTarget.Text("Glob.Matches", t =>

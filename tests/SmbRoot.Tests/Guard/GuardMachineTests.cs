@@ -18,7 +18,7 @@ public class GuardMachineTests
 
     private static GuardEvent Exit(WaitStatus status) => new GuardEvent.ChildExited(Init, status);
 
-    private static ShutdownVerb? HandedOver(IReadOnlyList<GuardAction> actions) => actions.OfType<HandOver>().SingleOrDefault()?.Verb;
+    private static ShutdownVerb? EnteredFinalStage(IReadOnlyList<GuardAction> actions) => actions.OfType<EnterFinalStage>().SingleOrDefault()?.Verb;
 
     [Fact]
     public void Relinquish_asks_the_init_and_the_verb_asked_for_wins_when_it_exits()
@@ -29,7 +29,7 @@ public class GuardMachineTests
         Assert.StartsWith("relinquishing:", actions.OfType<Reply>().Single().Text);
         Assert.Equal(T0 + TimeSpan.FromSeconds(90), machine.NextDeadline);
         // The init powers off its own way: SIGINT from reboot_pid_ns. The request said halt.
-        Assert.Equal(ShutdownVerb.Halt, HandedOver(machine.Handle(Exit(WaitStatus.FromSignal(GuardMachine.SIGINT)), T0 + TimeSpan.FromSeconds(3))));
+        Assert.Equal(ShutdownVerb.Halt, EnteredFinalStage(machine.Handle(Exit(WaitStatus.FromSignal(GuardMachine.SIGINT)), T0 + TimeSpan.FromSeconds(3))));
         Assert.True(machine.Ended);
     }
 
@@ -37,7 +37,7 @@ public class GuardMachineTests
     public void Relinquish_after_the_init_exited_is_not_acted_on()
     {
         var machine = Machine();
-        Assert.Equal(ShutdownVerb.PowerOff, HandedOver(machine.Handle(Exit(WaitStatus.FromExit(0)), T0)));
+        Assert.Equal(ShutdownVerb.PowerOff, EnteredFinalStage(machine.Handle(Exit(WaitStatus.FromExit(0)), T0)));
         Assert.Empty(machine.Handle(Relinquish(ShutdownVerb.Reboot, 90), T0));
         Assert.Empty(machine.Handle(new GuardEvent.Tick(), T0 + TimeSpan.FromHours(1)));
     }
@@ -55,7 +55,7 @@ public class GuardMachineTests
         Assert.Empty(machine.Handle(new GuardEvent.Tick(), T0 + TimeSpan.FromSeconds(14)));
         Assert.Contains(new KillSystem(), machine.Handle(new GuardEvent.Tick(), T0 + TimeSpan.FromSeconds(15)));
         Assert.Equal(TimeSpan.MaxValue, machine.NextDeadline);
-        Assert.Equal(ShutdownVerb.PowerOff, HandedOver(machine.Handle(Exit(WaitStatus.FromSignal(9)), T0 + TimeSpan.FromSeconds(15.1))));
+        Assert.Equal(ShutdownVerb.PowerOff, EnteredFinalStage(machine.Handle(Exit(WaitStatus.FromSignal(9)), T0 + TimeSpan.FromSeconds(15.1))));
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public class GuardMachineTests
         Assert.Equal([new Forward(GuardMachine.SIGINT)], machine.Handle(new GuardEvent.Signal(GuardMachine.SIGINT), T0));
         Assert.Equal([new Forward(GuardMachine.SIGPWR)], machine.Handle(new GuardEvent.Signal(GuardMachine.SIGPWR), T0));
         var term = machine.Handle(new GuardEvent.Signal(GuardMachine.SIGTERM), T0);
-        Assert.DoesNotContain(term, a => a is Forward or HandOver);
+        Assert.DoesNotContain(term, a => a is Forward or EnterFinalStage);
         Assert.Contains("use 'init relinquish'", term.OfType<Say>().Single().Text);
     }
 
@@ -77,7 +77,7 @@ public class GuardMachineTests
     public void Reboot_halt_and_a_crash_of_the_init(int signal, ShutdownVerb configured, ShutdownVerb expected, string said)
     {
         var actions = Machine(configured).Handle(Exit(WaitStatus.FromSignal(signal)), T0);
-        Assert.Equal(expected, HandedOver(actions));
+        Assert.Equal(expected, EnteredFinalStage(actions));
         Assert.Contains(said, actions.OfType<Say>().Single().Text);
     }
 
@@ -85,7 +85,7 @@ public class GuardMachineTests
     public void An_init_that_exits_with_a_status_ends_in_the_configured_verb()
     {
         var actions = Machine(ShutdownVerb.Halt).Handle(Exit(WaitStatus.FromExit(1)), T0);
-        Assert.Equal(ShutdownVerb.Halt, HandedOver(actions));
+        Assert.Equal(ShutdownVerb.Halt, EnteredFinalStage(actions));
         Assert.Contains("exited with status 1", actions.OfType<Say>().Single().Text);
     }
 
@@ -104,7 +104,7 @@ public class GuardMachineTests
         var again = machine.Handle(Relinquish(ShutdownVerb.Reboot, 90), T0 + TimeSpan.FromSeconds(6));
         Assert.Equal("error: already relinquishing: relinquish (halt): the system was sent SIGTERM; SIGKILL in 9s", Assert.IsType<Reply>(Assert.Single(again)).Text);
         Assert.Equal([new ReplyStatus()], machine.Handle(new GuardEvent.Control(new ControlRequest.Status(), 0, 77), T0 + TimeSpan.FromSeconds(6)));
-        Assert.Equal(ShutdownVerb.Halt, HandedOver(machine.Handle(Exit(WaitStatus.FromSignal(GuardMachine.SIGHUP)), T0 + TimeSpan.FromSeconds(7))));
+        Assert.Equal(ShutdownVerb.Halt, EnteredFinalStage(machine.Handle(Exit(WaitStatus.FromSignal(GuardMachine.SIGHUP)), T0 + TimeSpan.FromSeconds(7))));
     }
 
     [Fact]

@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using SmbRoot.Core.Netlink;
 using SmbRoot.Core.Guard;
 using SmbRoot.Core.Kernel;
 using SmbRoot.Core.Plan;
 using SmbRoot.Interop;
+using SmbRoot.Lab;
 using Xunit;
 
 namespace SmbRoot.Tests.Interop;
@@ -129,24 +129,14 @@ public class KernelHeaderTests
             File.WriteAllText(Path.Combine(dir, "check.c"), program);
             string compiler = new[] { "/usr/bin/clang", "/usr/bin/cc", "/usr/bin/gcc" }.FirstOrDefault(File.Exists)
                 ?? throw new InvalidOperationException("no C compiler (./build.sh test installs clang)");
-            Run(compiler, "-o", Path.Combine(dir, "check"), Path.Combine(dir, "check.c"));
-            return Run(Path.Combine(dir, "check")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            Shell.Run(compiler, "-o", Path.Combine(dir, "check"), Path.Combine(dir, "check.c"));
+            return Shell.Run(Path.Combine(dir, "check")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Select(l => l.Split('=')).ToDictionary(p => p[0], p => long.Parse(p[1]));
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    private static string Run(string file, params string[] args)
-    {
-        var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        string output = process.StandardOutput.ReadToEnd();
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} failed: {error}");
-        return output;
     }
 
     [Fact]

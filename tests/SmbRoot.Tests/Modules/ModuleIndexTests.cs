@@ -7,7 +7,7 @@ public class ModuleIndexTests
 {
     // A slice of a real 6.1 modules.dep, with names that mix '-' and '_'.
     private const string Dep = """
-        kernel/fs/smb/client/cifs.ko: kernel/fs/netfs/netfs.ko kernel/fs/fscache/fscache.ko kernel/net/dns_resolver/dns_resolver.ko
+        kernel/fs/cifs/cifs.ko: kernel/fs/netfs/netfs.ko kernel/fs/fscache/fscache.ko kernel/net/dns_resolver/dns_resolver.ko
         kernel/fs/netfs/netfs.ko:
         kernel/fs/fscache/fscache.ko: kernel/fs/netfs/netfs.ko
         kernel/net/dns_resolver/dns_resolver.ko:
@@ -163,7 +163,7 @@ public class ModuleIndexTests
     public void A_soft_dependency_left_out_takes_along_the_dependencies_only_it_needs()
     {
         var index = ModuleIndex.Parse("""
-            kernel/fs/smb/client/cifs.ko:
+            kernel/fs/cifs/cifs.ko:
             kernel/arch/x86/crypto/aesni-intel.ko: kernel/crypto/crypto_simd.ko kernel/crypto/cryptd.ko
             kernel/crypto/crypto_simd.ko: kernel/crypto/cryptd.ko
             kernel/crypto/cryptd.ko:
@@ -180,7 +180,7 @@ public class ModuleIndexTests
 
         // A soft dependency that needs one left out would only fail to load: it is left out as well.
         var needing = ModuleIndex.Parse("""
-            kernel/fs/smb/client/cifs.ko:
+            kernel/fs/cifs/cifs.ko:
             kernel/crypto/aegis128.ko: kernel/arch/x86/crypto/aesni-intel.ko
             kernel/arch/x86/crypto/aesni-intel.ko:
             """, "softdep cifs pre: aegis128\n").Closure(["cifs"], leaveOut: m => m == "aesni_intel");

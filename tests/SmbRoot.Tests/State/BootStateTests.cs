@@ -6,57 +6,57 @@ namespace SmbRoot.Tests.State;
 
 public class BootStateTests
 {
-    private static readonly BootState Image = new("/run/initramfs/share", "//10.0.2.2/boot", "machines/a.img", "/dev/loop0", "xfs",
-        new NetworkRecord("eth0", IPAddress.Parse("10.0.2.15"), 24, IPAddress.Parse("10.0.2.2")), "6b1f0c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e");
+    private static readonly NetworkRecord Eth0 = new("eth0", IPAddress.Parse("10.0.2.15"), 24, IPAddress.Parse("10.0.2.2"));
+
+    /// <summary>A read-write image under a persistent layer, as the boot builds it.</summary>
+    internal static readonly BootState Layered = new(
+    [
+        new Built.Network(Eth0),
+        new Built.Share("/run/initramfs/share", "//10.0.2.2/boot", "/run/initramfs/records"),
+        new Built.Loop("/dev/loop0", "golden/current.img", "ext4", "image"),
+        new Built.Claim("6b1f0c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e", "layers/52-54-00-12-34-56 my.img"),
+        new Built.Loop("/dev/loop1", "layers/52-54-00-12-34-56 my.img", "ext4", "layer"),
+        new Built.Mount("/run/rootfsbase"),
+        new Built.Mount("/run/overlayfs"),
+        new Built.Mount("/sysroot"),
+    ]);
 
     [Fact]
-    public void Round_trips_with_typed_fields()
+    public void Round_trips_in_the_order_built()
     {
-        Assert.Equal(Image, BootState.Parse(Image.Serialize()));
-        var directory = Image with { ImagePath = null, LoopDevice = null, FileSystem = null, Network = Image.Network! with { Gateway = null } };
-        Assert.Equal(directory, BootState.Parse(directory.Serialize()));
-        var noNetwork = Image with { Network = null, HolderBootId = null };
-        Assert.Equal(noNetwork, BootState.Parse(noNetwork.Serialize()));
+        Assert.Equal(Layered.Things, BootState.Parse(Layered.Serialize()).Things);
+        var directory = new BootState([new Built.Network(Eth0 with { Gateway = null }), new Built.Share("/run/initramfs/share", "//s/boot", null), new Built.Mount("/sysroot")]);
+        Assert.Equal(directory.Things, BootState.Parse(directory.Serialize()).Things);
     }
 
     [Fact]
-    public void The_file_is_key_value_lines_without_secrets()
+    public void The_file_is_a_line_per_thing_without_secrets()
     {
-        Assert.Equal("""
-            share_mount=/run/initramfs/share
-            unc=//10.0.2.2/boot
-            image=machines/a.img
-            loop=/dev/loop0
-            fstype=xfs
-            interface=eth0
-            address=10.0.2.15/24
-            gateway=10.0.2.2
-            holder_boot=6b1f0c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e
-            layer=
-            layer_loop=
-
-            """.ReplaceLineEndings("\n"), Image.Serialize());
+        Assert.Equal(
+            "network\tinterface=eth0\taddress=10.0.2.15/24\tgateway=10.0.2.2\n" +
+            "share\tmount=/run/initramfs/share\tunc=//10.0.2.2/boot\trecords=/run/initramfs/records\n" +
+            "loop\tdevice=/dev/loop0\tpath=golden/current.img\tfstype=ext4\trole=image\n" +
+            "claim\tboot=6b1f0c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e\tpath=layers/52-54-00-12-34-56 my.img\n" +
+            "loop\tdevice=/dev/loop1\tpath=layers/52-54-00-12-34-56 my.img\tfstype=ext4\trole=layer\n" +
+            "mount\tat=/run/rootfsbase\nmount\tat=/run/overlayfs\nmount\tat=/sysroot\n", Layered.Serialize());
+        Assert.Equal("6b1f0c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e", Layered.Claim?.BootId);
+        Assert.Equal(["/dev/loop0", "/dev/loop1"], Layered.Loops.Select(l => l.Device));
     }
 
     [Fact]
-    public void A_missing_key_is_named()
-    {
-        string text = string.Join('\n', Image.Serialize().Split('\n').Where(l => !l.StartsWith("unc=")));
-        Assert.Contains("no unc= line", Assert.Throws<FormatException>(() => BootState.Parse(text)).Message);
-    }
+    public void A_value_with_a_tab_or_a_newline_is_refused_when_written() =>
+        Assert.Throws<ArgumentException>(() => new BootState([new Built.Mount("/sys\nroot")]).Serialize());
 
     [Theory]
-    [InlineData("address=10.0.2.15", "address=10.0.2.15; expected ADDRESS/PREFIX")]
-    [InlineData("address=10.0.2.15/99", "address=10.0.2.15/99; expected ADDRESS/PREFIX")]
-    [InlineData("gateway=router", "gateway=router is not an address")]
-    [InlineData("loop=/dev/sda", "loop=/dev/sda is not a loop device")]
-    [InlineData("share_mount=share", "share_mount=share is not an absolute path")]
-    [InlineData("holder_boot=../x", "holder_boot=../x is not a boot id")]
-    public void A_bad_value_is_named(string replacement, string message)
-    {
-        string key = replacement.Split('=')[0];
-        var lines = Image.Serialize().Split('\n').Select(l => l.StartsWith(key + "=") ? replacement.TrimEnd('\n') : l);
-        string text = string.Join('\n', lines);
-        Assert.Contains(message, Assert.Throws<FormatException>(() => BootState.Parse(text)).Message);
-    }
+    [InlineData("network\tinterface=eth0\taddress=10.0.2.15", "address=10.0.2.15; expected ADDRESS/PREFIX")]
+    [InlineData("network\tinterface=eth0\taddress=10.0.2.15/99", "address=10.0.2.15/99; expected ADDRESS/PREFIX")]
+    [InlineData("network\tinterface=eth0\taddress=10.0.2.15/24\tgateway=router", "gateway=router is not an address")]
+    [InlineData("network\taddress=10.0.2.15/24", "a network line has no interface=")]
+    [InlineData("loop\tdevice=/dev/sda\tpath=a.img\trole=image", "device=/dev/sda is not a loop device")]
+    [InlineData("share\tmount=share\tunc=//s/b", "mount=share is not an absolute path")]
+    [InlineData("claim\tboot=../x\tpath=a.img", "boot=../x is not a boot id")]
+    [InlineData("mount\t/sysroot", "'/sysroot' in a mount line is not key=value")]
+    [InlineData("tape\tat=/dev/st0", "'tape' is not a kind of thing the boot builds")]
+    public void A_bad_line_is_named(string line, string message) =>
+        Assert.Contains(message, Assert.Throws<FormatException>(() => BootState.Parse(Layered.Serialize() + line + "\n")).Message);
 }

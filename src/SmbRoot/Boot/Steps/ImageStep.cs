@@ -100,7 +100,7 @@ public static class ImageStep
         }
 
         var identity = plan.ImageReadOnly ? ServerFile.IdentityOf(fd, display) : null; // the attached file, for the guard's check (Guard/ImageWatch)
-        var claim = watched is null ? null : built.Push(Claim(context, network, watched, fd, display));
+        var claim = watched is null ? null : built.Push(Claim(context, network, watched, fd, display, pathInShare));
         string device = Loop.Attach(fd, plan.ImageReadOnly, pathInShare);
         context.Log.Say($"image: {display} ({size / (1024 * 1024)} MiB, {fileSystem}) on {device}{(plan.ImageReadOnly ? ", read-only" : "")}");
         return new Result(new LoopAttachment(device, display, fileSystem, fd) { PathInShare = pathInShare, Identity = identity }, claim);
@@ -138,7 +138,7 @@ public static class ImageStep
 
     /// <summary>The holder record, this machine's and renewed from now on; and the watchdog, armed once the image is this machine's.</summary>
     /// <param name="fd">the image (or layer) opened for the loop device: each renewal checks that its name still names this file</param>
-    public static HolderGuard Claim(BootContext context, RootNetwork network, HolderClaim.Watched watched, int fd, string display)
+    public static HolderGuard Claim(BootContext context, RootNetwork network, HolderClaim.Watched watched, int fd, string display, string pathInShare)
     {
         var policy = context.Plan.Fencing;
         var holder = watched.Take(context, network, ServerFile.IdentityOf(fd, display).FileId, out var provedAt);
@@ -156,7 +156,7 @@ public static class ImageStep
             }
         }
         context.Log.Say($"fencing: {display} is this machine's; {policy.Describe()}");
-        return new HolderGuard(holder, watchdog, context.Log, new OwnershipFence(policy, provedAt, context.Log), context.Decisions);
+        return new HolderGuard(holder, watchdog, context.Log, new OwnershipFence(policy, provedAt, context.Log), context.Decisions) { PathInShare = pathInShare };
     }
 
     /// <summary>"another machine", or the machine its holder record names.</summary>

@@ -68,7 +68,7 @@ public static class LayerStep
                 InUseHint +
                 (context.Plan.RetrySeconds > 0 ? $" (rd.retry={context.Plan.RetrySeconds} keeps trying until the lock is free)" : ""), inner: e);
         }
-        var claim = built.Push(ImageStep.Claim(context, network, watched, fd, display));
+        var claim = built.Push(ImageStep.Claim(context, network, watched, fd, display, pathInShare));
 
         var (_, _, size) = Sys.FStat(fd, display);
         var head = new byte[SuperblockDetector.BytesNeeded];
@@ -97,7 +97,7 @@ public static class LayerStep
         }
         string device = Loop.Attach(fd, readOnly: false, pathInShare);
         context.Log.Say($"overlay: layer {display} ({size / (1024 * 1024)} MiB) on {device}");
-        return new Result(new LoopAttachment(device, display, "ext4", fd) { PathInShare = pathInShare }, claim, size, made, LayerTemplate.FileSystemBytes(head) <= size - LayerTemplate.BlockSize);
+        return new Result(new LoopAttachment(device, display, "ext4", fd) { PathInShare = pathInShare, Role = "layer" }, claim, size, made, LayerTemplate.FileSystemBytes(head) <= size - LayerTemplate.BlockSize);
     }
 
     /// <summary>Opens the layer read-write; creates it (empty) only with rd.overlay.create=, and says whether it did.</summary>

@@ -13,7 +13,7 @@ public static class LoadModulesStep
 {
     /// <summary>
     /// The SMB 3.1.1 negotiate allocates gcm(aes) and ccm(aes) even for a signed session
-    /// (fs/smb/client/smb2transport.c, smb3_crypto_aead_allocate), and the kernel builds them from
+    /// (fs/cifs/smb2transport.c, smb3_crypto_aead_allocate), and the kernel builds them from
     /// ctr and ghash (crypto/gcm.c): they must be there before the mount, with on-demand loading off.
     /// </summary>
     private static readonly string[] AeadModules = ["ctr", "ghash_generic"];

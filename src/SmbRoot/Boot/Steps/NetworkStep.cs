@@ -1,4 +1,3 @@
-using SmbRoot.Core.Netlink;
 using SmbRoot.Core.Plan;
 using SmbRoot.Core.State;
 using SmbRoot.Interop;

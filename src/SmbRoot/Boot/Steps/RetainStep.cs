@@ -1,6 +1,7 @@
 using SmbRoot.Core.State;
 using SmbRoot.Guard;
 using SmbRoot.Interop;
+using SmbRoot.Resources;
 
 namespace SmbRoot.Boot.Steps;
 
@@ -15,7 +16,8 @@ public static class RetainStep
 {
     private const string Manifest = "/etc/smbroot/retain";
 
-    public static void Run(BootContext context, BootedRoot booted)
+    /// <param name="built">what the boot built, in order (<see cref="ResourceStack.ForFinalStage"/>)</param>
+    public static void Run(IReadOnlyList<Built> built)
     {
         foreach (var file in File.ReadAllLines(Manifest).Where(l => l.StartsWith('/')))
         {
@@ -34,12 +36,7 @@ public static class RetainStep
             throw new BootException($"{RetainedBinary.Path} is missing: {RetainedRamdisk.MountPoint} is not the initramfs's {BootContext.RetainedInInitramfs}, so nothing would be left to shut the machine down",
                 "the 'early setup' errors at the start of the console", permanent: true);
         }
-        File.WriteAllText(BootState.Path, StateOf(booted).Serialize());
+        File.WriteAllText(BootState.Path, new BootState(built).Serialize());
         Sys.MakeDirectory(RetainedRamdisk.MountPoint + "/oldroot");
     }
-
-    private static BootState StateOf(BootedRoot booted) =>
-        new(booted.Share.MountPoint, booted.Share.Unc, booted.Image?.PathInShare,
-            booted.Image?.Device, booted.Image?.FileSystem, booted.Network.Record, booted.Claim?.Holder.Record.BootId,
-            booted.Layer?.PathInShare, booted.Layer?.Device);
 }

@@ -82,7 +82,7 @@ public static class ShareStep
     /// machine's read of a record the holder holds a lease on is such a break: a holder cut off for a
     /// few seconds would lose its session, and the writes in flight to its root fail with EIO (ext4
     /// goes read-only). Without a lease no break is sent. The cifs client gives a mount with other
-    /// lease options a tree connection of its own (fs/smb/client/connect.c, match_tcon) on the same
+    /// lease options a tree connection of its own (fs/cifs/connect.c, match_tcon) on the same
     /// session and TCP connection; the image stays on the mount with leases, which its speed needs.
     /// </summary>
     private static ShareMount MountRecords(ShareMount share, string options)

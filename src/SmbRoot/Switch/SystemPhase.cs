@@ -2,12 +2,13 @@ using System.Diagnostics;
 using SmbRoot.Boot;
 using SmbRoot.Core.Plan;
 using SmbRoot.Core.Shutdown;
-using SmbRoot.Fencing;
 using SmbRoot.Guard;
+using SmbRoot.Handoff;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
+using SmbRoot.Shutdown;
 
-namespace SmbRoot.RunPhase;
+namespace SmbRoot.Switch;
 
 /// <summary>
 /// The run phase, after the point of no return: switch root, then guard or handoff. Whatever
@@ -56,7 +57,7 @@ public static class SystemPhase
             log.Error($"  check: that init={context.Plan.Init} is a program this machine can run (architecture, #! line, its libraries in the image)");
             log.Error($"past the point of no return: releasing the root, then {verb.Name()}");
         }
-        Handover.ToFinalStage(context, verb, booted.Claim);
+        EnterFinalStage.Run(context, verb, booted.Claim);
     }
 
     /// <summary>

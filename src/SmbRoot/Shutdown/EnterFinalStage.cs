@@ -5,18 +5,18 @@ using SmbRoot.Fencing;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 
-namespace SmbRoot.Guard;
+namespace SmbRoot.Shutdown;
 
 /// <summary>
 /// From the running system to the final stage: the same move systemd-shutdown makes
 /// (src/shutdown/shutdown.c: switch_root into /run/initramfs, then exec /shutdown VERB), so every
-/// way out ends in one code path, <see cref="Shutdown.FinalStage"/>.
+/// way out ends in one code path, <see cref="FinalStage"/>.
 /// </summary>
-public static class Handover
+public static class EnterFinalStage
 {
     /// <summary>Never returns: the final stage, or, if even that cannot start, the verb straight away.</summary>
     /// <param name="claim">this boot's claim on the image or the layer, whose record's file goes to the final stage</param>
-    public static void ToFinalStage(BootContext context, ShutdownVerb verb, HolderGuard? claim)
+    public static void Run(BootContext context, ShutdownVerb verb, HolderGuard? claim)
     {
         try
         {
@@ -29,7 +29,7 @@ public static class Handover
             Sys.ChangeRoot(".");
             Sys.ChangeDirectory("/");
             context.Logging.DetachKernelLog();
-            string[] arguments = claim is null ? ["/shutdown", verb.Name()] : ["/shutdown", verb.Name(), $"{FinalStageArguments.HolderFdOption}={claim.HandToFinalStage()}"];
+            string[] arguments = claim is null ? ["/shutdown", verb.Name()] : ["/shutdown", verb.Name(), $"{FinalStageArguments.HolderFdOption}={claim.PassToFinalStage()}"];
             Sys.Exec("/shutdown", arguments, ["TERM=linux"]);
         }
         catch (Exception e)

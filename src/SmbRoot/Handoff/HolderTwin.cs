@@ -5,7 +5,7 @@ using SmbRoot.Guard;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 
-namespace SmbRoot.Fencing;
+namespace SmbRoot.Handoff;
 
 /// <summary>
 /// The handoff helper's twin, so that killing the helper (an administrator's kill -9 of a process

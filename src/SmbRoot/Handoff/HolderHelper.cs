@@ -3,12 +3,12 @@ using Microsoft.Extensions.Logging;
 using SmbRoot.Core.Fencing;
 using SmbRoot.Core.Images;
 using SmbRoot.Core.State;
+using SmbRoot.Fencing;
 using SmbRoot.Guard;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
-using SmbRoot.Resources;
 
-namespace SmbRoot.Fencing;
+namespace SmbRoot.Handoff;
 
 /// <summary>
 /// In handoff mode SmbRoot does not stay PID 1, so a small process of its own does what PID 1 does
@@ -32,7 +32,7 @@ public static class HolderHelper
     /// </summary>
     public static int Start(HolderGuard? claim, FencingPolicy policy, ImageWatch.Target? image)
     {
-        var handed = claim?.HandOff();
+        var handed = claim?.PassToHelper();
         try
         {
             var args = new List<string> { Command };

@@ -4,7 +4,7 @@ using SmbRoot.Interop;
 using SmbRoot.Logging;
 using SmbRoot.Resources;
 
-namespace SmbRoot.RunPhase;
+namespace SmbRoot.Switch;
 
 /// <summary>
 /// Step 9: move /proc /sys /dev /run into the new root, free the initramfs's memory and make the
