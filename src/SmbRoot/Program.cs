@@ -199,8 +199,8 @@ public static class Program
         var context = new BootContext(plan, Log, Logging, new ModuleLoader(Log, release));
         switch (new BootRunner(context).Run())
         {
-            case BootRunner.Outcome.Booted booted:
-                return (context, booted.Root);
+            case BootRunner.Outcome.Booted { Attempt: var a, Timeline: var timeline }:
+                return (context, new BootedRoot(a.Network!, a.Share!, a.Image, a.Layer?.Loop, a.Claim, a.Root!, timeline));
             case BootRunner.Outcome.GaveUp gaveUp:
                 Finish(gaveUp.Choice);
                 return null;

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using SmbRoot.Boot.Steps;
 using SmbRoot.Core.Boot;
-using SmbRoot.Core.Plan;
 using SmbRoot.Fencing;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
@@ -10,20 +8,27 @@ using SmbRoot.Resources;
 namespace SmbRoot.Boot;
 
 /// <summary>
-/// The boot phase: runs the steps in order, each returning the resource it built. On a failure
-/// it says which step failed, what it tried and what to check, releases what was built in
-/// reverse, and then retries with back-off while rd.retry lasts, or falls back to the shell or
-/// the prompt. Nothing here is past the point of no return: the switch is the caller's.
+/// The boot phase: runs the steps in order (<see cref="BootSteps"/>), each recording what it builds.
+/// On a failure it says which step failed, what it tried and what to check, releases what was built
+/// in reverse, and then retries with back-off while rd.retry lasts, or falls back to the shell or
+/// the prompt. Nothing here is past the point of no return: the switch is the caller's. The steps,
+/// the wait between attempts and the fallback are given, so the tests drive it with their own.
 /// </summary>
-public sealed class BootRunner(BootContext context)
+public sealed class BootRunner(BootContext context, IReadOnlyList<BootStep> steps, Action<TimeSpan> sleep, Func<Fallback.Choice> afterFailure)
 {
     /// <summary>How long the undo of a failed attempt may wait for something busy.</summary>
     private static readonly TimeSpan UndoTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>What the boot ended in: the built root, or the fallback the person at the console chose.</summary>
+    /// <summary>The boot's own steps, waits and fallback.</summary>
+    public BootRunner(BootContext context)
+        : this(context, BootSteps.For(context), Thread.Sleep, () => Fallback.AfterFailure(context, context.Plan.Shell))
+    {
+    }
+
+    /// <summary>What the boot ended in: what the attempt built and its timeline, or the fallback the person at the console chose.</summary>
     public abstract record Outcome
     {
-        public sealed record Booted(BootedRoot Root) : Outcome;
+        public sealed record Booted(BootAttempt Attempt, BootTimeline Timeline) : Outcome;
 
         public sealed record GaveUp(Fallback.Choice Choice) : Outcome;
     }
@@ -37,31 +42,37 @@ public sealed class BootRunner(BootContext context)
         int attempt = 1;
         while (true)
         {
-            var built = new ResourceStack();
+            var built = new BootAttempt();
             var progress = new Progress();
             bool permanent;
             try
             {
-                return new Outcome.Booted(Attempt(built, progress));
+                foreach (var step in steps)
+                {
+                    progress.Enter(step.Name, step.Retryable);
+                    step.Run(built);
+                }
+                progress.Done();
+                return new Outcome.Booted(built, progress.Timeline);
             }
             catch (Exception e)
             {
                 Report(progress.Step, e);
                 permanent = !progress.Retryable || e is BootException { Permanent: true };
             }
-            built.ReleaseAll(new Deadline(UndoTimeout), (resource, e) => log.Warn($"undoing {resource.Name}: {e.Message}"));
+            built.Built.ReleaseAll(new Deadline(UndoTimeout), (resource, e) => log.Warn($"undoing {resource.Name}: {e.Message}"));
 
             var left = TimeSpan.FromSeconds(plan.RetrySeconds) - retryClock.Elapsed;
             if (!permanent && left > TimeSpan.Zero)
             {
                 var wait = backoff.Next(left);
                 log.Say($"attempt {attempt} failed; retrying in {wait.TotalSeconds:0}s ({left.TotalSeconds:0}s of rd.retry={plan.RetrySeconds} left)");
-                Thread.Sleep(wait);
+                sleep(wait);
                 attempt++;
                 continue;
             }
             if (!permanent) log.Error($"giving up after {attempt} attempt(s) in {retryClock.Elapsed.TotalSeconds:0}s (rd.retry={plan.RetrySeconds})");
-            var choice = Fallback.AfterFailure(context, plan.Shell);
+            var choice = afterFailure();
             if (choice != Fallback.Choice.Retry) return new Outcome.GaveUp(choice);
             retryClock.Restart();
             backoff.Reset();
@@ -91,46 +102,6 @@ public sealed class BootRunner(BootContext context)
             if (_clock.IsRunning) Timeline.Add(Step, _clock.Elapsed);
             _clock.Reset();
         }
-    }
-
-    /// <summary>One attempt: steps 3 to 8. What each step builds goes on <paramref name="built"/> as soon as it exists.</summary>
-    private BootedRoot Attempt(ResourceStack built, Progress progress)
-    {
-        var plan = context.Plan;
-        progress.Enter("modules", retryable: false);
-        var onDemand = LoadModulesStep.Run(context, built);
-        progress.Enter("network", retryable: true);
-        var network = NetworkStep.Run(context, built);
-        if (plan.Break == BreakPoint.PreMount) Fallback.Break(context, "pre-mount");
-        progress.Enter("share", retryable: true);
-        var share = built.Push(ShareStep.Run(context, network));
-        LoopAttachment? image = null;
-        HolderGuard? claim = null;
-        if (plan.Root.IsImage)
-        {
-            progress.Enter("image", retryable: true);
-            (image, claim) = ImageStep.Run(context, network, share, built);
-            built.Push(image);
-        }
-        LayerStep.Result? layer = null;
-        if (plan.Overlay?.File is { } layerFile)
-        {
-            progress.Enter("layer", retryable: true);
-            layer = LayerStep.Run(context, network, share, layerFile, built);
-            built.Push(layer.Loop);
-            claim = layer.Claim;
-        }
-        progress.Enter("root", retryable: true);
-        var root = RootStep.Run(context, image, layer, claim, share, built);
-        var booted = new BootedRoot(network, share, image, layer?.Loop, claim, root, progress.Timeline);
-        progress.Enter("retain", retryable: false);
-        RetainStep.Run(built.ForFinalStage);
-        progress.Enter("check", retryable: false);
-        Switch.SwitchRoot.Check(context);
-        onDemand.Release(new Deadline(UndoTimeout)); // from here the system's own modprobe works as before the boot
-        progress.Done();
-        if (plan.Break == BreakPoint.PreSwitch) Fallback.Break(context, "pre-switch");
-        return booted;
     }
 
     private void Report(string step, Exception e)
