@@ -255,40 +255,19 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         }
     }
 
-    /// <summary>
-    /// What the kernel still shows after the recorded releases: mounts under the old root, and loop
-    /// devices with a backing file (ones the system set up itself). Repeated until a pass changes
-    /// nothing, the way systemd-shutdown repeats umount_all and loopback_detach_all.
-    /// </summary>
-    private void Sweep(Deadline deadline)
+    /// <summary>The sweep of what the kernel still shows under the old root (<see cref="Shutdown.Sweep"/>).</summary>
+    private void Sweep(Deadline deadline) =>
+        new Sweep(new RealKernel(this, deadline), OldRoot, line => log.Say("final: " + line), Problem).Run();
+
+    /// <summary>The sweep's kernel: mountinfo, umount(2), a read-only remount, the loop devices in sysfs.</summary>
+    private sealed class RealKernel(FinalStage stage, Deadline deadline) : Sweep.IKernel
     {
-        for (int pass = 1; ; pass++)
-        {
-            bool changed = false;
-            foreach (var mount in Mounts().UnmountOrder(OldRoot))
-            {
-                try
-                {
-                    Sys.Unmount(mount.MountPoint);
-                    log.Say($"final: sweep: unmounted {mount.MountPoint}");
-                    changed = true;
-                }
-                catch (SysException) { /* reported after the last pass */ }
-            }
-            foreach (var device in AttachedLoopDevices())
-            {
-                try
-                {
-                    LoopAttachment.Detach(device, deadline);
-                    log.Say($"final: sweep: detached {device}");
-                    changed = true;
-                }
-                catch (Exception e) when (e is SysException or IOException) { /* reported after the last pass */ }
-            }
-            if (!changed) break;
-        }
-        foreach (var mount in Mounts().UnmountOrder(OldRoot)) Problem($"still mounted: {mount.MountPoint} ({mount.FileSystemType})");
-        foreach (var device in AttachedLoopDevices()) Problem($"{device} still holds {File.ReadAllText(LoopAttachment.BackingFileOf(device)).Trim()}");
+        public MountTable Mounts() => stage.Mounts();
+        public void Unmount(string mountPoint) => Sys.Unmount(mountPoint);
+        public void MakeReadOnly(string mountPoint) => Sys.Mount(null, mountPoint, null, Sys.MS_REMOUNT | Sys.MS_RDONLY, null);
+        public IReadOnlyList<string> AttachedLoopDevices() => FinalStage.AttachedLoopDevices();
+        public void Detach(string device) => LoopAttachment.Detach(device, deadline);
+        public string BackingFileOf(string device) => File.ReadAllText(LoopAttachment.BackingFileOf(device)).Trim();
     }
 
     /// <summary>
@@ -315,7 +294,7 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         return changed;
     }
 
-    private static IEnumerable<string> AttachedLoopDevices() =>
+    private static IReadOnlyList<string> AttachedLoopDevices() =>
         Directory.Exists("/sys/block")
             ? Directory.GetDirectories("/sys/block", "loop*").Select(Path.GetFileName).OfType<string>()
                 .Where(name => File.Exists(LoopAttachment.BackingFileOf(name))).Order(StringComparer.Ordinal).Select(name => "/dev/" + name).ToList()
