@@ -57,14 +57,16 @@ public static class Program
           smbroot --help
         In a system booted in guard mode (as /run/initramfs/init, root only):
           init status                                  mode, root, image, loop device, share, network, the system's init
-          init relinquish [--poweroff|--reboot|--halt] [--timeout SECONDS]
+          init relinquish [--poweroff|--reboot|--halt|--kexec] [--timeout SECONDS]
                                                        ask the system's init to shut down its own way, then release
                                                        the root (default --poweroff, 90 s before PID 1 stops the rest)
         As the final stage (/run/initramfs/shutdown, run as PID 1 by systemd or by guard mode):
           shutdown reboot|poweroff|halt|kexec [systemd's --log-*, --timeout=, --exit-code= options]
+                                                       kexec: the kernel loaded for it (kexec -l, systemctl kexec), or a
+                                                       reboot when /sys/kernel/kexec_loaded says none is
                    [--holder-fd=N]                     guard mode's: the holder record's open file, released through it
-        Internal: --enter-system INIT ARGS (guard mode's namespace setup), --reboot-syscall N, --hold (handoff mode's
-          claim keeper, shown as @smbroot-holder)
+        Internal: --enter-system INIT ARGS (guard mode's namespace setup), --reboot-syscall N, --hold and --hold-twin
+          (handoff mode's claim keeper and its twin, both shown as @smbroot-holder)
         """;
 
     public static int Main(string[] args)
@@ -134,6 +136,8 @@ public static class Program
             var arguments = FinalStageArguments.Parse(args);
             verb = arguments.Verb;
             new FinalStage(Log, Logging).Run(arguments);
+            verb = verb.Final(KexecLoaded(), out string? note);
+            if (note is not null) Log.Warn("final: " + note);
         }
         catch (Exception e)
         {
@@ -141,6 +145,13 @@ public static class Program
             catch { /* no log: nothing to do about it */ }
         }
         Sys.RebootUntilDone(verb);
+    }
+
+    /// <summary>Whether a kernel is loaded for kexec (sysfs-kernel: /sys/kernel/kexec_loaded).</summary>
+    private static bool KexecLoaded()
+    {
+        try { return File.ReadAllText("/sys/kernel/kexec_loaded").Trim() == "1"; }
+        catch (IOException) { return false; }
     }
 
     /// <summary>PID 1: never returns and never lets an exception out, because the kernel panics when init exits.</summary>

@@ -19,7 +19,7 @@ public sealed class FinalStageTests(LabFixture fixture)
     /// What systemd-shutdown does last: switch into /run/initramfs, then exec /shutdown VERB with its
     /// options. <paramref name="beforeExec"/> runs in between, when the system has nothing left to write.
     /// </summary>
-    internal static string SystemdShutdownScript(string timeout, string beforeExec = "") => $$"""
+    internal static string SystemdShutdownScript(string timeout, string beforeExec = "", string verb = "halt") => $$"""
         #!/bin/sh
         sync
         mount --make-rprivate /
@@ -27,7 +27,7 @@ public sealed class FinalStageTests(LabFixture fixture)
         cd /run/initramfs
         pivot_root . oldroot
         {{beforeExec}}
-        exec /oldroot/bin/busybox chroot . /shutdown halt --log-level=info --log-target=kmsg --timeout={{timeout}} --exit-code=0
+        exec /oldroot/bin/busybox chroot . /shutdown {{verb}} --log-level=info --log-target=kmsg --timeout={{timeout}} --exit-code=0
         """;
 
     // DefaultTimeoutStopSec=1000s and =infinity (USEC_INFINITY = 2^64-1 us) once skipped every release.

@@ -58,6 +58,7 @@ public static class RootImage
         foreach (var (pathInRoot, content) in extraFiles ?? new Dictionary<string, byte[]>())
         {
             string file = Path.Combine(tree, pathInRoot.TrimStart('/'));
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             File.WriteAllBytes(file, content);
             File.SetUnixFileMode(file, (UnixFileMode)0x1ED);
         }

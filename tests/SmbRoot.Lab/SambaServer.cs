@@ -157,6 +157,9 @@ public sealed class SambaServer : IDisposable
     /// <summary>Open files only (smbstatus -L).</summary>
     public string OpenFiles() => Shell.Run("smbstatus", "-s", ConfigPath, "-L");
 
+    /// <summary>The sessions the server has now: a line each in smbstatus --brief, naming the dialect.</summary>
+    public int Sessions() => Shell.Run("smbstatus", "-s", ConfigPath, "-b").Split('\n').Count(line => line.Contains(" SMB3"));
+
     /// <summary>
     /// The files <paramref name="client"/> has open, as the server sees them, each with its oplock or
     /// lease ("NONE", "LEASE(RWH)"): smbstatus names the smbd serving each client address, and the

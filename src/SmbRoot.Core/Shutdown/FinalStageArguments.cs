@@ -7,7 +7,7 @@ namespace SmbRoot.Core.Shutdown;
 /// <c>--log-time</c>, <c>--timeout</c> and <c>--exit-code</c>). Our own guard mode passes the verb and,
 /// when the boot claimed an image or a layer, <c>--holder-fd=N</c>: the holder record's open file.
 /// </summary>
-public sealed record FinalStageArguments(ShutdownVerb Verb, bool KexecRequested, TimeSpan Timeout, IReadOnlyList<string> Notes, int? HolderFd = null)
+public sealed record FinalStageArguments(ShutdownVerb Verb, TimeSpan Timeout, IReadOnlyList<string> Notes, int? HolderFd = null)
 {
     public const string HolderFdOption = "--holder-fd";
 
@@ -22,7 +22,7 @@ public sealed record FinalStageArguments(ShutdownVerb Verb, bool KexecRequested,
 
     private static readonly string[] SystemdOptions = ["--log-level", "--log-target", "--log-color", "--log-location", "--log-time", "--exit-code"];
 
-    public static bool IsVerb(string word) => word is "reboot" or "poweroff" or "halt" or "kexec";
+    public static bool IsVerb(string word) => ShutdownVerbs.Parse(word) is not null;
 
     /// <summary>
     /// The verb first; it is the only thing that must be right. Every other argument that cannot
@@ -35,10 +35,7 @@ public sealed record FinalStageArguments(ShutdownVerb Verb, bool KexecRequested,
             throw new FormatException("usage: shutdown reboot|poweroff|halt|kexec [systemd's --log-*, --timeout=, --exit-code= options]");
         }
         var notes = new List<string>();
-        bool kexec = args[0] == "kexec";
-        // There is no kexec image in the retained ramdisk: restart through the firmware instead.
-        var verb = kexec ? ShutdownVerb.Reboot : ShutdownVerbs.Parse(args[0])!.Value;
-        if (kexec) notes.Add("kexec was asked for; the retained ramdisk has no kexec image, so the machine reboots");
+        var verb = ShutdownVerbs.Parse(args[0])!.Value;
         var timeout = DefaultTimeout;
         int? holderFd = null;
         for (int i = 1; i < args.Count; i++)
@@ -78,7 +75,7 @@ public sealed record FinalStageArguments(ShutdownVerb Verb, bool KexecRequested,
                 notes.Add($"ignoring unknown argument '{arg}'");
             }
         }
-        return new FinalStageArguments(verb, kexec, timeout, notes, holderFd);
+        return new FinalStageArguments(verb, timeout, notes, holderFd);
     }
 
     /// <summary>

@@ -20,12 +20,13 @@ public static class ControlClient
                 case "--poweroff": verb = ShutdownVerb.PowerOff; break;
                 case "--reboot": verb = ShutdownVerb.Reboot; break;
                 case "--halt": verb = ShutdownVerb.Halt; break;
+                case "--kexec": verb = ShutdownVerb.Kexec; break;
                 case "--timeout" when i + 1 < options.Length && int.TryParse(options[i + 1], out int seconds) && seconds is > 0 and <= 3600:
                     deadline = TimeSpan.FromSeconds(seconds);
                     i++;
                     break;
                 default:
-                    Console.Error.WriteLine($"init relinquish: unknown option '{options[i]}'; expected --poweroff, --reboot, --halt, --timeout SECONDS (1-3600)");
+                    Console.Error.WriteLine($"init relinquish: unknown option '{options[i]}'; expected --poweroff, --reboot, --halt, --kexec, --timeout SECONDS (1-3600)");
                     return 2;
             }
         }

@@ -27,14 +27,14 @@ public static class SystemInit
         string kind = Kind(pid);
         if (kind == "busybox init")
         {
-            // busybox init/init.c: SIGUSR1 halt, SIGUSR2 poweroff, SIGTERM reboot.
+            // busybox init/init.c: SIGUSR1 halt, SIGUSR2 poweroff, SIGTERM reboot (a kexec too: the final stage makes it one).
             int signal = verb switch { ShutdownVerb.Halt => Sys.SIGUSR1, ShutdownVerb.PowerOff => Sys.SIGUSR2, _ => Sys.SIGTERM };
             Sys.Kill(pid, signal);
             return $"sent busybox init the signal for {verb.Name()}";
         }
         if (kind == "sysvinit")
         {
-            char runlevel = verb == ShutdownVerb.Reboot ? '6' : '0';
+            char runlevel = verb is ShutdownVerb.Reboot or ShutdownVerb.Kexec ? '6' : '0';
             int fd = Sys.Open(InitctlFifo, Sys.O_WRONLY | Sys.O_NONBLOCK);
             try { Sys.WriteAll(fd, InitctlRequest.ChangeRunlevel(runlevel), InitctlFifo); }
             finally { Sys.Close(fd); }

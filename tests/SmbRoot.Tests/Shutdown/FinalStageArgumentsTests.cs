@@ -43,13 +43,21 @@ public class FinalStageArgumentsTests
     }
 
     [Fact]
-    public void Kexec_becomes_a_reboot_with_a_note_and_unknown_options_are_noted()
+    public void Kexec_is_a_verb_and_unknown_options_are_noted()
     {
         var arguments = FinalStageArguments.Parse(["kexec", "--frobnicate"]);
-        Assert.Equal(ShutdownVerb.Reboot, arguments.Verb);
-        Assert.True(arguments.KexecRequested);
-        Assert.Equal(2, arguments.Notes.Count);
-        Assert.Contains("--frobnicate", arguments.Notes[1]);
+        Assert.Equal(ShutdownVerb.Kexec, arguments.Verb);
+        Assert.Contains("--frobnicate", Assert.Single(arguments.Notes));
+    }
+
+    [Fact]
+    public void A_kexec_without_a_loaded_kernel_is_a_reboot_that_says_so()
+    {
+        Assert.Equal(ShutdownVerb.Kexec, ShutdownVerb.Kexec.Final(kexecLoaded: true, out var none));
+        Assert.Null(none);
+        Assert.Equal(ShutdownVerb.Reboot, ShutdownVerb.Kexec.Final(kexecLoaded: false, out var note));
+        Assert.Contains("/sys/kernel/kexec_loaded is 0", note);
+        Assert.Equal(ShutdownVerb.Halt, ShutdownVerb.Halt.Final(kexecLoaded: false, out _));
     }
 
     [Theory]
