@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using SmbRoot.Core.Boot;
-using SmbRoot.Fencing;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 using SmbRoot.Resources;
