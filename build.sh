@@ -5,9 +5,10 @@
 #       --nic and --filesystem carry only those NIC drivers and root filesystems (dotnet run --project src/SmbRoot.Mkinitramfs -- --help)
 #   ./build.sh demo    boot a QEMU machine from a private Samba share on this host
 #   ./build.sh test    unit tests, then integration tests that boot QEMU against a real smbd
-#   ./build.sh bench [storm|io [BOOTS]|peer [BOOTS]|memory]  sizes, boot times, I/O, memory and boot storms (the figures
-#                                     in README.md); storm, io (default 3 boots), peer (against the script, default 5 boots
-#                                     each) or memory (the smallest guest): only that part
+#   ./build.sh bench [storm|io [BOOTS]|peer [BOOTS]|kexec [BOOTS]|memory]  sizes, boot times, I/O, memory and boot storms
+#                                     (the figures in README.md); storm, io (default 3 boots), peer (against the script,
+#                                     default 5 boots each), kexec (against a reboot, default 3) or memory (the smallest
+#                                     guest): only that part
 #   ./build.sh fuzz [N [TARGET...]]  every parser of SmbRoot.Core (or those named) with N mutated inputs (default 10^6), and N/100 seeds
 #                                     of each world of the fencing simulation (target fencing-simulation); fails on any crash or broken seed
 # Each installs what it needs (apt-get, dotnet restore) on a Debian machine.

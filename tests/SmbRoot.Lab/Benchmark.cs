@@ -63,6 +63,7 @@ public static class Benchmark
         Console.WriteLine($"relinquish to power-off:   {Summary(relinquish)} (host clock, busybox init's own shutdown included)");
         Console.WriteLine($"final stage, init gone to root released: {Summary(release)} (guest clock)");
         AgainstThePeer(lab, boots);
+        KexecAgainstReboot(lab, boots: 3);
         Integrity(lab, boots: 3);
         LoopAgainstRaw(lab, boots: 3);
         SmallestGuest(lab);
@@ -182,6 +183,57 @@ public static class Benchmark
         Console.WriteLine($"  {"initramfs, compressed (KiB)",-46} {string.Concat(sizes.Select(s => $"{s / 1024,-22} "))}{string.Join(" ", sizes[..^1].Select(s => ((double)s / sizes[^1]).ToString("0.00", CultureInfo.InvariantCulture)))}");
         var unpacked = contenders.Select(c => InitramfsFile.UnpackedSize(c.Archive)).ToArray();
         Console.WriteLine($"  {"initramfs unpacked (KiB)",-46} {string.Concat(unpacked.Select(s => $"{s / 1024,-22} "))}");
+    }
+
+    /// <summary>
+    /// The way to the next boot: from typing the request to the new root's rcS, kexec (relinquish
+    /// --kexec into the kernel and initramfs the system loaded) against a reboot (relinquish --reboot;
+    /// the lab's QEMU runs with -no-reboot, so the reboot is QEMU started again, without the
+    /// firmware's POST a real server adds). Host clock; the same image each time.
+    /// </summary>
+    public static void KexecAgainstReboot(Lab lab, int boots)
+    {
+        const string image = "bench/kexec.img";
+        string initrd = lab.InitramfsWithCredentials();
+        lab.AddImage(image, "ext4", extraFiles: new Dictionary<string, byte[]>
+        {
+            [KexecLoad.GuestPath] = File.ReadAllBytes(KexecLoad.Build(lab.WorkDirectory)),
+            ["/boot/vmlinuz"] = File.ReadAllBytes(lab.Kernel),
+            ["/boot/initrd.img"] = File.ReadAllBytes(initrd),
+        });
+        string commandLine = lab.CommandLine(image);
+        List<double> kexec = [], reboot = [];
+        for (int i = 0; i < boots; i++)
+        {
+            using (var guest = lab.Boot(initrd, commandLine))
+            {
+                guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(4));
+                WaitForThePrompt();
+                guest.Type($"{KexecLoad.GuestPath} /boot/vmlinuz /boot/initrd.img '{commandLine}'");
+                guest.WaitFor(KexecLoad.Loaded, TimeSpan.FromMinutes(1));
+                WaitForThePrompt();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                guest.Type($"{RootImage.ControlClient} relinquish --kexec");
+                guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(4));
+                kexec.Add(clock.Elapsed.TotalSeconds);
+            }
+            using (var guest = lab.Boot(initrd, commandLine))
+            {
+                guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(4));
+                WaitForThePrompt();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                guest.Type($"{RootImage.ControlClient} relinquish --reboot");
+                if (!guest.WaitForExit(TimeSpan.FromMinutes(3))) throw new TimeoutException("the guest did not reset after relinquish --reboot");
+                using var again = lab.Boot(initrd, commandLine);
+                again.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(4));
+                reboot.Add(clock.Elapsed.TotalSeconds);
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine($"the way to the next boot, request to the new root's rcS ({boots} each, host clock; a real server's POST adds minutes to the reboot):");
+        Console.WriteLine($"  relinquish --kexec   {Spread(kexec)} s");
+        Console.WriteLine($"  relinquish --reboot  {Spread(reboot)} s (QEMU started again)");
+        Console.WriteLine($"  ratio kexec / reboot {(Median(kexec) / Median(reboot)).ToString("0.00", CultureInfo.InvariantCulture)}");
     }
 
     /// <summary>

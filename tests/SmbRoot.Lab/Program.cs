@@ -28,6 +28,12 @@ switch (args)
             Benchmark.SmallestGuest(lab);
         }
         return 0;
+    case ["bench", "kexec", .. var rest] when Boots(rest, 3) is int boots:
+        using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench"), password: "bench-password"))
+        {
+            Benchmark.KexecAgainstReboot(lab, boots);
+        }
+        return 0;
     case ["bench", "io", .. var rest] when Boots(rest, 3) is int boots:
         using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench"), password: "bench-password"))
         {
@@ -45,7 +51,7 @@ switch (args)
         Console.WriteLine(crashes == 0 ? $"fuzz: {which}, {inputs:N0} inputs each, no crash" : $"fuzz: {crashes} crash(es) or broken seed(s)");
         return crashes == 0 ? 0 : 1;
     default:
-        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io [BOOTS]|peer [BOOTS]|memory]|fuzz [INPUTS [TARGET...|fencing-simulation]]   (run through ./build.sh demo, bench or fuzz)");
+        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io [BOOTS]|peer [BOOTS]|kexec [BOOTS]|memory]|fuzz [INPUTS [TARGET...|fencing-simulation]]   (run through ./build.sh demo, bench or fuzz)");
         return 2;
 }
 
