@@ -7,7 +7,7 @@ using SmbRoot.Resources;
 namespace SmbRoot.Boot;
 
 /// <summary>
-/// The boot phase: runs the steps in order (<see cref="BootSteps"/>), each recording what it builds.
+/// The boot phase: runs the steps in order (<see cref="BootSteps"/>) and records what each made (<see cref="Made"/>).
 /// On a failure it says which step failed, what it tried and what to check, releases what was built
 /// in reverse, and then retries with back-off while rd.retry lasts, or falls back to the shell or
 /// the prompt. Nothing here is past the point of no return: the switch is the caller's. The steps,
@@ -38,10 +38,10 @@ public sealed class BootRunner(BootContext context, IReadOnlyList<BootStep> step
         var log = context.Log;
         var retryClock = Stopwatch.StartNew();
         var backoff = new RetryBackoff(Random.Shared.NextDouble);
-        int attempt = 1;
+        int number = 1;
         while (true)
         {
-            var built = new BootAttempt();
+            var attempt = new BootAttempt();
             var progress = new Progress();
             bool permanent;
             try
@@ -49,33 +49,41 @@ public sealed class BootRunner(BootContext context, IReadOnlyList<BootStep> step
                 foreach (var step in steps)
                 {
                     progress.Enter(step.Name, step.Retryable);
-                    step.Run(built);
+                    var made = new Made();
+                    try
+                    {
+                        step.Run(attempt, made);
+                    }
+                    finally
+                    {
+                        foreach (var resource in made.InOrder) attempt.Built.Push(resource);
+                    }
                 }
                 progress.Done();
-                return new Outcome.Booted(built, progress.Timeline);
+                return new Outcome.Booted(attempt, progress.Timeline);
             }
             catch (Exception e)
             {
                 Report(progress.Step, e);
                 permanent = !progress.Retryable || e is BootException { Permanent: true };
             }
-            built.Built.ReleaseAll(new Deadline(UndoTimeout), (resource, e) => log.Warn($"undoing {resource.Name}: {e.Message}"));
+            attempt.Built.ReleaseAll(new Deadline(UndoTimeout), (resource, e) => log.Warn($"undoing {resource.Name}: {e.Message}"));
 
             var left = TimeSpan.FromSeconds(plan.RetrySeconds) - retryClock.Elapsed;
             if (!permanent && left > TimeSpan.Zero)
             {
                 var wait = backoff.Next(left);
-                log.Say($"attempt {attempt} failed; retrying in {wait.TotalSeconds:0}s ({left.TotalSeconds:0}s of rd.retry={plan.RetrySeconds} left)");
+                log.Say($"attempt {number} failed; retrying in {wait.TotalSeconds:0}s ({left.TotalSeconds:0}s of rd.retry={plan.RetrySeconds} left)");
                 sleep(wait);
-                attempt++;
+                number++;
                 continue;
             }
-            if (!permanent) log.Error($"giving up after {attempt} attempt(s) in {retryClock.Elapsed.TotalSeconds:0}s (rd.retry={plan.RetrySeconds})");
+            if (!permanent) log.Error($"giving up after {number} attempt(s) in {retryClock.Elapsed.TotalSeconds:0}s (rd.retry={plan.RetrySeconds})");
             var choice = afterFailure();
             if (choice != Fallback.Choice.Retry) return new Outcome.GaveUp(choice);
             retryClock.Restart();
             backoff.Reset();
-            attempt++;
+            number++;
         }
     }
 

@@ -15,36 +15,36 @@ public static class BootSteps
         var plan = context.Plan;
         var steps = new List<BootStep>
         {
-            new("modules", Retryable: false, a => a.OnDemand = LoadModulesStep.Run(context, a.Built)),
-            new("network", Retryable: true, a => a.Network = NetworkStep.Run(context, a.Built)),
+            new("modules", Retryable: false, (a, made) => a.OnDemand = LoadModulesStep.Run(context, made)),
+            new("network", Retryable: true, (a, made) => a.Network = NetworkStep.Run(context, made)),
         };
-        if (plan.Break == BreakPoint.PreMount) steps.Add(new("rd.break=pre-mount", Retryable: false, _ => Fallback.Break(context, "pre-mount")));
-        steps.Add(new("share", Retryable: true, a => a.Share = a.Built.Push(ShareStep.Run(context, a.Network!))));
+        if (plan.Break == BreakPoint.PreMount) steps.Add(new("rd.break=pre-mount", Retryable: false, (_, _) => Fallback.Break(context, "pre-mount")));
+        steps.Add(new("share", Retryable: true, (a, made) => a.Share = made.Add(ShareStep.Run(context, a.Network!))));
         if (plan.Root.IsImage)
         {
-            steps.Add(new("image", Retryable: true, a =>
+            steps.Add(new("image", Retryable: true, (a, made) =>
             {
-                var (image, claim) = ImageStep.Run(context, a.Network!, a.Share!, a.Built);
-                (a.Image, a.Claim) = (a.Built.Push(image), claim);
+                var (image, claim) = ImageStep.Run(context, a.Network!, a.Share!, made);
+                (a.Image, a.Claim) = (made.Add(image), claim);
             }));
         }
         if (plan.Overlay?.File is { } layerFile)
         {
-            steps.Add(new("layer", Retryable: true, a =>
+            steps.Add(new("layer", Retryable: true, (a, made) =>
             {
-                a.Layer = LayerStep.Run(context, a.Network!, a.Share!, layerFile, a.Built);
-                a.Built.Push(a.Layer.Loop);
+                a.Layer = LayerStep.Run(context, a.Network!, a.Share!, layerFile, made);
+                made.Add(a.Layer.Loop);
                 a.Claim = a.Layer.Claim;
             }));
         }
-        steps.Add(new("root", Retryable: true, a => a.Root = RootStep.Run(context, a.Image, a.Layer, a.Claim, a.Share!, a.Built)));
-        steps.Add(new("retain", Retryable: false, a => RetainStep.Run(a.Built.ForFinalStage)));
-        steps.Add(new("check", Retryable: false, a =>
+        steps.Add(new("root", Retryable: true, (a, made) => a.Root = RootStep.Run(context, a.Image, a.Layer, a.Claim, a.Share!, made)));
+        steps.Add(new("retain", Retryable: false, (a, _) => RetainStep.Run(a.Built.ForFinalStage)));
+        steps.Add(new("check", Retryable: false, (a, _) =>
         {
             Switch.SwitchRoot.Check(context);
             a.OnDemand?.Release(new Deadline(ModulesBack)); // from here the system's own modprobe works as before the boot
         }));
-        if (plan.Break == BreakPoint.PreSwitch) steps.Add(new("rd.break=pre-switch", Retryable: false, _ => Fallback.Break(context, "pre-switch")));
+        if (plan.Break == BreakPoint.PreSwitch) steps.Add(new("rd.break=pre-switch", Retryable: false, (_, _) => Fallback.Break(context, "pre-switch")));
         return steps;
     }
 }

@@ -19,7 +19,7 @@ public class BootRunnerTests
             Written.Add(formatter(state, exception));
     }
 
-    private sealed class Made(string name, List<string> released) : IResource
+    private sealed class Thing(string name, List<string> released) : IResource
     {
         public string Name => name;
         public void Release(Deadline deadline) => released.Add(name);
@@ -41,7 +41,7 @@ public class BootRunnerTests
         });
     }
 
-    private BootStep Making(string name, bool retryable = true) => new(name, retryable, a => a.Built.Push(new Made(name, _released)));
+    private BootStep Making(string name, bool retryable = true) => new(name, retryable, (_, made) => made.Add(new Thing(name, _released)));
 
     [Fact]
     public void A_failed_attempt_is_undone_in_reverse_then_tried_again_while_rd_retry_lasts()
@@ -50,7 +50,7 @@ public class BootRunnerTests
         var steps = new[]
         {
             Making("network"), Making("share"),
-            new BootStep("image", true, _ => { if (++tries == 1) throw new BootException("the image is in use", "the other machine"); }),
+            new BootStep("image", true, (_, _) => { if (++tries == 1) throw new BootException("the image is in use", "the other machine"); }),
         };
         var outcome = Runner("root=cifs://s/b/r.img ip=dhcp rd.retry=30", steps).Run();
 
@@ -64,9 +64,25 @@ public class BootRunnerTests
     }
 
     [Fact]
+    public void What_a_failing_step_made_before_it_failed_is_given_back_first()
+    {
+        var steps = new[]
+        {
+            Making("network"),
+            new BootStep("image", true, (_, made) =>
+            {
+                made.Add(new Thing("claim", _released));
+                throw new BootException("attaching the loop device failed", "dmesg", permanent: true);
+            }),
+        };
+        Assert.IsType<BootRunner.Outcome.GaveUp>(Runner("root=cifs://s/b/r.img ip=dhcp rd.retry=30", steps).Run());
+        Assert.Equal(["claim", "network"], _released);
+    }
+
+    [Fact]
     public void A_step_a_retry_cannot_help_goes_to_the_fallback_at_once()
     {
-        var steps = new[] { Making("modules", retryable: false), new BootStep("check", false, _ => throw new BootException("PID 1 is not 1", "the boot loader")) };
+        var steps = new[] { Making("modules", retryable: false), new BootStep("check", false, (_, _) => throw new BootException("PID 1 is not 1", "the boot loader")) };
         var outcome = Runner("root=cifs://s/b/r.img ip=dhcp rd.retry=30", steps).Run();
 
         Assert.Equal(Fallback.Choice.Reboot, Assert.IsType<BootRunner.Outcome.GaveUp>(outcome).Choice);
@@ -78,7 +94,7 @@ public class BootRunnerTests
     [Fact]
     public void A_permanent_failure_is_not_retried_even_in_a_retryable_step()
     {
-        var steps = new[] { Making("share"), new BootStep("image", true, _ => throw new BootException("not a filesystem", "the file", permanent: true)) };
+        var steps = new[] { Making("share"), new BootStep("image", true, (_, _) => throw new BootException("not a filesystem", "the file", permanent: true)) };
         Assert.IsType<BootRunner.Outcome.GaveUp>(Runner("root=cifs://s/b/r.img ip=dhcp rd.retry=30", steps).Run());
         Assert.Empty(_waits);
         Assert.Equal(["share"], _released);
@@ -88,7 +104,7 @@ public class BootRunnerTests
     public void With_rd_retry_0_the_fallback_decides_and_Retry_starts_a_new_attempt()
     {
         int tries = 0;
-        var steps = new[] { Making("network"), new BootStep("share", true, _ => { if (++tries == 1) throw new IOException("no route to host"); }) };
+        var steps = new[] { Making("network"), new BootStep("share", true, (_, _) => { if (++tries == 1) throw new IOException("no route to host"); }) };
         var outcome = Runner("root=cifs://s/b/r.img ip=dhcp rd.retry=0", steps, Fallback.Choice.Retry).Run();
 
         Assert.IsType<BootRunner.Outcome.Booted>(outcome);

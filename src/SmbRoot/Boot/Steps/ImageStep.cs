@@ -12,7 +12,7 @@ namespace SmbRoot.Boot.Steps;
 /// <summary>
 /// Step 6: when the image is read-write, wait until its holder record lets this machine take it
 /// (<see cref="HolderClaim"/>); open the image on the share, lock it, claim it in the record (the
-/// claim goes on <paramref name="built"/>), name its filesystem, attach it to a loop device.
+/// claim goes on <paramref name="made"/>), name its filesystem, attach it to a loop device.
 /// </summary>
 public static class ImageStep
 {
@@ -21,7 +21,7 @@ public static class ImageStep
     /// <summary>The attached image, and for a read-write image the claim on it (already on the stack).</summary>
     public sealed record Result(LoopAttachment Loop, HolderGuard? Claim);
 
-    public static Result Run(BootContext context, RootNetwork network, ShareMount share, ResourceStack built)
+    public static Result Run(BootContext context, RootNetwork network, ShareMount share, Made made)
     {
         var plan = context.Plan;
         string pathInShare = FollowPointer(context, share, plan.Root.ImagePathInShare);
@@ -53,7 +53,7 @@ public static class ImageStep
 
         try
         {
-            return Attach(context, fd, pathInShare, recordBase, display, network, watched, built);
+            return Attach(context, fd, pathInShare, recordBase, display, network, watched, made);
         }
         catch
         {
@@ -63,7 +63,7 @@ public static class ImageStep
     }
 
     /// <summary>Locks the open image, names its filesystem and attaches it; the caller closes <paramref name="fd"/> if this throws.</summary>
-    private static Result Attach(BootContext context, int fd, string pathInShare, string recordBase, string display, RootNetwork network, HolderClaim.Watched? watched, ResourceStack built)
+    private static Result Attach(BootContext context, int fd, string pathInShare, string recordBase, string display, RootNetwork network, HolderClaim.Watched? watched, Made made)
     {
         var plan = context.Plan;
         try
@@ -100,7 +100,7 @@ public static class ImageStep
         }
 
         var identity = plan.ImageReadOnly ? ServerFile.IdentityOf(fd, display) : null; // the attached file, for the guard's check (Guard/ImageWatch)
-        var claim = watched is null ? null : built.Push(Claim(context, network, watched, fd, display, pathInShare));
+        var claim = watched is null ? null : made.Add(Claim(context, network, watched, fd, display, pathInShare));
         string device = Loop.Attach(fd, plan.ImageReadOnly, pathInShare);
         context.Log.Say($"image: {display} ({size / (1024 * 1024)} MiB, {fileSystem}) on {device}{(plan.ImageReadOnly ? ", read-only" : "")}");
         return new Result(new LoopAttachment(device, display, fileSystem, fd) { PathInShare = pathInShare, Identity = identity }, claim);

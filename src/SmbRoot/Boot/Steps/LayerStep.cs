@@ -29,7 +29,7 @@ public static class LayerStep
     /// </summary>
     public sealed record Result(LoopAttachment Loop, HolderGuard Claim, long Size, bool Made, bool Grows);
 
-    public static Result Run(BootContext context, RootNetwork network, ShareMount share, LayerFile layer, ResourceStack built)
+    public static Result Run(BootContext context, RootNetwork network, ShareMount share, LayerFile layer, Made made)
     {
         string pathInShare;
         try
@@ -47,7 +47,7 @@ public static class LayerStep
         var (fd, created) = Open(path, display, layer);
         try
         {
-            return Attach(context, network, layer, fd, created, recordBase, pathInShare, display, watched, built);
+            return Attach(context, network, layer, fd, created, recordBase, pathInShare, display, watched, made);
         }
         catch
         {
@@ -56,7 +56,7 @@ public static class LayerStep
         }
     }
 
-    private static Result Attach(BootContext context, RootNetwork network, LayerFile layer, int fd, bool created, string recordBase, string pathInShare, string display, HolderClaim.Watched watched, ResourceStack built)
+    private static Result Attach(BootContext context, RootNetwork network, LayerFile layer, int fd, bool created, string recordBase, string pathInShare, string display, HolderClaim.Watched watched, Made made)
     {
         try
         {
@@ -68,7 +68,7 @@ public static class LayerStep
                 InUseHint +
                 (context.Plan.RetrySeconds > 0 ? $" (rd.retry={context.Plan.RetrySeconds} keeps trying until the lock is free)" : ""), inner: e);
         }
-        var claim = built.Push(ImageStep.Claim(context, network, watched, fd, display, pathInShare));
+        var claim = made.Add(ImageStep.Claim(context, network, watched, fd, display, pathInShare));
 
         var (_, _, size) = Sys.FStat(fd, display);
         var head = new byte[SuperblockDetector.BytesNeeded];
@@ -80,8 +80,8 @@ public static class LayerStep
             throw new BootException($"the layer {display} begins with {read / 1024} KiB of zeros, but it has been used before (it has a holder record): it is damaged, not new",
                 "the layer file on the server (e2fsck, a backup); rd.overlay.reset makes it afresh (what it holds is lost)", permanent: true);
         }
-        bool made = created || blank || layer.Reset;
-        if (made)
+        bool formatted = created || blank || layer.Reset;
+        if (formatted)
         {
             // A file that was there keeps its size: rd.overlay.create= sizes only a file it creates.
             long target = created ? layer.CreateBytes!.Value : size;
@@ -97,7 +97,7 @@ public static class LayerStep
         }
         string device = Loop.Attach(fd, readOnly: false, pathInShare);
         context.Log.Say($"overlay: layer {display} ({size / (1024 * 1024)} MiB) on {device}");
-        return new Result(new LoopAttachment(device, display, "ext4", fd) { PathInShare = pathInShare, Role = "layer" }, claim, size, made, LayerTemplate.FileSystemBytes(head) <= size - LayerTemplate.BlockSize);
+        return new Result(new LoopAttachment(device, display, "ext4", fd) { PathInShare = pathInShare, Role = "layer" }, claim, size, formatted, LayerTemplate.FileSystemBytes(head) <= size - LayerTemplate.BlockSize);
     }
 
     /// <summary>Opens the layer read-write; creates it (empty) only with rd.overlay.create=, and says whether it did.</summary>

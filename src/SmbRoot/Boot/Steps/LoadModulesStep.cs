@@ -26,10 +26,10 @@ public static class LoadModulesStep
     /// switch: loading the crypto modules already makes the kernel ask for more (their self-tests
     /// build templates), and all it could ask for is loaded here by name. Then loads what the boot needs.
     /// </summary>
-    public static OnDemandModules Run(BootContext context, ResourceStack built)
+    public static OnDemandModules Run(BootContext context, Made made)
     {
         var plan = context.Plan;
-        var suspended = built.Push(OnDemandModules.Suspend());
+        var suspended = made.Add(OnDemandModules.Suspend());
         context.Modules.Load(plan.Root.IsImage ? ["cifs", "loop", .. AeadModules] : ["cifs", .. AeadModules]);
         if (plan.Integrity != Integrity.Off) context.Modules.Load(FastAes, optional: true);
         return suspended;

@@ -16,8 +16,8 @@ public static class NetworkStep
     private static readonly TimeSpan InterfaceWait = TimeSpan.FromSeconds(20), CarrierWait = TimeSpan.FromSeconds(15),
         DhcpWait = TimeSpan.FromSeconds(30);
 
-    /// <summary>Returns the configured network; <paramref name="built"/> gets it before its address is set, so a failure undoes the link too.</summary>
-    public static RootNetwork Run(BootContext context, ResourceStack built)
+    /// <summary>Returns the configured network; <paramref name="made"/> gets it before its address is set, so a failure undoes the link too.</summary>
+    public static RootNetwork Run(BootContext context, Made made)
     {
         var network = context.Plan.Network;
         uint sequence = 1;
@@ -40,7 +40,7 @@ public static class NetworkStep
                 { Mac = mac, DnsServers = network.DnsServers };
             if (network.HostName is not null) Sys.SetHostName(network.HostName);
         }
-        built.Push(root);
+        made.Add(root);
         try
         {
             root.Configure();

@@ -17,22 +17,22 @@ namespace SmbRoot.Boot.Steps;
 public static class OverlayRoot
 {
 
-    public static RootMount Mount(BootContext context, LoopAttachment image, string fs, OverlayLayer overlay, LayerStep.Result? persistent, ResourceStack built)
+    public static RootMount Mount(BootContext context, LoopAttachment image, string fs, OverlayLayer overlay, LayerStep.Result? persistent, Made made)
     {
         var plan = context.Plan;
         Sys.MakeDirectory(OverlayLayer.LowerMountPoint);
         RootStep.MountImage(image, fs, OverlayLayer.LowerMountPoint, plan.RootMount.Flags | Sys.MS_RDONLY, plan.RootMount.Data);
-        built.Push(new RootMount(OverlayLayer.LowerMountPoint, image.Device, "golden image"));
+        made.Add(new RootMount(OverlayLayer.LowerMountPoint, image.Device, "golden image"));
 
         Sys.MakeDirectory(OverlayLayer.LayerMountPoint);
         if (persistent is null)
         {
             Sys.Mount("smbroot-layer", OverlayLayer.LayerMountPoint, "tmpfs", 0, overlay.TmpfsData);
-            built.Push(new RootMount(OverlayLayer.LayerMountPoint, "tmpfs", "writable layer"));
+            made.Add(new RootMount(OverlayLayer.LayerMountPoint, "tmpfs", "writable layer"));
         }
         else
         {
-            MountPersistent(context, image, persistent, built);
+            MountPersistent(context, image, persistent, made);
         }
         Sys.MakeDirectory(OverlayLayer.UpperDirectory);
         Sys.MakeDirectory(OverlayLayer.WorkDirectory);
@@ -47,7 +47,7 @@ public static class OverlayRoot
             throw new BootException($"mounting the overlay of {image.Device} ({fs}) and the writable layer on {BootContext.SysRoot} failed: {e.Message}",
                 "dmesg shows overlayfs's reason (an ext4/xfs lower layer works; a lower layer that is itself an overlay does not)", permanent: true, inner: e);
         }
-        var root = built.Push(new RootMount(BootContext.SysRoot, "overlay of " + image.Device));
+        var root = made.Add(new RootMount(BootContext.SysRoot, "overlay of " + image.Device));
         if (!plan.ReadOnly) GiveIdentity(context, keepMachineId: persistent is { Made: false });
         return root;
     }
@@ -59,7 +59,7 @@ public static class OverlayRoot
     /// the kernel's lazy zeroing (fs/ext4/super.c, ext4_register_li_request) would only write zeros
     /// across the network.
     /// </summary>
-    private static void MountPersistent(BootContext context, LoopAttachment image, LayerStep.Result layer, ResourceStack built)
+    private static void MountPersistent(BootContext context, LoopAttachment image, LayerStep.Result layer, Made made)
     {
         context.Modules.Load(["ext4"]);
         var golden = new LayerStamp(image.PathInShare ?? image.Image, image.Identity ?? throw new InvalidOperationException("a golden image is always read-only, so its identity is known"));
@@ -74,7 +74,7 @@ public static class OverlayRoot
             throw new BootException($"mounting the layer {layer.Loop.Image} ({layer.Loop.Device}, ext4) failed: {Errno.Describe(e.Errno)}",
                 "dmesg shows ext4's reason; check the layer with e2fsck on the server, or start it afresh with rd.overlay.reset (what it holds is lost)", permanent: true, inner: e);
         }
-        built.Push(new RootMount(OverlayLayer.LayerMountPoint, layer.Loop.Device, "writable layer"));
+        made.Add(new RootMount(OverlayLayer.LayerMountPoint, layer.Loop.Device, "writable layer"));
         if (layer.Grows) Grow(context, layer);
         if (stamped) return;
         string temporary = OverlayLayer.StampFile + ".new";

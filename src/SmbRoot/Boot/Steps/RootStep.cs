@@ -10,7 +10,7 @@ namespace SmbRoot.Boot.Steps;
 public static class RootStep
 {
     /// <param name="claim">the claim on a read-write image, confirmed before its filesystem is mounted</param>
-    public static RootMount Run(BootContext context, LoopAttachment? image, LayerStep.Result? layer, HolderGuard? claim, ShareMount share, ResourceStack built)
+    public static RootMount Run(BootContext context, LoopAttachment? image, LayerStep.Result? layer, HolderGuard? claim, ShareMount share, Made made)
     {
         var plan = context.Plan;
         Sys.MakeDirectory(BootContext.SysRoot);
@@ -21,19 +21,19 @@ public static class RootStep
             context.Modules.Load([fs is "ext2" or "ext3" ? "ext4" : fs]);
             if (plan.Overlay is { } overlay)
             {
-                root = OverlayRoot.Mount(context, image, fs, overlay, layer, built);
+                root = OverlayRoot.Mount(context, image, fs, overlay, layer, made);
             }
             else
             {
                 if (claim is not null) HolderClaim.Confirm(context, claim, $"the image {image.Image}");
                 MountImage(image, fs, BootContext.SysRoot, plan.RootMount.Flags, plan.RootMount.Data);
-                root = built.Push(new RootMount(BootContext.SysRoot, image.Device));
+                root = made.Add(new RootMount(BootContext.SysRoot, image.Device));
             }
         }
         else
         {
             Sys.Mount(share.MountPoint, BootContext.SysRoot, null, Sys.MS_BIND, null);
-            root = built.Push(new RootMount(BootContext.SysRoot, share.Unc));
+            root = made.Add(new RootMount(BootContext.SysRoot, share.Unc));
         }
         context.Log.Say($"root: {(plan.Overlay is null ? image?.Device ?? share.Unc : $"overlay of {image?.Device} and {(layer is null ? "a tmpfs layer" : "the layer on " + layer.Loop.Device)}")} on {BootContext.SysRoot}{(plan.ReadOnly ? " (read-only)" : "")}");
         CheckInit(context);
