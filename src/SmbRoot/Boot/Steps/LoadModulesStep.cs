@@ -1,5 +1,4 @@
 using SmbRoot.Core.Plan;
-using SmbRoot.Resources;
 
 namespace SmbRoot.Boot.Steps;
 

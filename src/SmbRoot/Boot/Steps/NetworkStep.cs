@@ -3,7 +3,6 @@ using SmbRoot.Core.State;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 using SmbRoot.Network;
-using SmbRoot.Resources;
 
 namespace SmbRoot.Boot.Steps;
 
