@@ -57,9 +57,11 @@ public static class Program
           smbroot --help
         In a system booted in guard mode (as /run/initramfs/init, root only):
           init status                                  mode, root, image, loop device, share, network, the system's init
-          init relinquish [--poweroff|--reboot|--halt|--kexec] [--timeout SECONDS]
+          init relinquish [--poweroff|--reboot|--halt|--kexec|--kexec=next] [--timeout SECONDS]
                                                        ask the system's init to shut down its own way, then release
-                                                       the root (default --poweroff, 90 s before PID 1 stops the rest)
+                                                       the root (default --poweroff, 90 s before PID 1 stops the rest);
+                                                       --kexec=next: into IMAGE.vmlinuz and IMAGE.initrd beside the image
+                                                       the root's pointer names now, with this boot's command line
         As the final stage (/run/initramfs/shutdown, run as PID 1 by systemd or by guard mode):
           shutdown reboot|poweroff|halt|kexec [systemd's --log-*, --timeout=, --exit-code= options]
                                                        kexec: the kernel loaded for it (kexec -l, systemctl kexec), or a

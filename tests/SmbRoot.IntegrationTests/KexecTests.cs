@@ -50,4 +50,35 @@ public sealed class KexecTests(LabFixture fixture)
         Assert.Equal(sessions, _lab.Samba.Sessions()); // the old boot's session logged off before the kexec
         Assert.Contains("state=held", File.ReadAllText(image + ".holder"));
     }
+
+    /// <summary>
+    /// relinquish --kexec=next: a fleet moves a machine to the version the pointer names now. The
+    /// machine booted v1 through golden/current; v2 is published (with its kernel and initramfs beside
+    /// it) and the pointer moved; one command releases v1 and boots v2, without the firmware.
+    /// </summary>
+    [Fact]
+    public void Relinquish_kexec_next_boots_the_version_the_pointer_names_now()
+    {
+        const string directory = "kexec-next";
+        string initrd = _lab.InitramfsWithCredentials();
+        _lab.AddImage($"{directory}/v1.img", "ext4");
+        string v2 = _lab.AddImage($"{directory}/v2.img", "ext4");
+        string pointer = Path.Combine(Path.GetDirectoryName(v2)!, "current");
+        File.WriteAllText(pointer, "v1.img\n");
+        using var guest = _lab.Boot(initrd, _lab.CommandLine($"{directory}/current", "rd.overlay=tmpfs:size=16M"));
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Contains($"image: {directory}/current points to v1.img", guest.Console);
+
+        File.Copy(_lab.Kernel, v2 + ".vmlinuz");
+        File.Copy(initrd, v2 + ".initrd");
+        File.WriteAllText(pointer + ".new", "v2.img\n");
+        File.Move(pointer + ".new", pointer, overwrite: true);
+        guest.Type($"{RootImage.ControlClient} relinquish --kexec=next");
+        guest.WaitFor(@"final: loaded kexec-next/v2\.img\.vmlinuz and kexec-next/v2\.img\.initrd for kexec", TimeSpan.FromMinutes(2));
+        guest.WaitFor(@"final: the root is released \(image closed, share unmounted\) in [\d.]+s; kexec", TimeSpan.FromMinutes(1));
+        guest.WaitFor(@"kexec_core: Starting new kernel", TimeSpan.FromMinutes(1));
+        guest.WaitFor($"image: {directory}/current points to v2.img", LabFixture.BootTimeout);
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.False(guest.HasExited, "QEMU exited: the machine went through a reset, not a kexec");
+    }
 }

@@ -7,7 +7,8 @@ public abstract record ControlRequest
 {
     public sealed record Status : ControlRequest;
 
-    public sealed record Relinquish(ShutdownVerb Verb, TimeSpan Deadline) : ControlRequest;
+    /// <param name="LoadNext">for a kexec: the final stage loads the kernel and initramfs named after the image the root's pointer names now</param>
+    public sealed record Relinquish(ShutdownVerb Verb, TimeSpan Deadline, bool LoadNext = false) : ControlRequest;
 }
 
 /// <summary>
@@ -21,7 +22,7 @@ public static class ControlMessages
     public static string Encode(ControlRequest request) => request switch
     {
         ControlRequest.Status => "status",
-        ControlRequest.Relinquish r => $"relinquish {r.Verb.Name()} {(int)r.Deadline.TotalSeconds}",
+        ControlRequest.Relinquish r => $"relinquish {r.Verb.Name()} {(int)r.Deadline.TotalSeconds}" + (r.LoadNext ? " next" : ""),
         _ => throw new ArgumentException("unknown request"),
     };
 
@@ -48,6 +49,9 @@ public static class ControlMessages
             ["relinquish", var verb, var seconds] when ShutdownVerbs.Parse(verb) is { } v
                 && int.TryParse(seconds, System.Globalization.NumberStyles.None, null, out int s) && s is > 0 and <= 3600
                 => new ControlRequest.Relinquish(v, TimeSpan.FromSeconds(s)),
+            ["relinquish", "kexec", var seconds, "next"]
+                when int.TryParse(seconds, System.Globalization.NumberStyles.None, null, out int s) && s is > 0 and <= 3600
+                => new ControlRequest.Relinquish(ShutdownVerb.Kexec, TimeSpan.FromSeconds(s), LoadNext: true),
             _ => null,
         };
     }

@@ -39,8 +39,8 @@ public abstract record GuardAction
 
     public sealed record ReplyStatus : GuardAction;
 
-    /// <summary>The system is gone: release the root, then end the machine with <paramref name="Verb"/>.</summary>
-    public sealed record EnterFinalStage(ShutdownVerb Verb) : GuardAction;
+    /// <summary>The system is gone: release the root, then end the machine with <paramref name="Verb"/> (<paramref name="LoadNext"/>: see <see cref="ControlRequest.Relinquish"/>).</summary>
+    public sealed record EnterFinalStage(ShutdownVerb Verb, bool LoadNext = false) : GuardAction;
 }
 
 /// <summary>
@@ -60,6 +60,7 @@ public sealed class GuardMachine(int systemPid, ShutdownVerb haltVerb)
 
     private Phase _phase = Phase.Running;
     private ShutdownVerb? _requested;
+    private bool _loadNext;
     private TimeSpan _deadline = TimeSpan.MaxValue;
     private TimeSpan _relinquishTimeout;
 
@@ -113,7 +114,7 @@ public sealed class GuardMachine(int systemPid, ShutdownVerb haltVerb)
         var verb = _requested ?? fromSignal ?? haltVerb;
         _phase = Phase.Ended;
         _deadline = TimeSpan.MaxValue;
-        return [new GuardAction.Say($"guard: the system's init {how}; releasing the root, then {verb.Name()}"), new GuardAction.EnterFinalStage(verb)];
+        return [new GuardAction.Say($"guard: the system's init {how}; releasing the root, then {verb.Name()}"), new GuardAction.EnterFinalStage(verb, _loadNext)];
     }
 
     private IReadOnlyList<GuardAction> OnControl(GuardEvent.Control c, TimeSpan now)
@@ -125,6 +126,7 @@ public sealed class GuardMachine(int systemPid, ShutdownVerb haltVerb)
                 return [new GuardAction.ReplyStatus()];
             case ControlRequest.Relinquish r when _phase == Phase.Running:
                 _requested = r.Verb;
+                _loadNext = r.LoadNext;
                 _relinquishTimeout = r.Deadline;
                 _phase = Phase.Relinquishing;
                 _deadline = now + r.Deadline;
@@ -133,7 +135,7 @@ public sealed class GuardMachine(int systemPid, ShutdownVerb haltVerb)
                     new GuardAction.AskToShutDown(r.Verb),
                     new GuardAction.Say($"guard: relinquish requested by pid {c.Pid}; {r.Deadline.TotalSeconds:0}s before PID 1 stops what is left"),
                     new GuardAction.Reply($"relinquishing: the system shuts down its own way; after {r.Deadline.TotalSeconds:0}s PID 1 stops what is left, " +
-                        $"then releases the root and does {r.Verb.Name()}."),
+                        $"then releases the root and does {r.Verb.Name()}" + (r.LoadNext ? " into the kernel named after the image the pointer names now." : ".")),
                 ];
             case ControlRequest.Relinquish:
                 return [new GuardAction.Reply($"error: already relinquishing: {Describe(now)}")];

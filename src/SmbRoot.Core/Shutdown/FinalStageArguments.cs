@@ -7,9 +7,12 @@ namespace SmbRoot.Core.Shutdown;
 /// <c>--log-time</c>, <c>--timeout</c> and <c>--exit-code</c>). Our own guard mode passes the verb and,
 /// when the boot claimed an image or a layer, <c>--holder-fd=N</c>: the holder record's open file.
 /// </summary>
-public sealed record FinalStageArguments(ShutdownVerb Verb, TimeSpan Timeout, IReadOnlyList<string> Notes, int? HolderFd = null)
+public sealed record FinalStageArguments(ShutdownVerb Verb, TimeSpan Timeout, IReadOnlyList<string> Notes, int? HolderFd = null, bool LoadNext = false)
 {
     public const string HolderFdOption = "--holder-fd";
+
+    /// <summary>Guard mode's, with kexec: load the kernel and initramfs named after the image the root's pointer names now.</summary>
+    public const string LoadNextOption = "--kexec-next";
 
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(90);
 
@@ -38,6 +41,7 @@ public sealed record FinalStageArguments(ShutdownVerb Verb, TimeSpan Timeout, IR
         var verb = ShutdownVerbs.Parse(args[0])!.Value;
         var timeout = DefaultTimeout;
         int? holderFd = null;
+        bool loadNext = false;
         for (int i = 1; i < args.Count; i++)
         {
             string arg = args[i];
@@ -60,6 +64,10 @@ public sealed record FinalStageArguments(ShutdownVerb Verb, TimeSpan Timeout, IR
                     timeout = parsed;
                 }
             }
+            else if (name == LoadNextOption && value is null)
+            {
+                loadNext = true;
+            }
             else if (name == HolderFdOption)
             {
                 if (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int fd) && fd > 2) holderFd = fd;
@@ -75,7 +83,7 @@ public sealed record FinalStageArguments(ShutdownVerb Verb, TimeSpan Timeout, IR
                 notes.Add($"ignoring unknown argument '{arg}'");
             }
         }
-        return new FinalStageArguments(verb, timeout, notes, holderFd);
+        return new FinalStageArguments(verb, timeout, notes, holderFd, loadNext && verb == ShutdownVerb.Kexec);
     }
 
     /// <summary>

@@ -12,6 +12,7 @@ public static class ControlClient
     public static int Relinquish(string[] options)
     {
         var verb = ShutdownVerb.PowerOff;
+        bool loadNext = false;
         var deadline = FinalStageArguments.DefaultTimeout;
         for (int i = 0; i < options.Length; i++)
         {
@@ -21,16 +22,17 @@ public static class ControlClient
                 case "--reboot": verb = ShutdownVerb.Reboot; break;
                 case "--halt": verb = ShutdownVerb.Halt; break;
                 case "--kexec": verb = ShutdownVerb.Kexec; break;
+                case "--kexec=next": (verb, loadNext) = (ShutdownVerb.Kexec, true); break;
                 case "--timeout" when i + 1 < options.Length && int.TryParse(options[i + 1], out int seconds) && seconds is > 0 and <= 3600:
                     deadline = TimeSpan.FromSeconds(seconds);
                     i++;
                     break;
                 default:
-                    Console.Error.WriteLine($"init relinquish: unknown option '{options[i]}'; expected --poweroff, --reboot, --halt, --kexec, --timeout SECONDS (1-3600)");
+                    Console.Error.WriteLine($"init relinquish: unknown option '{options[i]}'; expected --poweroff, --reboot, --halt, --kexec, --kexec=next, --timeout SECONDS (1-3600)");
                     return 2;
             }
         }
-        return Ask(new ControlRequest.Relinquish(verb, deadline));
+        return Ask(new ControlRequest.Relinquish(verb, deadline, loadNext));
     }
 
     private static int Ask(ControlRequest request)

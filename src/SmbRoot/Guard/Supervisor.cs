@@ -55,7 +55,7 @@ public sealed class Supervisor
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     /// <summary>Starts the system's init and supervises it; returns how the machine should end once the init is gone.</summary>
-    public ShutdownVerb Run(string init, IReadOnlyList<string> initArguments)
+    public GuardAction.EnterFinalStage Run(string init, IReadOnlyList<string> initArguments)
     {
         var log = _context.Log;
         try
@@ -91,7 +91,7 @@ public sealed class Supervisor
             {
                 try
                 {
-                    if (loop.Run() is { } verb) return verb;
+                    if (loop.Run() is { } ending) return ending;
                 }
                 catch (Exception e)
                 {
@@ -119,9 +119,9 @@ public sealed class Supervisor
     /// <summary>One turn of the loop: wait, then signals, control requests, exited children, network, time.</summary>
     private sealed class Turn(Supervisor owner, GuardMachine machine, NetworkGuard network, LayerWatch? layer, int listener, WakeupPipe wakeup)
     {
-        private ShutdownVerb? _ending;
+        private GuardAction.EnterFinalStage? _ending;
 
-        public ShutdownVerb? Run()
+        public GuardAction.EnterFinalStage? Run()
         {
             var now = owner._clock.Elapsed;
             var next = Min(machine.NextDeadline, network.NextDeadline);
@@ -221,7 +221,7 @@ public sealed class Supervisor
                             owner._context.Plan.Overlay is { } overlay ? LayerWatch.Describe(overlay, owner._booted.Layer) : null));
                         break;
                     case GuardAction.EnterFinalStage enter:
-                        _ending = enter.Verb;
+                        _ending = enter;
                         break;
                 }
             }

@@ -10,6 +10,23 @@ public static unsafe partial class Sys
     [LibraryImport("libc", EntryPoint = "reboot", SetLastError = true)]
     private static partial int reboot_native(int command);
 
+    // x86_64 (arch/x86/entry/syscalls/syscall_64.tbl); glibc has no wrapper for kexec_file_load.
+    public const int SYS_kexec_file_load = 320;
+
+    /// <summary>
+    /// kexec_file_load(2): the kernel reads <paramref name="kernelFd"/> and <paramref name="initrdFd"/>
+    /// now, checks the kernel (signature, lockdown: EPERM, EKEYREJECTED) and keeps it for
+    /// <see cref="RB_KEXEC"/>, with <paramref name="commandLine"/>.
+    /// </summary>
+    public static void KexecFileLoad(int kernelFd, int initrdFd, string commandLine)
+    {
+        var line = Z(commandLine);
+        fixed (byte* l = line)
+        {
+            if ((long)syscall(SYS_kexec_file_load, kernelFd, initrdFd, line.Length, l, 0) < 0) throw new SysException("kexec_file_load", "the next kernel", errno);
+        }
+    }
+
     public const int RB_AUTOBOOT = 0x01234567, RB_HALT_SYSTEM = unchecked((int)0xcdef0123), RB_POWER_OFF = 0x4321fedc, RB_KEXEC = 0x45584543;
 
     /// <summary>

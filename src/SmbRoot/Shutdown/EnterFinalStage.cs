@@ -16,7 +16,8 @@ public static class EnterFinalStage
 {
     /// <summary>Never returns: the final stage, or, if even that cannot start, the verb straight away.</summary>
     /// <param name="claim">this boot's claim on the image or the layer, whose record's file goes to the final stage</param>
-    public static void Run(BootContext context, ShutdownVerb verb, HolderGuard? claim)
+    /// <param name="loadNext">with a kexec: the final stage loads the kernel named after the image the pointer names now</param>
+    public static void Run(BootContext context, ShutdownVerb verb, HolderGuard? claim, bool loadNext = false)
     {
         try
         {
@@ -29,7 +30,12 @@ public static class EnterFinalStage
             Sys.ChangeRoot(".");
             Sys.ChangeDirectory("/");
             context.Logging.DetachKernelLog();
-            string[] arguments = claim is null ? ["/shutdown", verb.Name()] : ["/shutdown", verb.Name(), $"{FinalStageArguments.HolderFdOption}={claim.PassToFinalStage()}"];
+            string[] arguments =
+            [
+                "/shutdown", verb.Name(),
+                .. claim is null ? Array.Empty<string>() : [$"{FinalStageArguments.HolderFdOption}={claim.PassToFinalStage()}"],
+                .. loadNext ? [FinalStageArguments.LoadNextOption] : Array.Empty<string>(),
+            ];
             Sys.Exec("/shutdown", arguments, ["TERM=linux"]);
         }
         catch (Exception e)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using SmbRoot.Boot;
 using SmbRoot.Core.Fencing;
+using SmbRoot.Core.Plan;
 using SmbRoot.Core.Shutdown;
 using SmbRoot.Core.State;
 using SmbRoot.Fencing;
@@ -57,6 +58,8 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
             Step("closing the holder record's file", () => Sys.Close(handed));
         }
 
+        if (arguments.LoadNext && share is not null) Step("loading the next version for kexec", () => LoadNext(share));
+
         string[] ours = [.. state?.Loops.Select(loop => loop.Device) ?? []];
         foreach (var step in Teardown.Order(state?.Things ?? []))
         {
@@ -107,6 +110,31 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         log.Say(_problems.Count == 0
             ? $"final: the root is released (image closed, share unmounted) in {clock.Elapsed.TotalSeconds:0.0}s; {arguments.Verb.Name()}"
             : $"final: {_problems.Count} problem(s) above; going on to {arguments.Verb.Name()}");
+    }
+
+    /// <summary>
+    /// <c>init relinquish --kexec=next</c>: the kernel and initramfs named after the image the root's
+    /// pointer names now (IMAGE.vmlinuz and IMAGE.initrd beside it), loaded for kexec with the command
+    /// line this boot had, while the share is still mounted (the kernel reads the files at load time).
+    /// A kernel the running one refuses is reported, and the machine reboots instead.
+    /// </summary>
+    private void LoadNext(ShareMount share)
+    {
+        string commandLine = File.ReadAllText("/proc/cmdline").Trim();
+        string named = BootPlan.Parse(KernelCommandLine.Parse(commandLine)).Root.ImagePathInShare;
+        string image = Boot.Steps.ImageStep.PointedImage(share.MountPoint, named) ?? named;
+        int kernel = Sys.Open($"{share.MountPoint}/{image}.vmlinuz", Sys.O_RDONLY);
+        try
+        {
+            int initrd = Sys.Open($"{share.MountPoint}/{image}.initrd", Sys.O_RDONLY);
+            try { Sys.KexecFileLoad(kernel, initrd, commandLine); }
+            finally { Sys.Close(initrd); }
+        }
+        finally
+        {
+            Sys.Close(kernel);
+        }
+        log.Say($"final: loaded {image}.vmlinuz and {image}.initrd for kexec ({named} names {Path.GetFileName(image)})");
     }
 
     /// <summary>The fence from the last proof the running system made (<see cref="ClaimProof"/>), before anything touches the share; null without one.</summary>

@@ -21,6 +21,7 @@ public static class SystemPhase
     {
         var log = context.Log;
         var verb = context.Plan.HaltVerb;
+        bool loadNext = false;
         try
         {
             var switching = Stopwatch.StartNew();
@@ -32,7 +33,7 @@ public static class SystemPhase
             string initTarget = File.ResolveLinkTarget(init, returnFinalTarget: true)?.FullName ?? init;
             if (BootModes.Resolve(context.Plan.Mode, initTarget) == BootMode.Guard)
             {
-                verb = new Supervisor(context, booted, timing + OwnCode()).Run(init, context.Plan.InitArguments);
+                (verb, loadNext) = new Supervisor(context, booted, timing + OwnCode()).Run(init, context.Plan.InitArguments);
             }
             else
             {
@@ -57,7 +58,7 @@ public static class SystemPhase
             log.Error($"  check: that init={context.Plan.Init} is a program this machine can run (architecture, #! line, its libraries in the image)");
             log.Error($"past the point of no return: releasing the root, then {verb.Name()}");
         }
-        EnterFinalStage.Run(context, verb, booted.Claim);
+        EnterFinalStage.Run(context, verb, booted.Claim, loadNext);
     }
 
     /// <summary>

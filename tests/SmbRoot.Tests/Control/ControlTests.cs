@@ -11,7 +11,11 @@ public class ControlTests
     [Fact]
     public void Requests_round_trip()
     {
-        ControlRequest[] requests = [new ControlRequest.Status(), new ControlRequest.Relinquish(ShutdownVerb.Halt, TimeSpan.FromSeconds(30))];
+        ControlRequest[] requests =
+        [
+            new ControlRequest.Status(), new ControlRequest.Relinquish(ShutdownVerb.Halt, TimeSpan.FromSeconds(30)),
+            new ControlRequest.Relinquish(ShutdownVerb.Kexec, TimeSpan.FromSeconds(90)), new ControlRequest.Relinquish(ShutdownVerb.Kexec, TimeSpan.FromSeconds(90), LoadNext: true),
+        ];
         foreach (var request in requests) Assert.Equal(request, ControlMessages.Decode(ControlMessages.Encode(request)));
     }
 
@@ -23,6 +27,7 @@ public class ControlTests
     [InlineData("relinquish halt 0")]
     [InlineData("relinquish halt -5")]
     [InlineData("relinquish halt 99999999999999")]
+    [InlineData("relinquish reboot 90 next")]
     public void Anything_else_is_not_a_request(string text) => Assert.Null(ControlMessages.Decode(text));
 
     [Theory]

@@ -33,6 +33,16 @@ public class GuardMachineTests
         Assert.True(machine.Ended);
     }
 
+    /// <summary>relinquish --kexec=next: the init is asked to reboot its own way; the final stage gets the kexec and loads the next version.</summary>
+    [Fact]
+    public void A_kexec_into_the_next_version_reaches_the_final_stage_whatever_the_init_asked_for()
+    {
+        var machine = Machine();
+        machine.Handle(new GuardEvent.Control(new ControlRequest.Relinquish(ShutdownVerb.Kexec, TimeSpan.FromSeconds(90), LoadNext: true), 0, 77), T0);
+        var ending = machine.Handle(Exit(WaitStatus.FromSignal(GuardMachine.SIGHUP)), T0 + TimeSpan.FromSeconds(3)).OfType<EnterFinalStage>().Single();
+        Assert.Equal(new EnterFinalStage(ShutdownVerb.Kexec, LoadNext: true), ending);
+    }
+
     [Fact]
     public void Relinquish_after_the_init_exited_is_not_acted_on()
     {

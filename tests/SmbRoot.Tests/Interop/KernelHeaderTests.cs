@@ -53,7 +53,7 @@ public class KernelHeaderTests
             P("MNT_DETACH", MNT_DETACH);
             P("RB_AUTOBOOT", RB_AUTOBOOT); P("RB_POWER_OFF", RB_POWER_OFF); P("RB_HALT_SYSTEM", (int)RB_HALT_SYSTEM); // reboot(2) takes an int
             P("RB_KEXEC", RB_KEXEC);
-            P("SYS_finit_module", SYS_finit_module);
+            P("SYS_finit_module", SYS_finit_module); P("SYS_kexec_file_load", SYS_kexec_file_load);
             P("RTM_NEWLINK", RTM_NEWLINK); P("RTM_NEWADDR", RTM_NEWADDR); P("RTM_DELADDR", RTM_DELADDR); P("RTM_NEWROUTE", RTM_NEWROUTE);
             P("NLMSG_ERROR", NLMSG_ERROR); P("NLM_F_CREATE", NLM_F_CREATE); P("NLM_F_REPLACE", NLM_F_REPLACE);
             P("sizeof(nlmsghdr)", sizeof(struct nlmsghdr));
@@ -158,7 +158,7 @@ public class KernelHeaderTests
             ["MS_LAZYTIME"] = (long)MountOptions.MS_LAZYTIME, ["MS_STRICTATIME"] = (long)MountOptions.MS_STRICTATIME,
             ["MNT_DETACH"] = Sys.MNT_DETACH,
             ["RB_AUTOBOOT"] = Sys.RB_AUTOBOOT, ["RB_POWER_OFF"] = Sys.RB_POWER_OFF, ["RB_HALT_SYSTEM"] = Sys.RB_HALT_SYSTEM, ["RB_KEXEC"] = Sys.RB_KEXEC,
-            ["SYS_finit_module"] = Sys.SYS_finit_module,
+            ["SYS_finit_module"] = Sys.SYS_finit_module, ["SYS_kexec_file_load"] = Sys.SYS_kexec_file_load,
             ["RTM_NEWLINK"] = RouteMessages.RTM_NEWLINK, ["RTM_NEWADDR"] = RouteMessages.RTM_NEWADDR,
             ["RTM_DELADDR"] = RouteMessages.RTM_DELADDR, ["RTM_NEWROUTE"] = RouteMessages.RTM_NEWROUTE,
             ["NLMSG_ERROR"] = RouteMessages.NLMSG_ERROR, ["NLM_F_CREATE"] = RouteMessages.NLM_F_CREATE, ["NLM_F_REPLACE"] = RouteMessages.NLM_F_REPLACE,

@@ -51,6 +51,14 @@ public class FinalStageArgumentsTests
     }
 
     [Fact]
+    public void The_next_version_is_loaded_only_for_a_kexec()
+    {
+        Assert.True(FinalStageArguments.Parse(["kexec", FinalStageArguments.LoadNextOption]).LoadNext);
+        Assert.False(FinalStageArguments.Parse(["reboot", FinalStageArguments.LoadNextOption]).LoadNext);
+        Assert.False(FinalStageArguments.Parse(["kexec"]).LoadNext);
+    }
+
+    [Fact]
     public void A_kexec_without_a_loaded_kernel_is_a_reboot_that_says_so()
     {
         Assert.Equal(ShutdownVerb.Kexec, ShutdownVerb.Kexec.Final(kexecLoaded: true, out var none));

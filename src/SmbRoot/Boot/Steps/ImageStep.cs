@@ -112,21 +112,9 @@ public static class ImageStep
     /// </summary>
     private static string FollowPointer(BootContext context, ShareMount share, string pathInShare)
     {
-        string path = share.MountPoint + "/" + pathInShare;
-        byte[] content;
         try
         {
-            var (_, mode, size) = Sys.Stat(path);
-            if ((mode & Sys.S_IFMT) != Sys.S_IFREG || size >= ImagePointer.MaxBytes) return pathInShare;
-            content = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is SysException or IOException or UnauthorizedAccessException)
-        {
-            return pathInShare;
-        }
-        try
-        {
-            string image = ImagePointer.Resolve(pathInShare, content);
+            if (PointedImage(share.MountPoint, pathInShare) is not { } image) return pathInShare;
             context.Log.Say($"image: {pathInShare} points to {Path.GetFileName(image)}");
             return image;
         }
@@ -134,6 +122,27 @@ public static class ImageStep
         {
             throw new BootException(e.Message, "the pointer file on the server: publish a version by writing the new image, then a new pointer renamed over the old one", permanent: true);
         }
+    }
+
+    /// <summary>
+    /// The image the pointer file at <paramref name="pathInShare"/> names now, or null when that is no
+    /// pointer (or cannot be read here: the open reports it); a <see cref="FormatException"/> for a damaged one.
+    /// </summary>
+    public static string? PointedImage(string mountPoint, string pathInShare)
+    {
+        string path = mountPoint + "/" + pathInShare;
+        byte[] content;
+        try
+        {
+            var (_, mode, size) = Sys.Stat(path);
+            if ((mode & Sys.S_IFMT) != Sys.S_IFREG || size >= ImagePointer.MaxBytes) return null;
+            content = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is SysException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        return ImagePointer.Resolve(pathInShare, content);
     }
 
     /// <summary>The holder record, this machine's and renewed from now on; and the watchdog, armed once the image is this machine's.</summary>
