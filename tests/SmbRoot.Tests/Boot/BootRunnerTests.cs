@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using SmbRoot.Boot;
 using SmbRoot.Core.Plan;
 using SmbRoot.Logging;
@@ -10,22 +9,13 @@ namespace SmbRoot.Tests.Boot;
 /// <summary>The runner's undo and retry, driven with steps of the tests' own (the seam: steps, the wait, the fallback).</summary>
 public class BootRunnerTests
 {
-    private sealed class Lines : ILogger
-    {
-        public readonly List<string> Written = [];
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Written.Add(formatter(state, exception));
-    }
-
     private sealed class Thing(string name, List<string> released) : IResource
     {
         public string Name => name;
         public void Release(Deadline deadline) => released.Add(name);
     }
 
-    private readonly Lines _log = new();
+    private readonly WrittenLog _log = new();
     private readonly List<string> _released = [];
     private readonly List<TimeSpan> _waits = [];
     private int _fallbacks;
