@@ -12,8 +12,9 @@ namespace SmbRoot.Fencing;
 /// the holder record every <see cref="FencingPolicy.RenewEvery"/>, and a decision on each answer
 /// (<see cref="Decisions"/>) that feeds the watchdog after a renewal that reached the server, beside
 /// the fence thread (<see cref="OwnershipFence"/>). They are threads because a write to a
-/// hard-mounted share blocks for as long as the network is gone, and the fence must not wait for it. Runs from the claim to the end of the final stage: in PID 1, in
-/// the handoff helper, then in the final stage.
+/// hard-mounted share blocks for as long as the network is gone, and the fence must not wait for
+/// it. Runs from the claim to the end of the final stage: in PID 1, in the handoff helper, then in
+/// the final stage.
 /// </summary>
 public sealed class HolderGuard : IReleasedAtTheEnd
 {
