@@ -67,9 +67,18 @@ public static class HolderHelper
     {
         // First, so that systemd (and ps) never see the helper without the name it is spared by.
         ShowNameAlone();
+        KeepFromOomKiller(log);
+        return Hold(args, log);
+    }
+
+    /// <summary>
+    /// What the helper does once it is named and kept from the OOM killer (<see cref="Run"/>, or a
+    /// twin taking a killed helper's place, which is both already): keeps the claim and watches the image.
+    /// </summary>
+    internal static int Hold(IReadOnlyList<string> args, ILogger log)
+    {
         bool claimed = false, watching = false;
         var decisions = new Decisions(); // no loop here: each thread decides on its own answers
-        KeepFromOomKiller(log);
         var rest = args;
         if (rest is [ClaimSection, var holderFd, var watchdogFd, var provedAt, var record, var path, var imageId, var deadline, var margin, ..]
             && int.TryParse(holderFd, out int holder) && int.TryParse(watchdogFd, out int watchdog) && long.TryParse(provedAt, out long provedMs)

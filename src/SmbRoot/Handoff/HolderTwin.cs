@@ -13,7 +13,7 @@ namespace SmbRoot.Handoff;
 /// one twin running: a second @smbroot-holder with copies of the holder file and the watchdog, and
 /// the read end of a pipe whose only write end is the helper's. When the helper ends, however it
 /// ends, the kernel closes that end and the twin's read returns end-of-file (pipe(7)); the twin
-/// then becomes the helper, fencing from the last proof the helper wrote (<see cref="HolderHelper.Run"/>
+/// then becomes the helper, fencing from the last proof the helper wrote (<see cref="HolderHelper.Hold"/>
 /// reads it), and starts a twin of its own. Only both killed at once take the fence away.
 /// </summary>
 public static class HolderTwin
@@ -82,6 +82,6 @@ public static class HolderTwin
         }
         Sys.Close(readEnd);
         log.Warn($"holder helper: ended; its twin (pid {Sys.GetPid()}) keeps the claim from the last proof");
-        return HolderHelper.Run([.. args.Skip(1)], log);
+        return HolderHelper.Hold([.. args.Skip(1)], log);
     }
 }

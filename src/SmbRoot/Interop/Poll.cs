@@ -32,12 +32,7 @@ public sealed unsafe class WakeupPipe : IDisposable
 {
     private readonly int _read, _write;
 
-    public WakeupPipe()
-    {
-        var fds = stackalloc int[2];
-        if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) throw new SysException("pipe2", "wake-up pipe", errno);
-        (_read, _write) = (fds[0], fds[1]);
-    }
+    public WakeupPipe() => (_read, _write) = Sys.Pipe("wake-up pipe", nonBlocking: true);
 
     public int ReadFd => _read;
 

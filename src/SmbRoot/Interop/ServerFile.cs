@@ -121,7 +121,7 @@ public sealed unsafe partial class ServerFile : IDisposable
     /// </summary>
     public static ulong? IdInDirectory(string path)
     {
-        string name = System.IO.Path.GetFileName(path);
+        byte[] name = System.Text.Encoding.UTF8.GetBytes(System.IO.Path.GetFileName(path));
         int directory = Sys.Open(System.IO.Path.GetDirectoryName(path) ?? "/", Sys.O_RDONLY | Sys.O_DIRECTORY);
         try
         {
@@ -135,8 +135,8 @@ public sealed unsafe partial class ServerFile : IDisposable
                 {
                     byte* entry = buffer + offset;
                     ushort length = *(ushort*)(entry + DirentLengthOffset);
-                    if (new ReadOnlySpan<byte>(entry + DirentNameOffset, length - DirentNameOffset).IndexOf((byte)0) is int end && end >= 0
-                        && System.Text.Encoding.UTF8.GetString(entry + DirentNameOffset, end) == name)
+                    var entryName = new ReadOnlySpan<byte>(entry + DirentNameOffset, length - DirentNameOffset);
+                    if (entryName.IndexOf((byte)0) is int end && end >= 0 && entryName[..end].SequenceEqual(name))
                     {
                         return *(ulong*)entry;
                     }

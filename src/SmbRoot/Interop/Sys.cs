@@ -47,6 +47,9 @@ public static unsafe partial class Sys
         }
     }
 
+    /// <summary>mount(2) with MS_REMOUNT | MS_RDONLY: what will not unmount stops writing, and its filesystem is clean on its device.</summary>
+    public static void RemountReadOnly(string target) => Mount(null, target, null, MS_REMOUNT | MS_RDONLY, null);
+
     public static void Unmount(string target, int flags = 0)
     {
         fixed (byte* t = Z(target)) Check(umount2(t, flags), "umount", target);
@@ -72,11 +75,11 @@ public static unsafe partial class Sys
     /// <summary>dup(2): a new descriptor for the same open file, without close-on-exec, so a spawned child inherits it.</summary>
     public static int Duplicate(int fd) => Check(dup(fd), "dup", fd.ToString());
 
-    /// <summary>pipe2(2) with both ends close-on-exec: (read end, write end).</summary>
-    public static (int Read, int Write) Pipe(string what)
+    /// <summary>pipe2(2) with both ends close-on-exec, and with <paramref name="nonBlocking"/> O_NONBLOCK: (read end, write end).</summary>
+    public static (int Read, int Write) Pipe(string what, bool nonBlocking = false)
     {
         var fds = stackalloc int[2];
-        Check(pipe2(fds, O_CLOEXEC), "pipe2", what);
+        Check(pipe2(fds, O_CLOEXEC | (nonBlocking ? O_NONBLOCK : 0)), "pipe2", what);
         return (fds[0], fds[1]);
     }
 

@@ -66,7 +66,7 @@ public static class MountTree
             if (deadline.WaitAndRetry(TimeSpan.FromMilliseconds(200))) continue;
             foreach (var mount in left)
             {
-                try { Sys.Mount(null, mount.MountPoint, null, Sys.MS_REMOUNT | Sys.MS_RDONLY, null); }
+                try { Sys.RemountReadOnly(mount.MountPoint); }
                 catch (SysException) { /* reported below as still mounted */ }
                 failed.Add($"{mount.MountPoint} ({mount.FileSystemType}): {busy?.Message}");
             }

@@ -292,7 +292,7 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
     {
         public MountTable Mounts() => stage.Mounts();
         public void Unmount(string mountPoint) => Sys.Unmount(mountPoint);
-        public void MakeReadOnly(string mountPoint) => Sys.Mount(null, mountPoint, null, Sys.MS_REMOUNT | Sys.MS_RDONLY, null);
+        public void MakeReadOnly(string mountPoint) => Sys.RemountReadOnly(mountPoint);
         public IReadOnlyList<string> AttachedLoopDevices() => FinalStage.AttachedLoopDevices();
         public void Detach(string device) => LoopAttachment.Detach(device, deadline);
         public string BackingFileOf(string device) => File.ReadAllText(LoopAttachment.BackingFileOf(device)).Trim();
