@@ -11,7 +11,10 @@ public static class ProcStat
     /// </summary>
     private const double TicksPerSecond = 100;
 
-    /// <summary>The time the process has run in user mode (field 14, utime): its own code, not the kernel's work for it. Null when the line is not one of stat's.</summary>
+    /// <summary>
+    /// The time the process has run in user mode (field 14, utime): its own code, not the kernel's
+    /// work for it. Null when the line is not one of stat's, or the count is past what a TimeSpan holds.
+    /// </summary>
     public static TimeSpan? UserTime(string stat)
     {
         int end = stat.LastIndexOf(')');
@@ -19,6 +22,7 @@ public static class ProcStat
         // After the command come the fields from 3 (state) on: utime, field 14, is the twelfth of them.
         var fields = stat[(end + 2)..].Split(' ');
         return fields.Length > 11 && ulong.TryParse(fields[11], NumberStyles.None, CultureInfo.InvariantCulture, out ulong ticks)
+            && ticks / TicksPerSecond < TimeSpan.MaxValue.TotalSeconds
             ? TimeSpan.FromSeconds(ticks / TicksPerSecond)
             : null;
     }

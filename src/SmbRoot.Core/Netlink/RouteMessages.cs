@@ -11,9 +11,23 @@ public static class RouteMessages
 {
     public const ushort NLMSG_ERROR = 2, RTM_NEWLINK = 16, RTM_NEWADDR = 20, RTM_DELADDR = 21, RTM_NEWROUTE = 24;
     public const ushort NLM_F_REQUEST = 1, NLM_F_ACK = 4, NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400;
-    private const ushort IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_BROADCAST = 4;
+    private const ushort IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_BROADCAST = 4, IFA_FLAGS = 8;
+    private const uint IFA_F_NODAD = 0x02, IFA_F_OPTIMISTIC = 0x04;
+
+    /// <summary>How a new IPv6 address meets duplicate address detection (RFC 4862 5.4).</summary>
+    public enum DuplicateCheck
+    {
+        /// <summary>Tentative for about a second, as the kernel does by default.</summary>
+        Wait,
+
+        /// <summary>RFC 4429: usable at once while the check runs (the interface's optimistic_dad must be on, net/ipv6/addrconf.c, ipv6_add_addr).</summary>
+        Optimistic,
+
+        /// <summary>IFA_F_NODAD: for an address this machine held a moment ago and puts back.</summary>
+        Skip,
+    }
     private const ushort RTA_DST = 1, RTA_OIF = 4, RTA_GATEWAY = 5;
-    private const byte AF_INET = 2, RT_TABLE_MAIN = 254, RTPROT_BOOT = 3, RT_SCOPE_UNIVERSE = 0, RT_SCOPE_LINK = 253, RTN_UNICAST = 1;
+    private const byte AF_INET = 2, AF_INET6 = 10, RT_TABLE_MAIN = 254, RTPROT_BOOT = 3, RT_SCOPE_UNIVERSE = 0, RT_SCOPE_LINK = 253, RTN_UNICAST = 1;
     public const uint IFF_UP = 1;
     public const int HeaderSize = 16;
 
@@ -29,25 +43,33 @@ public static class RouteMessages
     }
 
     /// <summary>
-    /// RTM_NEWADDR for a permanent IPv4 address: with no IFA_CACHEINFO the kernel gives it an
-    /// infinite lifetime (net/ipv4/devinet.c, inet_rtm_newaddr), so it never expires under the root.
+    /// RTM_NEWADDR for a permanent address: with no IFA_CACHEINFO the kernel gives it an infinite
+    /// lifetime (net/ipv4/devinet.c, inet_rtm_newaddr; net/ipv6/addrconf.c, inet6_rtm_newaddr), so
+    /// it never expires under the root.
     /// </summary>
     /// <param name="exclusive">NLM_F_EXCL instead of NLM_F_REPLACE: EEXIST when the address is already there, which tells a watcher nothing was missing</param>
-    public static byte[] AddAddress(int index, IPAddress address, int prefixLength, uint sequence, bool exclusive = false) =>
-        Address(RTM_NEWADDR, (ushort)(NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | (exclusive ? NLM_F_EXCL : NLM_F_REPLACE)), index, address, prefixLength, sequence);
+    /// <param name="check">IPv6 only: how the address meets duplicate address detection</param>
+    public static byte[] AddAddress(int index, IPAddress address, int prefixLength, uint sequence, bool exclusive = false, DuplicateCheck check = DuplicateCheck.Wait) =>
+        Address(RTM_NEWADDR, (ushort)(NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | (exclusive ? NLM_F_EXCL : NLM_F_REPLACE)), index, address, prefixLength, sequence, check);
 
     /// <summary>RTM_DELADDR: the undo of <see cref="AddAddress"/>.</summary>
     public static byte[] DeleteAddress(int index, IPAddress address, int prefixLength, uint sequence) =>
         Address(RTM_DELADDR, NLM_F_REQUEST | NLM_F_ACK, index, address, prefixLength, sequence);
 
-    private static byte[] Address(ushort type, ushort flags, int index, IPAddress address, int prefixLength, uint sequence)
+    private static byte[] Address(ushort type, ushort flags, int index, IPAddress address, int prefixLength, uint sequence, DuplicateCheck check = DuplicateCheck.Wait)
     {
         var body = new byte[8]; // struct ifaddrmsg
-        body[0] = AF_INET;
+        body[0] = Family(address);
         body[1] = (byte)prefixLength;
         body[3] = RT_SCOPE_UNIVERSE;
         BinaryPrimitives.WriteInt32LittleEndian(body.AsSpan(4), index);
         var bytes = address.GetAddressBytes();
+        if (bytes.Length == 16)
+        {
+            var addressFlags = new byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(addressFlags, check switch { DuplicateCheck.Skip => IFA_F_NODAD, DuplicateCheck.Optimistic => IFA_F_OPTIMISTIC, _ => 0u });
+            return Message(type, flags, sequence, body, [(IFA_LOCAL, bytes), (IFA_ADDRESS, bytes), (IFA_FLAGS, addressFlags)]);
+        }
         uint mask = prefixLength == 0 ? 0 : uint.MaxValue << (32 - prefixLength);
         uint broadcast = (uint)(bytes[0] << 24 | bytes[1] << 16 | bytes[2] << 8 | bytes[3]) | ~mask;
         var broadcastBytes = new byte[4];
@@ -60,7 +82,7 @@ public static class RouteMessages
     public static byte[] AddRoute(int index, IPAddress? gateway, IPAddress? destination, int destinationPrefix, uint sequence, bool exclusive = false)
     {
         var body = new byte[12]; // struct rtmsg
-        body[0] = AF_INET;
+        body[0] = Family(gateway ?? destination ?? IPAddress.Any);
         body[1] = (byte)(destination is null ? 0 : destinationPrefix);
         body[4] = RT_TABLE_MAIN;
         body[5] = RTPROT_BOOT;
@@ -74,6 +96,8 @@ public static class RouteMessages
         attributes.Add((RTA_OIF, oif));
         return Message(RTM_NEWROUTE, (ushort)(NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | (exclusive ? NLM_F_EXCL : NLM_F_REPLACE)), sequence, body, attributes);
     }
+
+    private static byte Family(IPAddress address) => address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET;
 
     private static byte[] Message(ushort type, ushort flags, uint sequence, byte[] body, IReadOnlyList<(ushort Type, byte[] Data)> attributes)
     {

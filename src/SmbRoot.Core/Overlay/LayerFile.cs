@@ -58,11 +58,14 @@ public sealed record LayerFile(string Server, string Share, string PathTemplate,
         throw new PlanException($"rd.overlay.create={text}: expected a size from 64M to 16T, such as 512M, 8G or 1T");
     }
 
-    /// <summary>The layer's path in the share for this machine: MAC as 52-54-00-12-34-56 (':' is not allowed in SMB names).</summary>
+    /// <summary>
+    /// The layer's path in the share for this machine: MAC as 52-54-00-12-34-56, an IPv6 address
+    /// as fd77--5 (':' is not allowed in SMB names).
+    /// </summary>
     public string PathFor(byte[] mac, string? hostName, IPAddress address)
     {
         string path = PathTemplate.Replace("{mac}", string.Join('-', mac.Select(b => b.ToString("x2", CultureInfo.InvariantCulture))), StringComparison.Ordinal)
-            .Replace("{ip}", address.ToString(), StringComparison.Ordinal);
+            .Replace("{ip}", address.ToString().Replace(':', '-'), StringComparison.Ordinal);
         if (path.Contains("{hostname}", StringComparison.Ordinal))
         {
             if (string.IsNullOrEmpty(hostName) || hostName.IndexOfAny(['/', '\\', ':', '*', '?', '"', '<', '>', '|']) >= 0 || hostName is "." or "..")

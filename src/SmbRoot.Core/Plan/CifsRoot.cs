@@ -20,6 +20,14 @@ public sealed record CifsRoot(
 {
     public const int DefaultPort = 445;
 
+    /// <summary>
+    /// The interface of a link-local server address (<c>cifs://[fe80::1%eth0]/...</c>, or
+    /// <c>%25eth0</c> as RFC 6874 writes it in a URL): a name or an index. The boot gives the cifs
+    /// client the index, because it reads the scope only as a number
+    /// (fs/smb/client/netmisc.c, cifs_convert_address). Null means the root's interface.
+    /// </summary>
+    public string? ServerScope { get; init; }
+
     public bool IsImage => ImageName is not null;
 
     /// <summary>The UNC the kernel's cifs client mounts, as <c>//server/share[/dir...]</c>.</summary>
@@ -34,7 +42,9 @@ public sealed record CifsRoot(
         var user = User is null ? "" : (Domain is null ? User : Domain + "\\" + User) + "@";
         var port = Port == DefaultPort ? "" : ":" + Port;
         var path = string.Join('/', new[] { Share }.Concat(Directory));
-        return $"cifs://{user}{Server}{port}/{path}/{ImageName}";
+        var server = ServerAddress?.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"[{Server}{(ServerScope is null ? "" : "%" + ServerScope)}]" : Server;
+        return $"cifs://{user}{server}{port}/{path}/{ImageName}";
     }
 
     private const string PasswordRefused = "root=: a password in the URL is refused, because /proc/cmdline is world-readable; " +
@@ -81,7 +91,7 @@ public sealed record CifsRoot(
             if (domain is not null) RejectComma(domain, "domain");
         }
 
-        var (server, address, port) = ParseHostPort(authority, shown);
+        var (server, address, scope, port) = ParseHostPort(authority, shown);
 
         if (path.Length == 0)
         {
@@ -114,14 +124,14 @@ public sealed record CifsRoot(
         }
         if (directoryMode)
         {
-            return new CifsRoot(server, address, port, user, domain, share, decoded.Skip(1).ToArray(), null);
+            return new CifsRoot(server, address, port, user, domain, share, decoded.Skip(1).ToArray(), null) { ServerScope = scope };
         }
         if (decoded.Count < 2)
         {
             throw new PlanException($"root={shown}: names a share but no image file; add the image's path " +
                 $"(cifs://{authority}/{segments[0]}/root.img) or end with '/' to use the share itself as the root");
         }
-        return new CifsRoot(server, address, port, user, domain, share, decoded.Skip(1).SkipLast(1).ToArray(), decoded[^1]);
+        return new CifsRoot(server, address, port, user, domain, share, decoded.Skip(1).SkipLast(1).ToArray(), decoded[^1]) { ServerScope = scope };
     }
 
     /// <summary>
@@ -136,10 +146,10 @@ public sealed record CifsRoot(
         return at < start ? value : value[..start] + "***" + value[at..];
     }
 
-    private static (string Server, IPAddress? Address, int Port) ParseHostPort(string authority, string value)
+    private static (string Server, IPAddress? Address, string? Scope, int Port) ParseHostPort(string authority, string value)
     {
         string host;
-        string? portText = null;
+        string? portText = null, scope = null;
         if (authority.StartsWith('['))
         {
             int close = authority.IndexOf(']');
@@ -151,9 +161,23 @@ public sealed record CifsRoot(
                 if (!after.StartsWith(':')) throw new PlanException($"root={value}: unexpected '{after}' after ']'");
                 portText = after[1..];
             }
+            if (host.IndexOf('%') is var percent and >= 0)
+            {
+                scope = host[(percent + 1)..];
+                if (scope.StartsWith("25", StringComparison.Ordinal)) scope = scope[2..];
+                host = host[..percent];
+                if (scope.Length is 0 or > 15 || !scope.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+                {
+                    throw new PlanException($"root={value}: the scope after '%' must name an interface (eth0) or its index");
+                }
+            }
             if (!IPAddress.TryParse(host, out var v6) || v6.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
             {
                 throw new PlanException($"root={value}: '{host}' in brackets is not an IPv6 address");
+            }
+            if (scope is not null && !v6.IsIPv6LinkLocal)
+            {
+                throw new PlanException($"root={value}: a scope ('%{scope}') belongs only to a link-local address (fe80::/10), not {host}");
             }
         }
         else
@@ -184,7 +208,7 @@ public sealed record CifsRoot(
         {
             throw new PlanException($"root={value}: '{host}' is neither an IP address nor a valid host name");
         }
-        return (host, address, port);
+        return (host, address, scope, port);
     }
 
     private static bool IsIPv4Literal(string host) => host.All(c => char.IsAsciiDigit(c) || c == '.');

@@ -1,10 +1,25 @@
 using System.Net;
+using System.Net.Sockets;
 namespace SmbRoot.Core.State;
 
-/// <summary>The root's network as the boot configured it: what the final stage restores, and takes down last.</summary>
-public sealed record NetworkRecord(string Interface, IPAddress Address, int PrefixLength, IPAddress? Gateway)
+/// <summary>One address on the root's interface, and the default route of its family.</summary>
+public sealed record InterfaceAddress(IPAddress Address, int PrefixLength, IPAddress? Gateway)
 {
-    public override string ToString() => $"{Interface} {Address}/{PrefixLength}" + (Gateway is null ? "" : $" via {Gateway}");
+    public override string ToString() => $"{Address}/{PrefixLength}" + (Gateway is null ? "" : $" via {Gateway}");
+}
+
+/// <summary>
+/// The root's network as the boot configured it: what the final stage restores, and takes down
+/// last. At most one address of each family; at least one.
+/// </summary>
+public sealed record NetworkRecord(string Interface, InterfaceAddress? V4, InterfaceAddress? V6)
+{
+    /// <summary>The machine's address as a holder record or a layer's name gives it: IPv4 when there is one.</summary>
+    public IPAddress Address => (V4 ?? V6 ?? throw new InvalidOperationException("a network record without an address")).Address;
+
+    public IEnumerable<InterfaceAddress> Addresses => new[] { V4, V6 }.OfType<InterfaceAddress>();
+
+    public override string ToString() => $"{Interface} {string.Join(", ", Addresses)}";
 }
 
 /// <summary>One thing the boot built that the final stage must give back, as the state file keeps it.</summary>
@@ -51,8 +66,9 @@ public sealed record BootState(IReadOnlyList<Built> Things)
 
     private static string Line(Built thing) => thing switch
     {
-        Built.Network n => Fields("network", ("interface", n.Record.Interface), ("address", $"{n.Record.Address}/{n.Record.PrefixLength}"),
-            ("gateway", n.Record.Gateway?.ToString())),
+        Built.Network n => Fields("network", ("interface", n.Record.Interface),
+            ("address", n.Record.V4 is { } v4 ? $"{v4.Address}/{v4.PrefixLength}" : null), ("gateway", n.Record.V4?.Gateway?.ToString()),
+            ("address6", n.Record.V6 is { } v6 ? $"{v6.Address}/{v6.PrefixLength}" : null), ("gateway6", n.Record.V6?.Gateway?.ToString())),
         Built.Share s => Fields("share", ("mount", s.MountPoint), ("unc", s.Unc), ("records", s.RecordMountPoint)),
         Built.Claim c => Fields("claim", ("boot", c.BootId), ("path", c.PathInShare)),
         Built.Loop l => Fields("loop", ("device", l.Device), ("path", l.PathInShare), ("fstype", l.FileSystem), ("role", l.Role)),
@@ -88,7 +104,8 @@ public sealed record BootState(IReadOnlyList<Built> Things)
         string Absolute(string key) => Get(key) is var path && path.StartsWith('/') ? path : throw new FormatException($"{Path}: {key}={path} is not an absolute path");
         return parts[0] switch
         {
-            "network" => new Built.Network(ParseNetwork(Get("interface"), Get("address"), Optional("gateway"))),
+            "network" => new Built.Network(NetworkOf(Get("interface"), AddressOf(Optional("address"), Optional("gateway"), AddressFamily.InterNetwork),
+                AddressOf(Optional("address6"), Optional("gateway6"), AddressFamily.InterNetworkV6))),
             "share" => new Built.Share(Absolute("mount"), Get("unc"), Optional("records") is null ? null : Absolute("records")),
             "claim" => new Built.Claim(BootId(Get("boot")), Get("path")),
             "loop" => new Built.Loop(LoopDevice(Get("device")), Get("path"), Optional("fstype"), Get("role")),
@@ -103,15 +120,20 @@ public sealed record BootState(IReadOnlyList<Built> Things)
     private static string LoopDevice(string device) =>
         device.StartsWith("/dev/loop", StringComparison.Ordinal) ? device : throw new FormatException($"{Path}: device={device} is not a loop device");
 
-    private static NetworkRecord ParseNetwork(string name, string address, string? gateway)
+    private static NetworkRecord NetworkOf(string name, InterfaceAddress? v4, InterfaceAddress? v6) =>
+        v4 is null && v6 is null ? throw new FormatException($"{Path}: a network line has no address= or address6=") : new NetworkRecord(name, v4, v6);
+
+    private static InterfaceAddress? AddressOf(string? address, string? gateway, AddressFamily family)
     {
+        if (address is null) return null;
+        int most = family == AddressFamily.InterNetwork ? 32 : 128;
         var parts = address.Split('/');
-        if (parts.Length != 2 || !IPAddress.TryParse(parts[0], out var ip) || !int.TryParse(parts[1], out int prefix) || prefix is < 0 or > 32)
+        if (parts.Length != 2 || !IPAddress.TryParse(parts[0], out var ip) || ip.AddressFamily != family || !int.TryParse(parts[1], out int prefix) || prefix < 0 || prefix > most)
         {
-            throw new FormatException($"{Path}: address={address}; expected ADDRESS/PREFIX");
+            throw new FormatException($"{Path}: {(family == AddressFamily.InterNetwork ? "address" : "address6")}={address}; expected ADDRESS/PREFIX of {(family == AddressFamily.InterNetwork ? "IPv4" : "IPv6")}");
         }
         IPAddress? router = null;
-        if (gateway is not null && !IPAddress.TryParse(gateway, out router)) throw new FormatException($"{Path}: gateway={gateway} is not an address");
-        return new NetworkRecord(name, ip, prefix, router);
+        if (gateway is not null && (!IPAddress.TryParse(gateway, out router) || router.AddressFamily != family)) throw new FormatException($"{Path}: {(family == AddressFamily.InterNetwork ? "gateway" : "gateway6")}={gateway} is not an address of its family");
+        return new InterfaceAddress(ip, prefix, router);
     }
 }

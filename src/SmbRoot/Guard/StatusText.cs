@@ -24,7 +24,15 @@ public static class StatusText
             $"loop device: {booted.Image?.Device ?? "none (the share is the root)"}",
             $"share:       {booted.Share.Unc} on {booted.Share.MountPoint} (hidden from the system)",
             $"network:     {network}" +
-                (lease is { } l ? $", DHCP lease from {l.Server} for {l.LeaseTime.TotalSeconds:0}s, renewed every {l.RenewalTime.TotalSeconds:0}s" : ", static (ip=)"),
+                (lease is { } l ? $", DHCP lease from {l.Server} for {l.LeaseTime.TotalSeconds:0}s, renewed every {l.RenewalTime.TotalSeconds:0}s"
+                    : network.V4 is null ? "" : ", static (ip=)") +
+                booted.Network.Ipv6From switch
+                {
+                    Network.Ipv6Origin.Router => ", IPv6 by SLAAC (the kernel keeps it from the router's advertisements)",
+                    Network.Ipv6Origin.Dhcp6 => $", DHCPv6 lease from {booted.Network.Lease6!.Server} for {booted.Network.Lease6.ValidLifetime.TotalSeconds:0}s",
+                    Network.Ipv6Origin.Static => ", IPv6 static (ip=)",
+                    _ => "",
+                },
             $"server:      {booted.Share.ServerAddress}" + (plan.Root.ServerAddress is null ? $" ({plan.Root.Server}, resolved by DNS)" : ""),
             (booted.Claim is { } claim ? $"ownership:   {claim.Describe()}" : "ownership:   shared read-only (no holder record)"),
             $"integrity:   {protection} (asked: rd.cifs.integrity={plan.Integrity.Name()})",

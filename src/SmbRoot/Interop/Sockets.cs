@@ -6,7 +6,7 @@ using SmbRoot.Core.Kernel;
 
 namespace SmbRoot.Interop;
 
-/// <summary>The boot's sockets: rtnetlink to configure the interface, TCP to probe the server, UDP for DNS.</summary>
+/// <summary>The boot's sockets: rtnetlink to configure the interface, TCP to probe the server, UDP for DNS; IPv4 or IPv6.</summary>
 public static unsafe class Sockets
 {
     public const int AF_INET = 2, AF_NETLINK = 16, SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
@@ -60,15 +60,12 @@ public static unsafe class Sockets
     /// </summary>
     public static void ProbeTcp(IPAddress address, int port, TimeSpan timeout)
     {
-        string what = $"{address}:{port}";
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        string what = Endpoint(address, port);
+        int fd = socket(Family(address), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0) throw new SysException("socket", what, errno);
         try
         {
-            var sa = new sockaddr_in { sin_family = AF_INET, sin_port = htons((ushort)port) };
-            var bytes = address.GetAddressBytes();
-            for (int i = 0; i < 4; i++) sa.sin_addr.s_addr[i] = bytes[i];
-            if (connect(fd, (sockaddr*)&sa, sizeof(sockaddr_in)) == 0) return;
+            if (Connect(fd, address, port) == 0) return;
             if (errno != Errno.EINPROGRESS) throw new SysException("connect", what, errno);
             var pfd = new pollfd { fd = fd, events = POLLOUT };
             int ready = poll(&pfd, 1, (int)timeout.TotalMilliseconds);
@@ -88,15 +85,12 @@ public static unsafe class Sockets
     /// <summary>One UDP datagram to <paramref name="server"/> and its first answer, or null when none comes within <paramref name="timeout"/>.</summary>
     public static byte[]? UdpExchange(IPAddress server, int port, byte[] query, TimeSpan timeout)
     {
-        string what = $"{server}:{port}";
-        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        string what = Endpoint(server, port);
+        int fd = socket(Family(server), SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0) throw new SysException("socket", what, errno);
         try
         {
-            var address = new sockaddr_in { sin_family = AF_INET, sin_port = htons((ushort)port) };
-            var bytes = server.GetAddressBytes();
-            for (int i = 0; i < 4; i++) address.sin_addr.s_addr[i] = bytes[i];
-            if (connect(fd, (sockaddr*)&address, (uint)sizeof(sockaddr_in)) < 0) throw new SysException("connect", what, errno);
+            if (Connect(fd, server, port) < 0) throw new SysException("connect", what, errno);
             fixed (byte* q = query) if ((long)send(fd, q, query.Length, 0) < 0) throw new SysException("send", what, errno);
             var pfd = new pollfd { fd = fd, events = POLLIN };
             int ready = poll(&pfd, 1, (int)timeout.TotalMilliseconds);
@@ -112,5 +106,34 @@ public static unsafe class Sockets
         {
             close(fd);
         }
+    }
+
+    /// <summary>"192.0.2.5:445", or "[2001:db8::5]:445" for IPv6.</summary>
+    public static string Endpoint(IPAddress address, int port) =>
+        address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]:{port}" : $"{address}:{port}";
+
+    private static int Family(IPAddress address) =>
+        address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET;
+
+    /// <summary>connect(2) to either family; a link-local IPv6 address carries its interface as <see cref="IPAddress.ScopeId"/>.</summary>
+    private static int Connect(int fd, IPAddress address, int port)
+    {
+        var bytes = address.GetAddressBytes();
+        if (bytes.Length == 16)
+        {
+            var sa6 = Address6(address, port);
+            return connect(fd, (sockaddr*)&sa6, (uint)sizeof(sockaddr_in6));
+        }
+        var sa = new sockaddr_in { sin_family = AF_INET, sin_port = htons((ushort)port) };
+        for (int i = 0; i < 4; i++) sa.sin_addr.s_addr[i] = bytes[i];
+        return connect(fd, (sockaddr*)&sa, (uint)sizeof(sockaddr_in));
+    }
+
+    public static sockaddr_in6 Address6(IPAddress address, int port)
+    {
+        var sa = new sockaddr_in6 { sin6_family = AF_INET6, sin6_port = htons((ushort)port), sin6_scope_id = (uint)address.ScopeId };
+        var bytes = address.GetAddressBytes();
+        for (int i = 0; i < 16; i++) sa.sin6_addr.s6_addr[i] = bytes[i];
+        return sa;
     }
 }

@@ -33,7 +33,9 @@ public static class Interfaces
     /// Loads drivers for the devices present (again and again: devices appear as drivers load),
     /// picks the interface, brings it up and waits for its link, saying on the console what it waits for.
     /// </summary>
-    public static string Choose(BootContext context, TimeSpan interfaceWait, TimeSpan carrierWait, Action<Func<uint, byte[]>, string> request)
+    /// <param name="beforeUp">what must be set on an interface before it comes up (IPv6's settings take effect on NETDEV_UP)</param>
+    public static string Choose(BootContext context, TimeSpan interfaceWait, TimeSpan carrierWait, Action<Func<uint, byte[]>, string> request,
+        Action<string>? beforeUp = null)
     {
         var plan = context.Plan;
         string? bootMac = plan.BootInterface is { } b ? MacText(b) : null;
@@ -54,6 +56,7 @@ public static class Interfaces
             foreach (var name in candidates.Where(raised.Add))
             {
                 // A link is only visible on an interface that is up.
+                beforeUp?.Invoke(name);
                 request(seq => RouteMessages.SetLinkUp(Index(name), true, seq), $"link up {name}");
             }
             if (candidates.FirstOrDefault(HasCarrier) is { } chosen)

@@ -95,8 +95,11 @@ public sealed class NetworkGuard(ILogger log, RootNetwork network, string? hostN
             var repairs = network.Restore();
             var record = network.Record;
             if (repairs.LinkWasDown) log.Warn($"guard: something took {record.Interface} down under the root; brought it back up");
-            if (repairs.AddressWasMissing) log.Warn($"guard: the root's address {record.Address}/{record.PrefixLength} was removed from {record.Interface}; put it back");
-            if (repairs.RouteWasMissing) log.Warn($"guard: the default route via {record.Gateway} was gone; put it back");
+            foreach (var missing in repairs.AddressesMissing)
+            {
+                log.Warn($"guard: the root's address {missing.Address}/{missing.PrefixLength} was removed from {record.Interface}; put it back");
+            }
+            foreach (var gateway in repairs.RoutesMissing) log.Warn($"guard: the default route via {gateway} was gone; put it back");
         }
         catch (Exception e) when (e is SysException or IOException or FormatException)
         {

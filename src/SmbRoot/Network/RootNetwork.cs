@@ -9,6 +9,12 @@ using SmbRoot.Resources;
 namespace SmbRoot.Network;
 
 /// <summary>
+/// Where the root's IPv6 address came from: ip= (address and gateway configured here), DHCPv6
+/// (the address configured here, the route the router's), or router advertisements (SLAAC: both the kernel's).
+/// </summary>
+public enum Ipv6Origin { None, Static, Dhcp6, Router }
+
+/// <summary>
 /// The root's interface as the boot configured it, and the one way to put it back or take it
 /// down. Used by the boot's undo, by guard mode's watch while the system runs and by the final
 /// stage before and after it releases the share. What is missing is found with exclusive netlink
@@ -26,25 +32,48 @@ public sealed class RootNetwork(NetworkRecord record) : IReleasedAtTheEnd
     /// <summary>Known during the boot and in guard mode; not in the final stage.</summary>
     public byte[]? Mac { get; init; }
     public DhcpLease? Lease { get; init; }
+    public Dhcp6Lease? Lease6 { get; init; }
     public IReadOnlyList<IPAddress> DnsServers { get; init; } = [];
 
-    /// <summary>What <see cref="Restore"/> found missing and put back.</summary>
-    public readonly record struct Repairs(bool LinkWasDown, bool AddressWasMissing, bool RouteWasMissing)
-    {
-        public bool Any => LinkWasDown || AddressWasMissing || RouteWasMissing;
-    }
+    /// <summary>The domain DHCP or DHCPv6 gave, tried after a server name without dots.</summary>
+    public string? Domain { get; init; }
 
-    /// <summary>Address (permanent: the kernel never expires it, whatever the lease says) and default route, as a fresh boot sets them.</summary>
-    public void Configure()
+    /// <summary>Where the IPv6 address came from, which says what the boot configures itself.</summary>
+    public Ipv6Origin Ipv6From { get; init; }
+
+    /// <summary>What <see cref="Restore"/> found missing and put back.</summary>
+    public readonly record struct Repairs(bool LinkWasDown, IReadOnlyList<InterfaceAddress> AddressesMissing, IReadOnlyList<IPAddress> RoutesMissing)
     {
-        int index = Index();
-        Request(RouteMessages.AddAddress(index, record.Address, record.PrefixLength, _sequence), $"address {record.Address} on {record.Interface}");
-        if (record.Gateway is { } gateway) Request(RouteMessages.AddRoute(index, gateway, null, 0, _sequence), $"default route via {gateway}");
+        public bool Any => LinkWasDown || AddressesMissing.Count > 0 || RoutesMissing.Count > 0;
     }
 
     /// <summary>
-    /// Link up, address, default route: each put back if it is gone. A link that goes down loses
-    /// its routes (net/ipv4/fib_frontend.c, fib_disable_ip), so the route comes back after the link.
+    /// Addresses (permanent: the kernel never expires them, whatever the lease says) and default
+    /// routes, as a fresh boot sets them. An IPv6 address is optimistic (RFC 4429): usable at once,
+    /// while duplicate address detection still runs. SLAAC's address and route are the kernel's already.
+    /// </summary>
+    public void Configure()
+    {
+        int index = Index();
+        foreach (var address in record.Addresses.Where(a => !IsV6(a) || Ipv6From != Ipv6Origin.Router))
+        {
+            Request(RouteMessages.AddAddress(index, address.Address, address.PrefixLength, _sequence, check: RouteMessages.DuplicateCheck.Optimistic),
+                $"address {address.Address} on {record.Interface}");
+        }
+        // An IPv6 route comes from the router's advertisements unless ip= gave it.
+        foreach (var gateway in record.Addresses.Where(a => !IsV6(a) || Ipv6From == Ipv6Origin.Static).Select(a => a.Gateway).OfType<IPAddress>())
+        {
+            Request(RouteMessages.AddRoute(index, gateway, null, 0, _sequence), $"default route via {gateway}");
+        }
+    }
+
+    private static bool IsV6(InterfaceAddress address) => address.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+
+    /// <summary>
+    /// Link up, addresses, default routes: each put back if it is gone. A link that goes down loses
+    /// its routes (net/ipv4/fib_frontend.c, fib_disable_ip) and its IPv6 addresses
+    /// (net/ipv6/addrconf.c, addrconf_ifdown), so those come back after the link. An IPv6 address
+    /// put back skips duplicate address detection: it was this machine's a moment ago.
     /// </summary>
     public Repairs Restore()
     {
@@ -52,22 +81,27 @@ public sealed class RootNetwork(NetworkRecord record) : IReleasedAtTheEnd
         int flags = int.Parse(File.ReadAllText($"/sys/class/net/{record.Interface}/flags").Trim()[2..], System.Globalization.NumberStyles.HexNumber);
         bool linkWasDown = (flags & (int)RouteMessages.IFF_UP) == 0;
         if (linkWasDown) Request(RouteMessages.SetLinkUp(index, true, _sequence), $"link up {record.Interface}");
-        bool addressWasMissing = Added(RouteMessages.AddAddress(index, record.Address, record.PrefixLength, _sequence, exclusive: true), $"address {record.Address} on {record.Interface}");
-        bool routeWasMissing = record.Gateway is { } gateway && Added(RouteMessages.AddRoute(index, gateway, null, 0, _sequence, exclusive: true), $"default route via {gateway}");
-        return new Repairs(linkWasDown, addressWasMissing, routeWasMissing);
+        var addressesMissing = record.Addresses.Where(a => Added(RouteMessages.AddAddress(index, a.Address, a.PrefixLength, _sequence, exclusive: true,
+            check: RouteMessages.DuplicateCheck.Skip), $"address {a.Address} on {record.Interface}")).ToList();
+        var routesMissing = record.Addresses.Select(a => a.Gateway).OfType<IPAddress>()
+            .Where(g => Added(RouteMessages.AddRoute(index, g, null, 0, _sequence, exclusive: true), $"default route via {g}")).ToList();
+        return new Repairs(linkWasDown, addressesMissing, routesMissing);
     }
 
-    /// <summary>The end: address off (if it is still there), link down.</summary>
+    /// <summary>The end: addresses off (if they are still there), link down.</summary>
     public void Release(Deadline deadline)
     {
         int index = Index();
-        try
+        foreach (var address in record.Addresses)
         {
-            Request(RouteMessages.DeleteAddress(index, record.Address, record.PrefixLength, _sequence), $"remove {record.Address} from {record.Interface}");
-        }
-        catch (SysException e) when (e.Errno == Errno.EADDRNOTAVAIL)
-        {
-            // Already gone.
+            try
+            {
+                Request(RouteMessages.DeleteAddress(index, address.Address, address.PrefixLength, _sequence), $"remove {address.Address} from {record.Interface}");
+            }
+            catch (SysException e) when (e.Errno == Errno.EADDRNOTAVAIL)
+            {
+                // Already gone.
+            }
         }
         Request(RouteMessages.SetLinkUp(index, false, _sequence), $"link down {record.Interface}");
     }

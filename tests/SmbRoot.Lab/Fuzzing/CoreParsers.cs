@@ -7,6 +7,7 @@ using SmbRoot.Core.Dns;
 using SmbRoot.Core.Fencing;
 using SmbRoot.Core.Filesystems;
 using SmbRoot.Core.Images;
+using SmbRoot.Core.Kernel;
 using SmbRoot.Core.Modules;
 using SmbRoot.Core.Netlink;
 using SmbRoot.Core.Overlay;
@@ -46,12 +47,13 @@ public static class CoreParsers
         FuzzTarget.Binary("LayerTemplate.Unpack", b => LayerTemplate.Unpack(b), typeof(FormatException),
             LayerTemplate.Pack([.. new byte[] { 1 }, .. new byte[2 * LayerTemplate.BlockSize - 1]])),
         FuzzTarget.Text("CifsRoot.Parse", t => CifsRoot.Parse(t).ToString(), typeof(PlanException),
-            "cifs://DOM\\user@server.example:445/share/a/b%2Fc/root.img", "smb://10.0.2.2/boot/", "cifs://[::1]/x/y"),
+            "cifs://DOM\\user@server.example:445/share/a/b%2Fc/root.img", "smb://10.0.2.2/boot/", "cifs://[::1]/x/y", "cifs://[fe80::1%25eth0]:445/x/y.img"),
         FuzzTarget.Text("CifsRoot.Shown", t => CifsRoot.Shown(t), null, "cifs://user:S3cret@server/share/x.img", "://a@b"),
         FuzzTarget.Text("CifsOptions.ParseExtra", t => CifsOptions.ParseExtra(t), typeof(PlanException), "vers=3.0,seal,cache=none", "actimeo=1,rsize=65536"),
         FuzzTarget.Text("CifsOptions.Redact", t => CifsOptions.Redact(t), null, "username=u,password=p,domain=d,vers=3.1.1", "user=xpassword=y,pass=z"),
         FuzzTarget.Text("NetworkConfig.Parse", t => NetworkConfig.Parse(t).ToString(), typeof(PlanException),
-            "10.0.0.9::10.0.0.1:255.255.255.0:host:eth0:off:10.0.0.2:10.0.0.3", "eth1:dhcp", "dhcp", ":::24::eth0:on"),
+            "10.0.0.9::10.0.0.1:255.255.255.0:host:eth0:off:10.0.0.2:10.0.0.3", "eth1:dhcp", "dhcp", ":::24::eth0:on",
+            "[2001:db8::5]::[fe80::1]:64:node7:eth0:off:[2001:db8::53]", "eth0:dhcp,auto6", "either6"),
         FuzzTarget.Text("NetworkConfig.ParseBootInterface", t => NetworkConfig.ParseBootInterface(t), typeof(PlanException), "01-52-54-00-12-34-56"),
         FuzzTarget.Text("NetworkConfig.ParseDottedDecimal", t => NetworkConfig.ParseDottedDecimal(t), null, "192.168.077.1", "8.8.8.8"),
         FuzzTarget.Text("MountOptions.Parse", t => MountOptions.Parse(t, readOnly: false), typeof(PlanException), "noatime,nodev,inode64,data=ordered"),
@@ -88,7 +90,16 @@ public static class CoreParsers
             UdpFrame.Build(Server, IPAddress.Broadcast, DhcpMessage.ServerPort, DhcpMessage.ClientPort, DhcpReply(DhcpMessageType.Ack))),
         FuzzTarget.Binary("UdpFrame.TryParse", b => UdpFrame.TryParse(b, DhcpMessage.ClientPort, DhcpMessage.ServerPort), null,
             UdpFrame.Build(Server, IPAddress.Broadcast, DhcpMessage.ServerPort, DhcpMessage.ClientPort, [1, 2, 3, 4])),
-        FuzzTarget.Binary("DnsMessage.TryReadAddresses", b => DnsMessage.TryReadAddresses(b, 0x1234, "files.example"), null, DnsReply()),
+        FuzzTarget.Binary("DnsMessage.TryReadAddresses", b => DnsMessage.TryReadAddresses(b, 0x1234, "files.example", DnsMessage.RecordType.A), null, DnsReply()),
+        FuzzTarget.Binary("DnsMessage.TryReadAddresses(AAAA)", b => DnsMessage.TryReadAddresses(b, 0x1234, "files.example", DnsMessage.RecordType.Aaaa), null, DnsReply()),
+        FuzzTarget.Binary("Dhcp6Message.TryRead+Dhcp6Lease.FromReply", b =>
+            {
+                if (Dhcp6Message.TryRead(b, Mac) is { } reply) Dhcp6Lease.FromReply(reply, out _);
+            }, null, Dhcp6Reply()),
+        FuzzTarget.Text("Ipv6Table.ParseAddresses", t => Ipv6Table.ParseAddresses(t).Select(a => a.Ready).ToList(), null,
+            "20010db800770000505400fffe77000a 02 40 00 40     eth0\nfe800000000000005054fffe77000a02 02 40 20 80     eth0\n"),
+        FuzzTarget.Text("Ipv6Table.ParseRoutes", t => Ipv6Table.ParseRoutes(t).Select(r => r.IsDefault).ToList(), null,
+            "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000001 00000000 00450003     eth0\n"),
         FuzzTarget.Binary("RouteMessages.ReadAck", b => RouteMessages.ReadAck(b, 7), null, NetlinkAck(7, 0), NetlinkAck(7, -17)),
         FuzzTarget.Text("ControlMessages.Decode", t => ControlMessages.Decode(t), null,
             ControlMessages.Encode(new ControlRequest.Status()), ControlMessages.Encode(new ControlRequest.Relinquish(ShutdownVerb.Halt, TimeSpan.FromSeconds(90)))),
@@ -117,10 +128,21 @@ public static class CoreParsers
             [DhcpMessage.OptionLeaseTime] = [0, 0, 0x0e, 0x10],
         }).Encode();
 
-    /// <summary>An answer to QueryA(0x1234, "files.example"): the question, then one A record that points back at it.</summary>
+    /// <summary>A DHCPv6 REPLY with rapid commit for <see cref="Mac"/>: ids, an IA_NA with one address, DNS servers, a domain list.</summary>
+    private static byte[] Dhcp6Reply()
+    {
+        static byte[] Option(ushort code, byte[] data) => [(byte)(code >> 8), (byte)code, (byte)(data.Length >> 8), (byte)data.Length, .. data];
+        byte[] lifetimes = [0, 0, 0x0e, 0x10, 0, 0, 0x0e, 0x10];
+        byte[] address = Option(5, [.. IPAddress.Parse("2001:db8:77::4d").GetAddressBytes(), .. lifetimes]);
+        byte[] association = [.. BitConverter.GetBytes(Dhcp6Message.AssociationId(Mac)).Reverse(), 0, 0, 7, 8, 0, 0, 0x0b, 0x40, .. address];
+        return [7, 0, 0, 1, .. Option(1, Dhcp6Message.ClientIdentity(Mac)), .. Option(2, [0, 3, 0, 1, 1, 2, 3, 4, 5, 6]), .. Option(3, association),
+            .. Option(23, IPAddress.Parse("2001:db8:77::1").GetAddressBytes()), .. Option(24, [3, (byte)'l', (byte)'a', (byte)'b', 0]), .. Option(14, [])];
+    }
+
+    /// <summary>An answer to Query(0x1234, "files.example", A): the question, then one A record that points back at it.</summary>
     private static byte[] DnsReply()
     {
-        var reply = new List<byte>(DnsMessage.QueryA(0x1234, "files.example"));
+        var reply = new List<byte>(DnsMessage.Query(0x1234, "files.example", DnsMessage.RecordType.A));
         reply[2] |= 0x80; // QR: a response
         reply[7] = 1;     // ANCOUNT
         reply.AddRange(new byte[] { 0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 168, 77, 1 });

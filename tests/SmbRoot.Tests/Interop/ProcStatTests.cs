@@ -16,5 +16,6 @@ public class ProcStatTests
     [InlineData("")]
     [InlineData("1 (init) S 0 1")]
     [InlineData("1 (init) S 0 1 1 0 -1 4194560 2046 0 11 0 -5 164")]
+    [InlineData("10(init) S 0 1 1 0 -1 4194560 2046 0.11 0 19 16464646464646464 0 0 20 0 3 0 1")] // past a TimeSpan: found by ./build.sh fuzz
     public void A_line_that_is_not_stat_s_is_null(string stat) => Assert.Null(ProcStat.UserTime(stat));
 }

@@ -22,6 +22,24 @@ public class RouteMessagesTests
         Assert.Equal(new byte[] { 10, 0, 2, 255 }, message[^4..]);
     }
 
+    [Theory]
+    [InlineData(RouteMessages.DuplicateCheck.Wait, 0u)]
+    [InlineData(RouteMessages.DuplicateCheck.Optimistic, 4u)] // IFA_F_OPTIMISTIC
+    [InlineData(RouteMessages.DuplicateCheck.Skip, 2u)] // IFA_F_NODAD
+    public void An_IPv6_address_has_no_broadcast_and_says_how_it_meets_duplicate_detection(RouteMessages.DuplicateCheck check, uint flags)
+    {
+        byte[] message = RouteMessages.AddAddress(3, IPAddress.Parse("2001:db8:77::4d"), 64, 1, check: check);
+        Assert.Equal(10, message[16]); // AF_INET6
+        Assert.Equal(64, message[17]);
+        // IFA_LOCAL and IFA_ADDRESS (20 bytes each), then IFA_FLAGS (type 8).
+        Assert.Equal(16 + 8 + 20 + 20 + 8, message.Length);
+        Assert.Equal(8, BinaryPrimitives.ReadUInt16LittleEndian(message.AsSpan(message.Length - 6)));
+        Assert.Equal(flags, BinaryPrimitives.ReadUInt32LittleEndian(message.AsSpan(message.Length - 4)));
+        byte[] route = RouteMessages.AddRoute(3, IPAddress.Parse("fe80::1"), null, 0, 2);
+        Assert.Equal(10, route[16]);
+        Assert.Contains("FE-80-00-00", BitConverter.ToString(route));
+    }
+
     [Fact]
     public void AddRoute_default_via_gateway()
     {

@@ -94,10 +94,10 @@ public class BootPlanTests
     public void Every_problem_is_reported_at_once_with_its_key()
     {
         var error = Assert.Throws<PlanException>(() => Parse(
-            "ip=dhcp6 BOOTIF=xx rootfstype=zfs rd.retry=soon rd.break=later rd.shell=maybe init=sbin/init smbroot.mode=x rd.cifs.credentials=c"));
+            "ip=rarp BOOTIF=xx rootfstype=zfs rd.retry=soon rd.break=later rd.shell=maybe init=sbin/init smbroot.mode=x rd.cifs.credentials=c"));
         string[] expected =
         [
-            "no root= on the command line", "ip=dhcp6", "BOOTIF=xx", "rootfstype=zfs", "rd.retry=soon", "rd.break=later",
+            "no root= on the command line", "ip=rarp", "BOOTIF=xx", "rootfstype=zfs", "rd.retry=soon", "rd.break=later",
             "rd.shell=maybe", "init=sbin/init", "smbroot.mode=x", "rd.cifs.credentials=c",
         ];
         foreach (var text in expected) Assert.Contains(text, error.Message);

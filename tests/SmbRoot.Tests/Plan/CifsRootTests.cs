@@ -50,7 +50,28 @@ public class CifsRootTests
         Assert.Equal(IPAddress.Parse("fd00::5"), root.ServerAddress);
         Assert.Equal(1445, root.Port);
         Assert.Equal("//[fd00::5]/boot", root.Unc);
+        Assert.Equal("cifs://[fd00::5]:1445/boot/r.img", root.ToString());
     }
+
+    [Theory]
+    [InlineData("cifs://[fe80::5%eth0]/boot/r.img", "eth0")]
+    [InlineData("cifs://[fe80::5%25eth1]/boot/r.img", "eth1")]
+    [InlineData("cifs://[fe80::5%2]/boot/r.img", "2")]
+    [InlineData("cifs://[fe80::5]/boot/r.img", null)]
+    public void A_link_local_server_keeps_its_scope_apart_from_the_address(string value, string? scope)
+    {
+        var root = CifsRoot.Parse(value);
+        Assert.Equal(IPAddress.Parse("fe80::5"), root.ServerAddress);
+        Assert.Equal(scope, root.ServerScope);
+        Assert.Equal("//[fe80::5]/boot", root.Unc);
+    }
+
+    [Theory]
+    [InlineData("cifs://[2001:db8::5%eth0]/boot/r.img", "belongs only to a link-local address")]
+    [InlineData("cifs://[fe80::5%]/boot/r.img", "must name an interface")]
+    [InlineData("cifs://[fe80::5%a/b]/boot/r.img", "'[' without ']'")]
+    public void A_bad_scope_is_named(string value, string expected) =>
+        Assert.Contains(expected, Assert.Throws<PlanException>(() => CifsRoot.Parse(value)).Message);
 
     [Theory]
     [InlineData("nfs://server/share/r.img", "expected cifs://")]

@@ -32,7 +32,20 @@ public class NetworkConfigTests
     }
 
     [Theory]
-    [InlineData("dhcp6", "'dhcp6' is not supported")]
+    [InlineData("ibft", "'ibft' is not supported")]
+    [InlineData("eth0:link6", "'link6' is not supported")]
+    [InlineData("dhcp,on", "names DHCP twice")]
+    [InlineData("auto6,dhcp6", "names two IPv6 modes")]
+    [InlineData("[2001:db8::5]:::::eth0:auto6", "goes with autoconf off")]
+    [InlineData("[2001:db8::5]:::129", "must be 1 to 128")]
+    [InlineData("[[2001:db8::5]]", "unbalanced")]
+    [InlineData("[2001:db8::5]:::255.255.255.0", "must be a prefix length")]
+    [InlineData("[2001:db8::5]::10.0.0.1", "not of the client address's family")]
+    [InlineData("[2001:db8::5]::[fe80::1]:64", "needs the interface")]
+    [InlineData("[2001:db8::5%eth0]", "not an IPv6 address")]
+    [InlineData("[10.0.0.1]", "not an IPv6 address")]
+    [InlineData("[2001:db8::5", "'[' without ']'")]
+    [InlineData("2001:db8::5", "an IPv6 address goes in brackets")]
     [InlineData(":::::eth0:ibft", "autoconf 'ibft' is not supported")]
     [InlineData("eth0:rarp", "not supported")]
     [InlineData("off", "the network must be configured")]
@@ -87,5 +100,40 @@ public class NetworkConfigTests
         {
             Assert.Contains("BOOTIF=", Assert.Throws<PlanException>(() => NetworkConfig.ParseBootInterface(bad)).Message);
         }
+    }
+
+    [Theory]
+    [InlineData("auto6", AddressMethod.None, Ipv6Method.Auto6, null)]
+    [InlineData("dhcp6", AddressMethod.None, Ipv6Method.Dhcp6, null)]
+    [InlineData("eth1:either6", AddressMethod.None, Ipv6Method.Either6, "eth1")]
+    [InlineData("dhcp,auto6", AddressMethod.Dhcp, Ipv6Method.Auto6, null)]
+    [InlineData("eth0:dhcp,dhcp6", AddressMethod.Dhcp, Ipv6Method.Dhcp6, "eth0")]
+    [InlineData(":::::eth0:auto6:[2001:db8::53]", AddressMethod.None, Ipv6Method.Auto6, "eth0")]
+    [InlineData("192.0.2.10::192.0.2.1:24::eth0:auto6", AddressMethod.Static, Ipv6Method.Auto6, "eth0")]
+    public void IPv6_modes_alone_or_beside_IPv4_in_dracuts_names(string value, AddressMethod method, Ipv6Method ipv6, string? device)
+    {
+        var config = NetworkConfig.Parse(value);
+        Assert.Equal(method, config.Method);
+        Assert.Equal(ipv6, config.Ipv6);
+        Assert.Equal(device, config.Device);
+        Assert.True(config.HasIpv6);
+        Assert.Equal(method != AddressMethod.None, config.HasIpv4);
+    }
+
+    [Fact]
+    public void A_static_IPv6_address_in_brackets()
+    {
+        var config = NetworkConfig.Parse("[2001:db8::5]::[2001:db8::1]:64:node7:eth0:off:[2001:db8::53]:192.0.2.53");
+        Assert.Equal(AddressMethod.Static, config.Method);
+        Assert.Equal(IPAddress.Parse("2001:db8::5"), config.Address);
+        Assert.Equal(IPAddress.Parse("2001:db8::1"), config.Gateway);
+        Assert.Equal(64, config.PrefixLength);
+        Assert.Equal([IPAddress.Parse("2001:db8::53"), IPAddress.Parse("192.0.2.53")], config.DnsServers);
+        Assert.True(config.HasIpv6);
+        Assert.False(config.HasIpv4);
+        Assert.Equal(64, NetworkConfig.Parse("[2001:db8::5]").PrefixLength);
+        Assert.Equal(IPAddress.Parse("fe80::1"), NetworkConfig.Parse("[2001:db8::5]::[fe80::1]:64::eth0:off").Gateway);
+        Assert.Equal("2001:db8::5/64 on eth0 via 2001:db8::1, host name node7, dns 2001:db8::53 192.0.2.53", config.ToString());
+        Assert.Equal("DHCP + SLAAC on the first interface with a link", NetworkConfig.Parse("dhcp,auto6").ToString());
     }
 }

@@ -6,7 +6,7 @@ namespace SmbRoot.Tests.State;
 
 public class BootStateTests
 {
-    private static readonly NetworkRecord Eth0 = new("eth0", IPAddress.Parse("10.0.2.15"), 24, IPAddress.Parse("10.0.2.2"));
+    private static readonly NetworkRecord Eth0 = new("eth0", new InterfaceAddress(IPAddress.Parse("10.0.2.15"), 24, IPAddress.Parse("10.0.2.2")), null);
 
     /// <summary>A read-write image under a persistent layer, as the boot builds it.</summary>
     internal static readonly BootState Layered = new(
@@ -25,8 +25,17 @@ public class BootStateTests
     public void Round_trips_in_the_order_built()
     {
         Assert.Equal(Layered.Things, BootState.Parse(Layered.Serialize()).Things);
-        var directory = new BootState([new Built.Network(Eth0 with { Gateway = null }), new Built.Share("/run/initramfs/share", "//s/boot", null), new Built.Mount("/sysroot")]);
+        var directory = new BootState([new Built.Network(Eth0 with { V4 = Eth0.V4! with { Gateway = null } }), new Built.Share("/run/initramfs/share", "//s/boot", null), new Built.Mount("/sysroot")]);
         Assert.Equal(directory.Things, BootState.Parse(directory.Serialize()).Things);
+        var dualStack = new NetworkRecord("eth0", Eth0.V4, new InterfaceAddress(IPAddress.Parse("2001:db8:77::4d"), 64, IPAddress.Parse("fe80::1")));
+        var ipv6Only = dualStack with { V4 = null };
+        foreach (var network in new[] { dualStack, ipv6Only })
+        {
+            var state = new BootState([new Built.Network(network)]);
+            Assert.Equal(state.Things, BootState.Parse(state.Serialize()).Things);
+        }
+        Assert.Equal("network\tinterface=eth0\taddress6=2001:db8:77::4d/64\tgateway6=fe80::1\n", new BootState([new Built.Network(ipv6Only)]).Serialize());
+        Assert.Equal(IPAddress.Parse("2001:db8:77::4d"), ipv6Only.Address);
     }
 
     [Fact]
@@ -51,6 +60,10 @@ public class BootStateTests
     [InlineData("network\tinterface=eth0\taddress=10.0.2.15", "address=10.0.2.15; expected ADDRESS/PREFIX")]
     [InlineData("network\tinterface=eth0\taddress=10.0.2.15/99", "address=10.0.2.15/99; expected ADDRESS/PREFIX")]
     [InlineData("network\tinterface=eth0\taddress=10.0.2.15/24\tgateway=router", "gateway=router is not an address")]
+    [InlineData("network\tinterface=eth0\taddress6=10.0.2.15/24", "address6=10.0.2.15/24; expected ADDRESS/PREFIX of IPv6")]
+    [InlineData("network\tinterface=eth0\taddress6=2001:db8::1/129", "address6=2001:db8::1/129; expected")]
+    [InlineData("network\tinterface=eth0\taddress6=2001:db8::1/64\tgateway6=10.0.2.2", "gateway6=10.0.2.2 is not an address of its family")]
+    [InlineData("network\tinterface=eth0", "a network line has no address= or address6=")]
     [InlineData("network\taddress=10.0.2.15/24", "a network line has no interface=")]
     [InlineData("loop\tdevice=/dev/sda\tpath=a.img\trole=image", "device=/dev/sda is not a loop device")]
     [InlineData("share\tmount=share\tunc=//s/b", "mount=share is not an absolute path")]

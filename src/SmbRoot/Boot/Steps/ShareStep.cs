@@ -18,21 +18,7 @@ public static class ShareStep
         var plan = context.Plan;
         var root = plan.Root;
         var credentials = ReadCredentials(context);
-        var address = root.ServerAddress ?? Resolver.Resolve(root.Server, network.DnsServers, network.Lease?.DomainName);
-        if (root.ServerAddress is null) context.Log.Say($"share: {root.Server} is {address}");
-
-        try
-        {
-            Sockets.ProbeTcp(address, root.Port, TimeSpan.FromSeconds(5));
-        }
-        catch (SysException e)
-        {
-            throw new BootException($"cannot reach the SMB server {address} port {root.Port}: {Errno.Describe(e.Errno)}",
-                e.Errno == Errno.ECONNREFUSED
-                    ? $"that smbd is running on {address} and listens on port {root.Port}"
-                    : $"the server address in root=, the gateway in ip=, the cabling, and any firewall between here and {address}", inner: e);
-        }
-
+        var address = Reach(context, network);
         string options;
         try
         {
@@ -85,6 +71,55 @@ public static class ShareStep
     /// lease options a tree connection of its own (fs/cifs/connect.c, match_tcon) on the same
     /// session and TCP connection; the image stays on the mount with leases, which its speed needs.
     /// </summary>
+    /// <summary>
+    /// The server's address that answers on the SMB port: root='s, or each address DNS gave in
+    /// RFC 6724's order (a global IPv6 address before IPv4) until one connects. Each but the last
+    /// gets 2 s; a refusal or an unreachable network moves on at once.
+    /// </summary>
+    private static System.Net.IPAddress Reach(BootContext context, RootNetwork network)
+    {
+        var root = context.Plan.Root;
+        var candidates = root.ServerAddress is { } given ? [WithScope(given, root.ServerScope, network)]
+            : Resolver.Resolve(root.Server, network.DnsServers, network.Domain, network.Record.V4 is not null, network.Record.V6 is not null);
+        if (root.ServerAddress is null)
+        {
+            context.Log.Say($"share: {root.Server} is {candidates[0]}" + (candidates.Count > 1 ? $" (also {string.Join(", ", candidates.Skip(1))})" : ""));
+        }
+        SysException? first = null;
+        for (int i = 0; i < candidates.Count; i++)
+        {
+            try
+            {
+                Sockets.ProbeTcp(candidates[i], root.Port, TimeSpan.FromSeconds(i < candidates.Count - 1 ? 2 : 5));
+                if (i > 0) context.Log.Say($"share: {Sockets.Endpoint(candidates[0], root.Port)} did not answer ({first!.Message}); using {candidates[i]}");
+                return candidates[i];
+            }
+            catch (SysException e)
+            {
+                first ??= e;
+            }
+        }
+        var address = candidates[0];
+        throw new BootException($"cannot reach the SMB server {string.Join(" or ", candidates)} port {root.Port}: {Errno.Describe(first!.Errno)}",
+            first.Errno == Errno.ECONNREFUSED
+                ? $"that smbd is running on {address} and listens on port {root.Port}"
+                : $"the server address in root=, the gateway in ip=, the cabling, and any firewall between here and {address}", inner: first);
+    }
+
+    /// <summary>
+    /// A link-local server address with its interface as the kernel wants it, an index: the one
+    /// root= names (%eth0 or %2), else the root's interface.
+    /// </summary>
+    private static System.Net.IPAddress WithScope(System.Net.IPAddress address, string? scope, RootNetwork network)
+    {
+        if (!address.IsIPv6LinkLocal) return address;
+        string name = scope ?? network.Interface;
+        long index = scope is not null && scope.All(char.IsAsciiDigit) ? long.Parse(scope, System.Globalization.CultureInfo.InvariantCulture)
+            : File.Exists($"/sys/class/net/{name}/ifindex") ? Interfaces.Index(name)
+            : throw new BootException($"root=: the server's scope %{scope} names no interface here", $"the interface names: {string.Join(", ", Interfaces.All())}", permanent: true);
+        return new System.Net.IPAddress(address.GetAddressBytes(), index);
+    }
+
     private static ShareMount MountRecords(ShareMount share, string options)
     {
         try
