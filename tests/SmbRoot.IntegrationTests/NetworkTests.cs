@@ -106,7 +106,7 @@ public sealed class NetworkTests(NetworkLabFixture fixture)
         _lab.AddImage(image, "ext4");
         string longName = new('h', 100);
         using var dns = new Dnsmasq(_lab.Network!, leaseTime: "2m", router: "10.9.9.9",
-            "--dhcp-option-force=option:T1,5", $"--dhcp-option-force=12,{longName}");
+            extraOptions: ["--dhcp-option-force=option:T1,5", $"--dhcp-option-force=12,{longName}"]);
         using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.DhcpCommandLine(image, "rd.debug"), [_lab.Network!.AddNic()]);
         guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
         Assert.Matches(@"dhcp: the lease is 120s; renewing every 30s, not sooner", guest.Console);

@@ -16,7 +16,7 @@ internal static class Released
         guest.WaitFor(@"reboot: System halted", TimeSpan.FromMinutes(2));
         Assert.False(guest.HasExited, "a halted guest keeps running; the check below must see the server while it does");
         // On the lab bridge other guests may still be connected: only this guest's sessions must be gone.
-        string? address = lab.Network is null ? null : guest.Seen(@"network: \S+ is ([\d.]+)/").Groups[1].Value;
+        string? address = lab.Network is null ? null : guest.Seen(@"network: \S+ is ([\d.]+|[0-9a-f:]+)/").Groups[1].Value;
         lab.Samba.WaitUntilReleased(TimeSpan.FromSeconds(30), address);
         Assert.False(guest.HasExited);
         guest.Dispose();

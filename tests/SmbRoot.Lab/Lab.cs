@@ -121,8 +121,11 @@ public sealed class Lab : IDisposable
         $"ip={LabNetwork.Subnet}.{10 + guest}::{LabNetwork.ServerAddress}:255.255.255.0:guest{guest}:eth0:off rd.retry=0 {extra}".TrimEnd();
 
     /// <summary>The command line for a DHCP guest on the lab network that finds the server by name.</summary>
-    public string DhcpCommandLine(string pathInShare, string extra = "") =>
-        $"console=ttyS0 panic=-1 root=cifs://{SambaServer.User}@{Dnsmasq.ServerName}/{SambaServer.ShareName}/{pathInShare} ip=dhcp rd.retry=0 {extra}".TrimEnd();
+    public string DhcpCommandLine(string pathInShare, string extra = "") => ByNameCommandLine(pathInShare, "dhcp", extra);
+
+    /// <summary>A command line for a guest on the lab network that finds the server by name, with <c>ip=</c><paramref name="ip"/>.</summary>
+    public string ByNameCommandLine(string pathInShare, string ip, string extra = "") =>
+        $"console=ttyS0 panic=-1 root=cifs://{SambaServer.User}@{Dnsmasq.ServerName}/{SambaServer.ShareName}/{pathInShare} ip={ip} rd.retry=0 {extra}".TrimEnd();
 
     /// <summary>A guest on the lab network, with one NIC per entry of <paramref name="nics"/>.</summary>
     public QemuMachine BootOnNetwork(string initrd, string commandLine, IReadOnlyList<GuestNic> nics) =>

@@ -3,7 +3,7 @@ namespace SmbRoot.Lab;
 /// <summary>
 /// A network the test builds: its own network namespace with a bridge, the server's address on
 /// the bridge, and a tap device per guest NIC. Guests on it reach the server at
-/// <see cref="ServerAddress"/> on the real SMB port, as machines on a LAN do.
+/// <see cref="ServerAddress"/> or <see cref="ServerAddress6"/> on the real SMB port, as machines on a LAN do.
 /// </summary>
 public sealed class LabNetwork : IDisposable
 {
@@ -11,6 +11,10 @@ public sealed class LabNetwork : IDisposable
     public const string Subnet = "192.168.77";
     public const string ServerAddress = Subnet + ".1";
     public const int PrefixLength = 24;
+
+    /// <summary>The bridge's IPv6 prefix (RFC 3849's documentation prefix, so a dual-stack guest prefers it to IPv4 as RFC 6724 says) and the server's address in it.</summary>
+    public const string Prefix6 = "2001:db8:77::";
+    public const string ServerAddress6 = Prefix6 + "1";
 
     private int _taps;
 
@@ -25,6 +29,8 @@ public sealed class LabNetwork : IDisposable
         Ip("link", "set", "lo", "up");
         Ip("link", "add", Bridge, "type", "bridge");
         Ip("addr", "add", $"{ServerAddress}/{PrefixLength}", "dev", Bridge);
+        // nodad: the server's address is usable at once, so smbd and dnsmasq can bind to it.
+        Ip("addr", "add", $"{ServerAddress6}/64", "dev", Bridge, "nodad");
         Ip("link", "set", Bridge, "up");
     }
 

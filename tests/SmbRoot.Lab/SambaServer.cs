@@ -44,7 +44,7 @@ public sealed class SambaServer : IDisposable
             [global]
               server role = standalone server
               smb ports = {Port}
-              interfaces = {Address}
+              interfaces = {Address}{(network is null ? "" : " " + LabNetwork.ServerAddress6)}
               bind interfaces only = yes
               disable netbios = yes
               private dir = {directory}/private

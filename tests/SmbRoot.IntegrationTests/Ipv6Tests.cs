@@ -1,0 +1,71 @@
+using SmbRoot.Lab;
+using Xunit;
+
+namespace SmbRoot.IntegrationTests;
+
+/// <summary>
+/// IPv6 boot networks on the lab bridge: dnsmasq sends router advertisements and answers DHCPv6,
+/// smbd listens on the bridge's IPv6 address, and the server's name has an A and an AAAA record.
+/// </summary>
+[Collection(NetworkLabCollection.Name)]
+public sealed class Ipv6Tests(NetworkLabFixture fixture)
+{
+    private readonly Lab.Lab _lab = fixture.Lab;
+
+    [Fact]
+    public void An_IPv6_only_machine_boots_by_name_with_SLAAC_and_releases_everything_over_IPv6()
+    {
+        const string path = "ipv6-slaac/root.img";
+        string image = _lab.AddImage(path, "ext4");
+        using var dns = new Dnsmasq(_lab.Network!, ipv6: Ipv6Service.Slaac);
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.ByNameCommandLine(path, "auto6"), [_lab.Network!.AddNic()]);
+
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        string address = guest.Seen(@"network: eth0 is (2001:db8:77:[0-9a-f:]+)/64, gateway fe80::[0-9a-f:]+ \(SLAAC\)").Groups[1].Value;
+        Assert.DoesNotMatch(@"network: eth0 is 192\.168", guest.Console);
+        Assert.Matches(@"dhcp6: DNS 2001:db8:77::1 from [0-9a-f]+", guest.Console);
+        Assert.Matches(@"(?m)share: files\.lab\.example is 2001:db8:77::1\r?$", guest.Console);
+        // The server's own view: this machine's IPv6 address holds the image.
+        Assert.Contains(_lab.Samba.OpenedBy(address), open => open.Name.EndsWith("root.img", StringComparison.Ordinal));
+
+        guest.Type($"{RootImage.ControlClient} status");
+        guest.WaitFor(@"network:\s+eth0 2001:db8:77:[0-9a-f:]+/64 via fe80::[0-9a-f:]+, IPv6 by SLAAC", TimeSpan.FromMinutes(1));
+        guest.Type($"{RootImage.ControlClient} relinquish --halt");
+        guest.WaitFor(@"final: the root is released", TimeSpan.FromMinutes(1));
+        Released.WhileHalted(_lab, guest, image, "ext4");
+    }
+
+    [Fact]
+    public void DHCPv6_gives_the_address_and_the_DNS_server()
+    {
+        const string path = "ipv6-dhcp6/root.img";
+        _lab.AddImage(path, "ext4");
+        using var dns = new Dnsmasq(_lab.Network!, ipv6: Ipv6Service.Dhcp6);
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.ByNameCommandLine(path, "dhcp6"), [_lab.Network!.AddNic()]);
+
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        string address = guest.Seen(@"network: eth0 is (2001:db8:77::1[0-9a-f]{2})/64, gateway fe80::[0-9a-f:]+ \(DHCPv6 from [0-9a-f]+, lease 3600s\)").Groups[1].Value;
+        Assert.Matches(@"(?m)share: files\.lab\.example is 2001:db8:77::1\r?$", guest.Console);
+        Assert.Contains($"DHCPREPLY(br0) {address}", dns.Log);
+        Assert.Contains(_lab.Samba.OpenedBy(address), open => open.Name.EndsWith("root.img", StringComparison.Ordinal));
+        guest.Type($"{RootImage.ControlClient} status");
+        guest.WaitFor(@"DHCPv6 lease from [0-9a-f]+ for 3600s", TimeSpan.FromMinutes(1));
+    }
+
+    [Fact]
+    public void Dual_stack_tries_the_global_IPv6_address_first_and_falls_back_to_IPv4()
+    {
+        const string path = "ipv6-dual/root.img";
+        _lab.AddImage(path, "ext4");
+        // The name's AAAA record is an address nothing answers on; its A record is the server.
+        using var dns = new Dnsmasq(_lab.Network!, ipv6: Ipv6Service.Slaac, serverAddress6: LabNetwork.Prefix6 + "99");
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.ByNameCommandLine(path, "dhcp,auto6"), [_lab.Network!.AddNic()]);
+
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        string address = guest.Seen(@"network: eth0 is (192\.168\.77\.1\d\d)/24").Groups[1].Value;
+        Assert.Matches(@"network: eth0 is 2001:db8:77:[0-9a-f:]+/64, gateway fe80::[0-9a-f:]+ \(SLAAC\)", guest.Console);
+        Assert.Matches(@"share: files\.lab\.example is 2001:db8:77::99 \(also 192\.168\.77\.1\)", guest.Console);
+        Assert.Matches(@"share: \[2001:db8:77::99\]:445 did not answer \(.+\); using 192\.168\.77\.1", guest.Console);
+        Assert.Contains(_lab.Samba.OpenedBy(address), open => open.Name.EndsWith("root.img", StringComparison.Ordinal));
+    }
+}
