@@ -30,26 +30,40 @@ public sealed class Ipv6Tests(NetworkLabFixture fixture)
 
         guest.Type($"{RootImage.ControlClient} status");
         guest.WaitFor(@"network:\s+eth0 2001:db8:77:[0-9a-f:]+/64 via fe80::[0-9a-f:]+, IPv6 by SLAAC", TimeSpan.FromMinutes(1));
+
+        // The system flushes the root's interface: guard mode puts the IPv6 address and route back, and the root writes on.
+        guest.Type("ip link set eth0 down; ip -6 addr flush dev eth0; sleep 3; " +
+            "dd if=/dev/urandom of=/root/after-flush bs=64k count=16 conv=fsync && sync && echo \"WRITE-AFTER-FLUSH-$(wc -c < /root/after-flush)\"");
+        guest.WaitFor(@"guard: something took eth0 down under the root; brought it back up", TimeSpan.FromMinutes(1));
+        guest.WaitFor($@"guard: the root's address {address}/64 was removed from eth0; put it back", TimeSpan.FromSeconds(30));
+        guest.WaitFor(@"WRITE-AFTER-FLUSH-1048576", TimeSpan.FromMinutes(2));
+
         guest.Type($"{RootImage.ControlClient} relinquish --halt");
         guest.WaitFor(@"final: the root is released", TimeSpan.FromMinutes(1));
         Released.WhileHalted(_lab, guest, image, "ext4");
     }
 
     [Fact]
-    public void DHCPv6_gives_the_address_and_the_DNS_server()
+    public void DHCPv6_gives_the_address_and_the_DNS_server_and_guard_mode_renews_the_lease()
     {
         const string path = "ipv6-dhcp6/root.img";
         _lab.AddImage(path, "ext4");
-        using var dns = new Dnsmasq(_lab.Network!, ipv6: Ipv6Service.Dhcp6);
-        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.ByNameCommandLine(path, "dhcp6"), [_lab.Network!.AddNic()]);
+        // dnsmasq's shortest lease, 2 minutes: T1 comes after one.
+        using var dns = new Dnsmasq(_lab.Network!, leaseTime: "2m", ipv6: Ipv6Service.Dhcp6);
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.ByNameCommandLine(path, "dhcp6", "rd.debug"), [_lab.Network!.AddNic()]);
 
         guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
-        string address = guest.Seen(@"network: eth0 is (2001:db8:77::1[0-9a-f]{2})/64, gateway fe80::[0-9a-f:]+ \(DHCPv6 from [0-9a-f]+, lease 3600s\)").Groups[1].Value;
+        string address = guest.Seen(@"network: eth0 is (2001:db8:77::1[0-9a-f]{2})/64, gateway fe80::[0-9a-f:]+ \(DHCPv6 from [0-9a-f]+, lease 120s\)").Groups[1].Value;
         Assert.Matches(@"(?m)share: files\.lab\.example is 2001:db8:77::1\r?$", guest.Console);
         Assert.Contains($"DHCPREPLY(br0) {address}", dns.Log);
         Assert.Contains(_lab.Samba.OpenedBy(address), open => open.Name.EndsWith("root.img", StringComparison.Ordinal));
         guest.Type($"{RootImage.ControlClient} status");
-        guest.WaitFor(@"DHCPv6 lease from [0-9a-f]+ for 3600s", TimeSpan.FromMinutes(1));
+        guest.WaitFor(@"DHCPv6 lease from [0-9a-f]+ for 120s", TimeSpan.FromMinutes(1));
+
+        guest.WaitFor(@"guard: DHCPv6 lease renewed by [0-9a-f]+ for 120s", TimeSpan.FromMinutes(2));
+        // The server's view: a RENEW from this machine's DUID, and a second REPLY with the same address.
+        Assert.Matches(@"DHCPRENEW\(br0\) 00:03:00:01:52:54:00:77:00:", dns.Log);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(dns.Log, $@"DHCPREPLY\(br0\) {System.Text.RegularExpressions.Regex.Escape(address)} ").Count);
     }
 
     [Fact]

@@ -1,24 +1,26 @@
 namespace SmbRoot.Core.Dhcp;
 
 /// <summary>
-/// When guard mode renews the DHCP lease, and what each answer means; no sockets and no waiting,
-/// so the poll loop that drives it never blocks. At T1 (RFC 2131 4.4.5, half the lease) a REQUEST
-/// goes out; it is sent again after 2, 4 and 8 s; with no ACK, the next try is 30 s later. The
-/// address never changes under the root: it is permanent in the kernel.
+/// When guard mode renews a lease, and what each answer means; no sockets and no waiting, so the
+/// poll loop that drives it never blocks. At the renewal time (T1: half the lease in DHCPv4, RFC
+/// 2131 4.4.5; the server's T1 in DHCPv6, RFC 8415 21.4) a request goes out; it is sent again after
+/// 2, 4 and 8 s; with no answer, the next try is 30 s later. The address never changes under the
+/// root: it is permanent in the kernel. <see cref="LeaseRenewal"/> and <see cref="Lease6Renewal"/>
+/// say which answers count.
 /// </summary>
-public sealed class LeaseRenewal(DhcpLease lease, TimeSpan now, Func<uint> newTransactionId)
+public abstract class Renewal<TLease, TReply>(TLease lease, Func<TLease, TimeSpan> renewalTime, TimeSpan now, Func<uint> newTransactionId) where TLease : class
 {
     public static readonly TimeSpan RetryLater = TimeSpan.FromSeconds(30);
     private const int Attempts = 3;
 
-    private TimeSpan _renewAt = now + lease.RenewalTime;
+    private TimeSpan _renewAt = now + renewalTime(lease);
     private uint? _xid;
     private int _attempt;
     private TimeSpan _answerBy;
 
-    public DhcpLease Lease { get; private set; } = lease;
+    public TLease Lease { get; private set; } = lease;
 
-    /// <summary>The transaction a reply must carry while a REQUEST is out; null otherwise.</summary>
+    /// <summary>The transaction an answer must carry while a request is out; null otherwise.</summary>
     public uint? Waiting => _xid;
 
     public TimeSpan NextDeadline => _xid is null ? _renewAt : _answerBy;
@@ -30,7 +32,7 @@ public sealed class LeaseRenewal(DhcpLease lease, TimeSpan now, Func<uint> newTr
         public sealed record GaveUp(TimeSpan RetryIn) : Step;
     }
 
-    /// <summary>What is due at <paramref name="now"/>: a REQUEST (first or again), giving up for now, or nothing.</summary>
+    /// <summary>What is due at <paramref name="now"/>: a request (first or again), giving up for now, or nothing.</summary>
     public Step? Due(TimeSpan now)
     {
         if (now < NextDeadline) return null;
@@ -51,25 +53,46 @@ public sealed class LeaseRenewal(DhcpLease lease, TimeSpan now, Func<uint> newTr
 
     public enum Result { Renewed, Refused, OtherAddress }
 
-    /// <summary>An ACK or NAK from the lease's server for the REQUEST that is out; null for anything else (another transaction or server, an OFFER).</summary>
-    public Result? OnReply(DhcpMessage reply, TimeSpan now)
+    /// <summary>The lease server's answer to the request that is out; null for anything else (another transaction or server, an offer).</summary>
+    public Result? OnReply(TReply reply, TimeSpan now)
     {
-        if (_xid is not { } xid || reply.TransactionId != xid || !Lease.Server.Equals(reply.ServerIdentifier)) return null;
-        if (reply.Type == DhcpMessageType.Nak)
-        {
-            _xid = null;
-            _renewAt = now + RetryLater;
-            return Result.Refused;
-        }
-        if (reply.Type != DhcpMessageType.Ack || DhcpLease.FromReply(reply) is not { } renewed) return null;
+        if (_xid is not { } xid || Judge(reply, xid, Lease) is not var (result, renewed)) return null;
         _xid = null;
-        if (!renewed.Address.Equals(Lease.Address))
+        if (result == Result.Renewed)
+        {
+            Lease = renewed!;
+            _renewAt = now + renewalTime(renewed!);
+        }
+        else
         {
             _renewAt = now + RetryLater;
-            return Result.OtherAddress;
         }
-        Lease = renewed;
-        _renewAt = now + renewed.RenewalTime;
-        return Result.Renewed;
+        return result;
+    }
+
+    /// <summary>What an answer means for <paramref name="current"/>: null when it is not the answer to <paramref name="xid"/> from the lease's server.</summary>
+    protected abstract (Result Result, TLease? Renewed)? Judge(TReply reply, uint xid, TLease current);
+}
+
+/// <summary>DHCPv4: an ACK renews, a NAK refuses, both only from the lease's server.</summary>
+public sealed class LeaseRenewal(DhcpLease lease, TimeSpan now, Func<uint> newTransactionId) : Renewal<DhcpLease, DhcpMessage>(lease, l => l.RenewalTime, now, newTransactionId)
+{
+    protected override (Result Result, DhcpLease? Renewed)? Judge(DhcpMessage reply, uint xid, DhcpLease current)
+    {
+        if (reply.TransactionId != xid || !current.Server.Equals(reply.ServerIdentifier)) return null;
+        if (reply.Type == DhcpMessageType.Nak) return (Result.Refused, null);
+        if (reply.Type != DhcpMessageType.Ack || DhcpLease.FromReply(reply) is not { } renewed) return null;
+        return renewed.Address.Equals(current.Address) ? (Result.Renewed, renewed) : (Result.OtherAddress, null);
+    }
+}
+
+/// <summary>DHCPv6: a REPLY from the lease's server renews the address, or refuses it (a status, no address: RFC 8415 18.2.10.1).</summary>
+public sealed class Lease6Renewal(Dhcp6Lease lease, TimeSpan now, Func<uint> newTransactionId) : Renewal<Dhcp6Lease, Dhcp6Message>(lease, l => l.RenewalTime, now, newTransactionId)
+{
+    protected override (Result Result, Dhcp6Lease? Renewed)? Judge(Dhcp6Message reply, uint xid, Dhcp6Lease current)
+    {
+        if (reply.TransactionId != xid || reply.Type != Dhcp6MessageType.Reply || !reply.ServerId.AsSpan().SequenceEqual(current.ServerId)) return null;
+        if (Dhcp6Lease.FromReply(reply, out _) is not { } renewed) return (Result.Refused, null);
+        return renewed.Address.Equals(current.Address) ? (Result.Renewed, renewed) : (Result.OtherAddress, null);
     }
 }

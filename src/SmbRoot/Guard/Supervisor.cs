@@ -126,7 +126,7 @@ public sealed class Supervisor
             var now = owner._clock.Elapsed;
             var next = Min(machine.NextDeadline, network.NextDeadline);
             var wait = next <= now ? TimeSpan.Zero : Min(next - now, PollInterval);
-            var ready = Sys.PollReadable([listener, wakeup.ReadFd, network.PollFd], wait);
+            var ready = Sys.PollReadable([listener, wakeup.ReadFd, network.PollFd, network.PollFd6], wait);
             now = owner._clock.Elapsed;
 
             wakeup.Drain();
@@ -135,7 +135,7 @@ public sealed class Supervisor
             for (int i = 0; ready[0] && i < ClientsPerTurn && ControlSocket.Accept(listener) is { } client; i++) Serve(client, now);
             while (Reap() is { } exited) Apply(machine.Handle(new GuardEvent.ChildExited(exited.Pid, new WaitStatus(exited.Status)), now));
             if (_ending is { } ended) return ended;
-            if (ready[2]) network.OnReadable(now);
+            if (ready[2] || ready[3]) network.OnReadable(now);
             network.OnTimer(now);
             layer?.OnTimer(now);
             Apply(machine.Handle(new GuardEvent.Tick(), now));

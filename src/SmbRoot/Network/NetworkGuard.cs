@@ -8,9 +8,10 @@ namespace SmbRoot.Network;
 /// <summary>
 /// Guard mode's hold on the root's network: the interface stays up with its address and route
 /// whatever the running system does (Slackware's rc.inet1 stop, `ip link set eth0 down`, a
-/// network manager that flushes addresses), and PID 1 renews the DHCP lease itself. Nothing here
+/// network manager that flushes addresses), and PID 1 renews the DHCP and DHCPv6 leases itself
+/// (a lease left to expire lets the server give the address to another machine). Nothing here
 /// waits: the supervisor's poll loop calls <see cref="OnTimer"/> when <see cref="NextDeadline"/>
-/// comes and <see cref="OnReadable"/> when <see cref="PollFd"/> has a packet.
+/// comes and <see cref="OnReadable"/> when <see cref="PollFd"/> or <see cref="PollFd6"/> has a packet.
 /// </summary>
 public sealed class NetworkGuard(ILogger log, RootNetwork network, string? hostName, TimeSpan now) : IDisposable
 {
@@ -18,6 +19,8 @@ public sealed class NetworkGuard(ILogger log, RootNetwork network, string? hostN
     private TimeSpan _nextCheck = now + CheckInterval;
     private readonly LeaseRenewal? _renewal = network.Lease is { } lease ? new LeaseRenewal(lease, now, () => (uint)Random.Shared.Next()) : null;
     private PacketSocket? _socket;
+    private readonly Lease6Renewal? _renewal6 = network.Lease6 is { } lease6 ? new Lease6Renewal(lease6, now, () => (uint)Random.Shared.Next(1, 1 << 24)) : null;
+    private Dhcp6Socket? _socket6;
 
     /// <summary>The lease as last renewed, for <c>init status</c>.</summary>
     public DhcpLease? Lease => _renewal?.Lease;
@@ -25,7 +28,10 @@ public sealed class NetworkGuard(ILogger log, RootNetwork network, string? hostN
     /// <summary>The DHCP socket while a renewal waits for its answer; -1 otherwise.</summary>
     public int PollFd => _socket?.Fd ?? -1;
 
-    public TimeSpan NextDeadline => _renewal is null ? _nextCheck : Min(_nextCheck, _renewal.NextDeadline);
+    /// <summary>The DHCPv6 socket while a renewal waits for its answer; -1 otherwise.</summary>
+    public int PollFd6 => _socket6?.Fd ?? -1;
+
+    public TimeSpan NextDeadline => Min(_nextCheck, Min(_renewal?.NextDeadline ?? TimeSpan.MaxValue, _renewal6?.NextDeadline ?? TimeSpan.MaxValue));
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
@@ -36,6 +42,7 @@ public sealed class NetworkGuard(ILogger log, RootNetwork network, string? hostN
             _nextCheck = now + CheckInterval;
             Check();
         }
+        Renew6(now);
         if (_renewal?.Due(now) is not { } step) return;
         try
         {
@@ -59,8 +66,34 @@ public sealed class NetworkGuard(ILogger log, RootNetwork network, string? hostN
         }
     }
 
+    private void Renew6(TimeSpan now)
+    {
+        if (_renewal6?.Due(now) is not { } step) return;
+        var lease = _renewal6.Lease;
+        try
+        {
+            switch (step)
+            {
+                case Lease6Renewal.Step.Send send:
+                    _socket6 ??= new Dhcp6Socket(Interfaces.Index(network.Interface), network.Interface);
+                    _socket6.Send(Dhcp6Message.Renew(network.Mac!, send.TransactionId, TimeSpan.Zero, lease.ServerId, lease.Address));
+                    break;
+                case Lease6Renewal.Step.GaveUp gaveUp:
+                    CloseSocket6();
+                    log.Warn($"guard: the DHCPv6 server {lease.Server} did not renew the lease on {lease.Address}; " +
+                        $"keeping the address and asking again in {gaveUp.RetryIn.TotalSeconds:0}s");
+                    break;
+            }
+        }
+        catch (SysException e)
+        {
+            log.Warn($"guard: renewing the DHCPv6 lease failed: {e.Message}");
+        }
+    }
+
     public void OnReadable(TimeSpan now)
     {
+        OnReadable6(now);
         if (_socket is null || _renewal is null) return;
         while (_socket.Receive(TimeSpan.Zero) is { } packet)
         {
@@ -79,6 +112,31 @@ public sealed class NetworkGuard(ILogger log, RootNetwork network, string? hostN
                 case LeaseRenewal.Result.OtherAddress:
                     log.Warn($"guard: the DHCP server now offers {offered} instead of {_renewal.Lease.Address}; keeping the root's address");
                     CloseSocket();
+                    return;
+            }
+        }
+    }
+
+    private void OnReadable6(TimeSpan now)
+    {
+        if (_socket6 is null || _renewal6 is null) return;
+        while (_socket6.Receive(TimeSpan.Zero) is { } packet)
+        {
+            if (Dhcp6Message.TryRead(packet, network.Mac!) is not { } reply) continue;
+            var held = _renewal6.Lease.Address;
+            switch (_renewal6.OnReply(reply, now))
+            {
+                case Lease6Renewal.Result.Renewed:
+                    log.Debug($"guard: DHCPv6 lease renewed by {_renewal6.Lease.Server} for {_renewal6.Lease.ValidLifetime.TotalSeconds:0}s");
+                    CloseSocket6();
+                    return;
+                case Lease6Renewal.Result.Refused:
+                    log.Warn($"guard: the DHCPv6 server refused to renew {held}; keeping the address and asking again in 30s");
+                    CloseSocket6();
+                    return;
+                case Lease6Renewal.Result.OtherAddress:
+                    log.Warn($"guard: the DHCPv6 server now gives another address instead of {held}; keeping the root's address");
+                    CloseSocket6();
                     return;
             }
         }
@@ -113,5 +171,15 @@ public sealed class NetworkGuard(ILogger log, RootNetwork network, string? hostN
         _socket = null;
     }
 
-    public void Dispose() => CloseSocket();
+    private void CloseSocket6()
+    {
+        _socket6?.Dispose();
+        _socket6 = null;
+    }
+
+    public void Dispose()
+    {
+        CloseSocket();
+        CloseSocket6();
+    }
 }
