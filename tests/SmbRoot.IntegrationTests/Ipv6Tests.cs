@@ -82,4 +82,38 @@ public sealed class Ipv6Tests(NetworkLabFixture fixture)
         Assert.Matches(@"share: \[2001:db8:77::99\]:445 did not answer \(.+\); using 192\.168\.77\.1", guest.Console);
         Assert.Contains(_lab.Samba.OpenedBy(address), open => open.Name.EndsWith("root.img", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Either6_takes_SLAAC_and_a_hostile_advertisement_and_DNS_answer_get_notes()
+    {
+        const string path = "ipv6-either/root.img";
+        _lab.AddImage(path, "ext4");
+        // Router lifetime 0: no default route. A multicast address among the DNS servers.
+        using var dns = new Dnsmasq(_lab.Network!, ipv6: Ipv6Service.Slaac, routerLifetime: 0, dnsServers6: $"[ff02::1],[{LabNetwork.ServerAddress6}]");
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.ByNameCommandLine(path, "either6"), [_lab.Network!.AddNic()]);
+
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        string address = guest.Seen(@"network: eth0 is (2001:db8:77:[0-9a-f:]+)/64, no IPv6 default route \(only servers on this link\) \(SLAAC\)").Groups[1].Value;
+        Assert.Matches(@"dhcp6: ignoring DNS servers no machine can ask: ff02::1", guest.Console);
+        Assert.Contains(_lab.Samba.OpenedBy(address), open => open.Name.EndsWith("root.img", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_static_IPv6_address_and_a_link_local_server_named_with_its_interface()
+    {
+        const string path = "ipv6-static/root.img";
+        _lab.AddImage(path, "ext4");
+        using var forward = _lab.Network!.ForwardSmbFromLinkLocal();
+        string commandLine = $"console=ttyS0 panic=-1 root=cifs://{SambaServer.User}@[{LabNetwork.ServerLinkLocal}%eth0]/{SambaServer.ShareName}/{path} " +
+            $"ip=[{LabNetwork.Prefix6}50]:::64:static6:eth0:off rd.retry=0";
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), commandLine, [_lab.Network.AddNic()]);
+
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Matches(@"network: eth0 is 2001:db8:77::50/64, no IPv6 default route", guest.Console);
+        Assert.Matches(@"share: mounting //\[fe80::1\]/boot on", guest.Console);
+        // The share is mounted with the scope as eth0's index (2), not its name, which the cifs client would not parse.
+        guest.Type($"{RootImage.ControlClient} status");
+        guest.WaitFor(@"server:\s+fe80::1%2\s", TimeSpan.FromMinutes(1));
+        Assert.Contains(path, _lab.Samba.OpenFiles());
+    }
 }

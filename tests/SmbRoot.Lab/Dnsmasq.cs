@@ -34,15 +34,18 @@ public sealed class Dnsmasq : IDisposable
     /// <param name="router">the router option it hands out</param>
     /// <param name="ipv6">router advertisements and DHCPv6, or none</param>
     /// <param name="serverAddress6">the AAAA record of <see cref="ServerName"/>: the server's, or one nothing answers on</param>
+    /// <param name="routerLifetime">the router lifetime in the advertisements: 0 says "no default route through me"</param>
+    /// <param name="dnsServers6">the DHCPv6 DNS server option, as dnsmasq writes it</param>
     /// <param name="extraOptions">more dnsmasq options, e.g. <c>--dhcp-option-force=option:T1,5</c> for a hostile T1</param>
     public Dnsmasq(LabNetwork network, string leaseTime = "1h", string router = LabNetwork.ServerAddress, Ipv6Service ipv6 = Ipv6Service.None,
-        string serverAddress6 = LabNetwork.ServerAddress6, params string[] extraOptions)
+        string serverAddress6 = LabNetwork.ServerAddress6, int routerLifetime = 1800, string dnsServers6 = $"[{LabNetwork.ServerAddress6}]",
+        params string[] extraOptions)
     {
         string[] sixOptions = ipv6 switch
         {
             // ra-param: an advertisement every 5 s and a router lifetime, so guests get a default route.
-            Ipv6Service.Slaac => ["--enable-ra", $"--ra-param={LabNetwork.Bridge},5,1800", $"--dhcp-range={LabNetwork.Prefix6},ra-stateless,64,{leaseTime}"],
-            Ipv6Service.Dhcp6 => ["--enable-ra", $"--ra-param={LabNetwork.Bridge},5,1800", $"--dhcp-range={LabNetwork.Prefix6}100,{LabNetwork.Prefix6}1ff,64,{leaseTime}"],
+            Ipv6Service.Slaac => ["--enable-ra", $"--ra-param={LabNetwork.Bridge},5,{routerLifetime}", $"--dhcp-range={LabNetwork.Prefix6},ra-stateless,64,{leaseTime}"],
+            Ipv6Service.Dhcp6 => ["--enable-ra", $"--ra-param={LabNetwork.Bridge},5,{routerLifetime}", $"--dhcp-range={LabNetwork.Prefix6}100,{LabNetwork.Prefix6}1ff,64,{leaseTime}"],
             _ => [],
         };
         string dnsmasq = Shell.Require("dnsmasq", "dnsmasq-base");
@@ -52,7 +55,7 @@ public sealed class Dnsmasq : IDisposable
             $"--dhcp-range={LabNetwork.Subnet}.100,{LabNetwork.Subnet}.150,255.255.255.0,{leaseTime}",
             $"--dhcp-option=option:router,{router}", $"--dhcp-option=option:dns-server,{LabNetwork.ServerAddress}",
             $"--domain={Domain}", $"--address=/{ServerName}/{LabNetwork.ServerAddress}", $"--address=/{ServerName}/{serverAddress6}",
-            $"--dhcp-option=option6:dns-server,[{LabNetwork.ServerAddress6}]", "--pid-file=", .. sixOptions, .. extraOptions]);
+            $"--dhcp-option=option6:dns-server,{dnsServers6}", "--pid-file=", .. sixOptions, .. extraOptions]);
         var info = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true };
         _process = Process.Start(info) ?? throw new InvalidOperationException("cannot start dnsmasq");
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };

@@ -16,6 +16,9 @@ public sealed class LabNetwork : IDisposable
     public const string Prefix6 = "2001:db8:77::";
     public const string ServerAddress6 = Prefix6 + "1";
 
+    /// <summary>The bridge's fixed link-local address, for a root= that names the server by it.</summary>
+    public const string ServerLinkLocal = "fe80::1";
+
     private int _taps;
 
     public string Namespace { get; }
@@ -31,6 +34,7 @@ public sealed class LabNetwork : IDisposable
         Ip("addr", "add", $"{ServerAddress}/{PrefixLength}", "dev", Bridge);
         // nodad: the server's address is usable at once, so smbd and dnsmasq can bind to it.
         Ip("addr", "add", $"{ServerAddress6}/64", "dev", Bridge, "nodad");
+        Ip("addr", "add", $"{ServerLinkLocal}/64", "dev", Bridge, "nodad");
         Ip("link", "set", Bridge, "up");
     }
 
@@ -57,6 +61,31 @@ public sealed class LabNetwork : IDisposable
     private static string TapOf(GuestNic nic) =>
         nic.Backend.Split(',').FirstOrDefault(p => p.StartsWith("ifname=", StringComparison.Ordinal))?["ifname=".Length..]
             ?? throw new ArgumentException($"{nic.Backend} is not a tap on this network");
+
+    /// <summary>
+    /// Forwards the SMB port from the bridge's link-local address to the server's global one: smbd
+    /// binds no link-local address (with bind interfaces only, Samba leaves them out), and a guest
+    /// that names the server as fe80::1%eth0 must still reach it. Stops when disposed.
+    /// </summary>
+    public IDisposable ForwardSmbFromLinkLocal()
+    {
+        string socat = Shell.Require("socat", "socat");
+        string[] command = Exec([socat, $"TCP6-LISTEN:445,bind=[{ServerLinkLocal}%{Bridge}],reuseaddr,fork", $"TCP6:[{ServerAddress6}]:445"]);
+        var process = System.Diagnostics.Process.Start(command[0], command[1..]);
+        Thread.Sleep(300);
+        if (process.HasExited) throw new InvalidOperationException($"socat exited with {process.ExitCode}");
+        return new Stopper(process);
+    }
+
+    private sealed class Stopper(System.Diagnostics.Process process) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+            process.Dispose();
+        }
+    }
 
     /// <summary>The argv prefix that runs a command inside the namespace.</summary>
     public string[] Exec(params string[] command) => ["ip", "netns", "exec", Namespace, .. command];

@@ -61,14 +61,18 @@ public sealed record Dhcp6Lease(
             notes.Add($"the server asks for a renewal after {renewal.TotalSeconds:0}s; renewing every {DhcpLease.ShortestRenewal.TotalSeconds:0}s, not sooner (the address is permanent here anyway)");
             renewal = DhcpLease.ShortestRenewal;
         }
-        var dns = reply.DnsServers.Where(DnsMessage.IsUsable).ToList();
-        if (dns.Count < reply.DnsServers.Count)
-        {
-            notes.Add($"ignoring DNS servers no machine can ask: {string.Join(", ", reply.DnsServers.Except(dns))}");
-        }
+        var dns = UsableDnsServers(reply, notes);
         string? domain = reply.Domains.FirstOrDefault(d => d.Length <= 253 && d.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.'));
         if (domain is null && reply.Domains.Count > 0) notes.Add("the domain list from DHCPv6 holds no host name; ignoring it");
         return new Dhcp6Lease(leased.Address, dns, domain, valid, renewal, reply.ServerId!) { Notes = notes };
+    }
+
+    /// <summary>The DNS servers of a REPLY that a machine can ask; a note names the rest.</summary>
+    public static IReadOnlyList<IPAddress> UsableDnsServers(Dhcp6Message reply, List<string> notes)
+    {
+        var dns = reply.DnsServers.Where(DnsMessage.IsUsable).ToList();
+        if (dns.Count < reply.DnsServers.Count) notes.Add($"ignoring DNS servers no machine can ask: {string.Join(", ", reply.DnsServers.Except(dns))}");
+        return dns;
     }
 
     /// <summary>0xffffffff is infinity (RFC 8415 7.7); as a TimeSpan it is simply very long.</summary>

@@ -27,16 +27,19 @@ public sealed class Dhcp6Client(ILogger log, string interfaceName, int interface
         while (clock.Elapsed < limit)
         {
             socket.Send(Dhcp6Message.Solicit(mac, xid, clock.Elapsed));
-            var answer = Await(socket, xid, wait, alsoDone);
+            // An answer without an address for this machine (NoAddrsAvail from a stateless server) is
+            // ignored, and the wait for a better one goes on until the retransmission (RFC 8415 18.2.1).
+            var answer = Await(socket, xid, wait, alsoDone, a => (a.Type == Dhcp6MessageType.Advertise || a.RapidCommit) && Lease(a) is not null);
             if (alsoDone?.Invoke() == true) return null;
-            if (answer is { Type: Dhcp6MessageType.Reply, RapidCommit: true } && Lease(answer) is { } committed) return committed;
-            if (answer is { Type: Dhcp6MessageType.Advertise } && Lease(answer) is { } offered)
+            if (answer is not null && Lease(answer) is { } offered)
             {
+                if (answer.Type == Dhcp6MessageType.Reply) return offered;
                 log.Debug($"dhcp6: offer of {offered.Address} from {offered.Server}");
                 uint requestId = NewTransaction();
                 socket.Send(Dhcp6Message.Request(mac, requestId, clock.Elapsed, offered.ServerId, offered.Address));
-                var reply = Await(socket, requestId, TimeSpan.FromSeconds(4), alsoDone);
-                if (reply is { Type: Dhcp6MessageType.Reply } && reply.ServerId!.AsSpan().SequenceEqual(offered.ServerId) && Lease(reply) is { } lease) return lease;
+                var reply = Await(socket, requestId, TimeSpan.FromSeconds(4), alsoDone,
+                    a => a.Type == Dhcp6MessageType.Reply && a.ServerId!.AsSpan().SequenceEqual(offered.ServerId) && Lease(a) is not null);
+                if (reply is not null && Lease(reply) is { } lease) return lease;
                 log.Warn($"dhcp6: no usable answer from {offered.Server} to the request for {offered.Address}; starting over");
                 xid = NewTransaction();
                 continue;
@@ -63,7 +66,7 @@ public sealed class Dhcp6Client(ILogger log, string interfaceName, int interface
         {
             socket.Send(Dhcp6Message.InformationRequest(mac, xid, clock.Elapsed));
             var remaining = limit - clock.Elapsed;
-            if (Await(socket, xid, wait < remaining ? wait : remaining, null) is { Type: Dhcp6MessageType.Reply } reply) return reply;
+            if (Await(socket, xid, wait < remaining ? wait : remaining, null, a => a.Type == Dhcp6MessageType.Reply) is { } reply) return reply;
             wait = TimeSpan.FromSeconds(Math.Min(wait.TotalSeconds * 2, 16));
         }
         return null;
@@ -71,15 +74,22 @@ public sealed class Dhcp6Client(ILogger log, string interfaceName, int interface
 
     private static uint NewTransaction() => (uint)Random.Shared.Next(1, 1 << 24);
 
+    private readonly HashSet<string> _refusalsSaid = [];
+
+    /// <summary>The lease in an answer, or null with a warning (once for each server and reason).</summary>
     private Dhcp6Lease? Lease(Dhcp6Message answer)
     {
         var lease = Dhcp6Lease.FromReply(answer, out string refusal);
-        if (lease is null) log.Warn($"dhcp6: ignoring an answer from {Convert.ToHexString(answer.ServerId!).ToLowerInvariant()}: {refusal}");
+        string said = $"dhcp6: ignoring an answer from {Convert.ToHexString(answer.ServerId!).ToLowerInvariant()}: {refusal}";
+        if (lease is null && _refusalsSaid.Add(said)) log.Warn(said);
         return lease;
     }
 
-    /// <summary>The first answer for <paramref name="xid"/> to this machine, or null after <paramref name="timeout"/> (checking <paramref name="alsoDone"/> every 100 ms).</summary>
-    private Dhcp6Message? Await(Dhcp6Socket socket, uint xid, TimeSpan timeout, Func<bool>? alsoDone)
+    /// <summary>
+    /// The first answer for <paramref name="xid"/> to this machine that is <paramref name="wanted"/>,
+    /// or null after <paramref name="timeout"/> (checking <paramref name="alsoDone"/> every 100 ms).
+    /// </summary>
+    private Dhcp6Message? Await(Dhcp6Socket socket, uint xid, TimeSpan timeout, Func<bool>? alsoDone, Func<Dhcp6Message, bool> wanted)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
@@ -92,7 +102,7 @@ public sealed class Dhcp6Client(ILogger log, string interfaceName, int interface
                 if (alsoDone?.Invoke() == true) return null;
                 continue;
             }
-            if (Dhcp6Message.TryRead(packet, mac) is { } answer && answer.TransactionId == xid) return answer;
+            if (Dhcp6Message.TryRead(packet, mac) is { } answer && answer.TransactionId == xid && wanted(answer)) return answer;
         }
         return null;
     }

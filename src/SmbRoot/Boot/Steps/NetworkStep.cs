@@ -51,7 +51,9 @@ public static class NetworkStep
         {
             // SLAAC gives no DNS server that the kernel keeps (RDNSS goes to user space only): ask stateless DHCPv6.
             var information = new Dhcp6Client(context.Log, name, index, mac).Information(InformationWait);
-            dns.AddRange(information?.DnsServers.Where(Core.Dns.DnsMessage.IsUsable) ?? []);
+            var notes = new List<string>();
+            dns.AddRange(information is null ? [] : Dhcp6Lease.UsableDnsServers(information, notes));
+            foreach (var note in notes) context.Log.Warn("dhcp6: " + note);
             domain ??= information?.Domains.FirstOrDefault();
             context.Log.Say(information is null ? $"dhcp6: no DHCPv6 server told {name} a DNS server within {InformationWait.TotalSeconds:0}s"
                 : $"dhcp6: DNS {(dns.Count == 0 ? "none" : string.Join(' ', dns))} from {Convert.ToHexString(information.ServerId!).ToLowerInvariant()}");
@@ -92,14 +94,16 @@ public static class NetworkStep
     private static Ipv6Result Ipv6(BootContext context, string name, int index, byte[] mac)
     {
         var network = context.Plan.Network;
+        if (!network.HasIpv6) return new(null, Ipv6Origin.None, null);
+        // The link-local address comes first (RFC 4862 5.3): DHCPv6 sends from it, and the route
+        // to fe80::/64, for a server or gateway named by a link-local address, comes with it.
+        Ipv6Link.WaitForAddress(context, name, global: false, LinkLocalWait);
         if (network.Method == AddressMethod.Static && network.Address!.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
         {
             return new(new InterfaceAddress(network.Address, network.PrefixLength, network.Gateway), Ipv6Origin.Static, null);
         }
-        if (network.Ipv6 == Ipv6Method.None) return new(null, Ipv6Origin.None, null);
         if (network.Ipv6 == Ipv6Method.Auto6) return Slaac(context, name, DhcpWait);
 
-        Ipv6Link.WaitForAddress(context, name, global: false, LinkLocalWait);
         bool SlaacDone() => network.Ipv6 == Ipv6Method.Either6 && Ipv6Link.Addresses(name).Any(a => a.IsGlobal && a.Ready);
         var lease6 = new Dhcp6Client(context.Log, name, index, mac).Obtain(DhcpWait, SlaacDone);
         if (lease6 is null) return Slaac(context, name, TimeSpan.Zero);
