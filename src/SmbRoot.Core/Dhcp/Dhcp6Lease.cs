@@ -10,8 +10,11 @@ public sealed record Dhcp6Lease(
     string? DomainName,
     TimeSpan ValidLifetime,
     TimeSpan RenewalTime,
-    byte[] ServerId)
+    byte[] ServerId) : ILease
 {
+    string ILease.ServerName => Server;
+    TimeSpan ILease.Lifetime => ValidLifetime;
+
     /// <summary>What the reply said that the lease does not follow, for the console.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 

@@ -14,8 +14,11 @@ public sealed record DhcpLease(
     string? HostName,
     TimeSpan LeaseTime,
     TimeSpan RenewalTime,
-    IPAddress Server)
+    IPAddress Server) : ILease
 {
+    string ILease.ServerName => Server.ToString();
+    TimeSpan ILease.Lifetime => LeaseTime;
+
     public static readonly TimeSpan DefaultLeaseTime = TimeSpan.FromHours(1);
 
     /// <summary>The soonest a renewal is asked for, whatever T1 or the lease time say (a lease of 0 s would mean a request a second).</summary>

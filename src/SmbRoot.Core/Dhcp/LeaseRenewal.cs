@@ -8,12 +8,12 @@ namespace SmbRoot.Core.Dhcp;
 /// root: it is permanent in the kernel. <see cref="LeaseRenewal"/> and <see cref="Lease6Renewal"/>
 /// say which answers count.
 /// </summary>
-public abstract class Renewal<TLease, TReply>(TLease lease, Func<TLease, TimeSpan> renewalTime, TimeSpan now, Func<uint> newTransactionId) where TLease : class
+public abstract class Renewal<TLease, TReply>(TLease lease, TimeSpan now, Func<uint> newTransactionId) where TLease : class, ILease
 {
     public static readonly TimeSpan RetryLater = TimeSpan.FromSeconds(30);
     private const int Attempts = 3;
 
-    private TimeSpan _renewAt = now + renewalTime(lease);
+    private TimeSpan _renewAt = now + lease.RenewalTime;
     private uint? _xid;
     private int _attempt;
     private TimeSpan _answerBy;
@@ -61,7 +61,7 @@ public abstract class Renewal<TLease, TReply>(TLease lease, Func<TLease, TimeSpa
         if (result == Result.Renewed)
         {
             Lease = renewed!;
-            _renewAt = now + renewalTime(renewed!);
+            _renewAt = now + renewed!.RenewalTime;
         }
         else
         {
@@ -75,7 +75,7 @@ public abstract class Renewal<TLease, TReply>(TLease lease, Func<TLease, TimeSpa
 }
 
 /// <summary>DHCPv4: an ACK renews, a NAK refuses, both only from the lease's server.</summary>
-public sealed class LeaseRenewal(DhcpLease lease, TimeSpan now, Func<uint> newTransactionId) : Renewal<DhcpLease, DhcpMessage>(lease, l => l.RenewalTime, now, newTransactionId)
+public sealed class LeaseRenewal(DhcpLease lease, TimeSpan now, Func<uint> newTransactionId) : Renewal<DhcpLease, DhcpMessage>(lease, now, newTransactionId)
 {
     protected override (Result Result, DhcpLease? Renewed)? Judge(DhcpMessage reply, uint xid, DhcpLease current)
     {
@@ -87,7 +87,7 @@ public sealed class LeaseRenewal(DhcpLease lease, TimeSpan now, Func<uint> newTr
 }
 
 /// <summary>DHCPv6: a REPLY from the lease's server renews the address, or refuses it (a status, no address: RFC 8415 18.2.10.1).</summary>
-public sealed class Lease6Renewal(Dhcp6Lease lease, TimeSpan now, Func<uint> newTransactionId) : Renewal<Dhcp6Lease, Dhcp6Message>(lease, l => l.RenewalTime, now, newTransactionId)
+public sealed class Lease6Renewal(Dhcp6Lease lease, TimeSpan now, Func<uint> newTransactionId) : Renewal<Dhcp6Lease, Dhcp6Message>(lease, now, newTransactionId)
 {
     protected override (Result Result, Dhcp6Lease? Renewed)? Judge(Dhcp6Message reply, uint xid, Dhcp6Lease current)
     {

@@ -11,7 +11,7 @@ namespace SmbRoot.Interop;
 /// needs no packet socket: the link-local address, usable once duplicate address detection lets
 /// it, is the source (RFC 8415 13.1).
 /// </summary>
-public sealed unsafe class Dhcp6Socket : IDisposable
+public sealed unsafe class Dhcp6Socket : IDatagramSocket
 {
     private readonly int _fd;
     private readonly int _interfaceIndex;
@@ -55,18 +55,7 @@ public sealed unsafe class Dhcp6Socket : IDisposable
     }
 
     /// <summary>The next datagram, or null when none comes within <paramref name="timeout"/> (zero: only what is there now).</summary>
-    public byte[]? Receive(TimeSpan timeout)
-    {
-        var pfd = new pollfd { fd = _fd, events = POLLIN };
-        int ready = poll(&pfd, 1, (int)Math.Max(0, timeout.TotalMilliseconds));
-        if (ready < 0 && errno != Errno.EINTR) throw new SysException("poll", "DHCPv6", errno);
-        if (ready <= 0) return null;
-        var buffer = new byte[2048];
-        long received;
-        fixed (byte* b = buffer) received = recv(_fd, b, buffer.Length, MSG_DONTWAIT);
-        if (received < 0 && errno != Errno.EAGAIN) throw new SysException("recv", "DHCPv6", errno);
-        return received < 0 ? null : buffer[..(int)received];
-    }
+    public byte[]? Receive(TimeSpan timeout) => Sockets.ReceiveWithin(_fd, timeout, "DHCPv6");
 
     public void Dispose() => close(_fd);
 }

@@ -10,7 +10,7 @@ namespace SmbRoot.Interop;
 /// and strips the Ethernet header). It works before the interface has an address, which the
 /// kernel's UDP sockets do not, so the DHCP client sends and receives through it.
 /// </summary>
-public sealed unsafe class PacketSocket : IDisposable
+public sealed unsafe class PacketSocket : IDatagramSocket
 {
     public const int AF_PACKET = 17;
     private const int SOCK_DGRAM = Sockets.SOCK_DGRAM, SOCK_CLOEXEC = Sockets.SOCK_CLOEXEC;
@@ -59,18 +59,7 @@ public sealed unsafe class PacketSocket : IDisposable
     }
 
     /// <summary>The next IPv4 packet, or null when none comes within <paramref name="timeout"/> (zero: only what is there now).</summary>
-    public byte[]? Receive(TimeSpan timeout)
-    {
-        var pfd = new pollfd { fd = _fd, events = POLLIN };
-        int ready = poll(&pfd, 1, (int)Math.Max(0, timeout.TotalMilliseconds));
-        if (ready < 0 && errno != Errno.EINTR) throw new SysException("poll", "AF_PACKET", errno);
-        if (ready <= 0) return null;
-        var buffer = new byte[2048];
-        long received;
-        fixed (byte* b = buffer) received = recv(_fd, b, buffer.Length, MSG_DONTWAIT);
-        if (received < 0 && errno != Errno.EAGAIN) throw new SysException("recv", "AF_PACKET", errno);
-        return received < 0 ? null : buffer[..(int)received];
-    }
+    public byte[]? Receive(TimeSpan timeout) => Sockets.ReceiveWithin(_fd, timeout, "AF_PACKET");
 
     public void Dispose() => close(_fd);
 }

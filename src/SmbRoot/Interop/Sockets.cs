@@ -108,6 +108,20 @@ public static unsafe class Sockets
         }
     }
 
+    /// <summary>The next datagram on <paramref name="fd"/>, or null when none comes within <paramref name="timeout"/> (zero: only what is there now).</summary>
+    public static byte[]? ReceiveWithin(int fd, TimeSpan timeout, string what)
+    {
+        var pfd = new pollfd { fd = fd, events = POLLIN };
+        int ready = poll(&pfd, 1, (int)Math.Max(0, timeout.TotalMilliseconds));
+        if (ready < 0 && errno != Errno.EINTR) throw new SysException("poll", what, errno);
+        if (ready <= 0) return null;
+        var buffer = new byte[2048];
+        long received;
+        fixed (byte* b = buffer) received = recv(fd, b, buffer.Length, MSG_DONTWAIT);
+        if (received < 0 && errno != Errno.EAGAIN) throw new SysException("recv", what, errno);
+        return received < 0 ? null : buffer[..(int)received];
+    }
+
     /// <summary>"192.0.2.5:445", or "[2001:db8::5]:445" for IPv6.</summary>
     public static string Endpoint(IPAddress address, int port) =>
         address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]:{port}" : $"{address}:{port}";
