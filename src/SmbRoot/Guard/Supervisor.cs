@@ -6,7 +6,6 @@ using SmbRoot.Core.Cifs;
 using SmbRoot.Core.Control;
 using SmbRoot.Core.Guard;
 using SmbRoot.Core.Kernel;
-using SmbRoot.Core.Shutdown;
 using SmbRoot.Interop;
 using SmbRoot.Logging;
 using SmbRoot.Network;

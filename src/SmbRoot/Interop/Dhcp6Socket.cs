@@ -1,7 +1,6 @@
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
 using SmbRoot.Core.Dhcp;
-using SmbRoot.Core.Kernel;
 
 namespace SmbRoot.Interop;
 

@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
-using SmbRoot.Core.Kernel;
 
 namespace SmbRoot.Interop;
 

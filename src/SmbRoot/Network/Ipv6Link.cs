@@ -67,7 +67,7 @@ public static class Ipv6Link
     }
 
     /// <summary>
-    /// Waits for an address of <paramref name="scope"/> on <paramref name="name"/> that the kernel
+    /// Waits for a global (or link-local, <paramref name="global"/> false) address on <paramref name="name"/> that the kernel
     /// sends from, saying on the console what it waits for. <paramref name="alsoDone"/> ends the
     /// wait early (null result) when it returns true. A duplicate found on the link fails at once.
     /// </summary>

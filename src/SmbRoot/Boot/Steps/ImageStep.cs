@@ -12,7 +12,7 @@ namespace SmbRoot.Boot.Steps;
 /// <summary>
 /// Step 6: when the image is read-write, wait until its holder record lets this machine take it
 /// (<see cref="HolderClaim"/>); open the image on the share, lock it, claim it in the record (the
-/// claim goes on <paramref name="made"/>), name its filesystem, attach it to a loop device.
+/// claim goes on the runner's list of what was made), name its filesystem, attach it to a loop device.
 /// </summary>
 public static class ImageStep
 {
