@@ -65,8 +65,7 @@ public sealed record Dhcp6Lease(
             renewal = DhcpLease.ShortestRenewal;
         }
         var dns = UsableDnsServers(reply, notes);
-        string? domain = reply.Domains.FirstOrDefault(d => d.Length <= 253 && d.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.'));
-        if (domain is null && reply.Domains.Count > 0) notes.Add("the domain list from DHCPv6 holds no host name; ignoring it");
+        string? domain = UsableDomain(reply, notes);
         return new Dhcp6Lease(leased.Address, dns, domain, valid, renewal, reply.ServerId!) { Notes = notes };
     }
 
@@ -76,6 +75,14 @@ public sealed record Dhcp6Lease(
         var dns = reply.DnsServers.Where(DnsMessage.IsUsable).ToList();
         if (dns.Count < reply.DnsServers.Count) notes.Add($"ignoring DNS servers no machine can ask: {string.Join(", ", reply.DnsServers.Except(dns))}");
         return dns;
+    }
+
+    /// <summary>The first name of the reply's domain list that is a host name; a note when there is none.</summary>
+    public static string? UsableDomain(Dhcp6Message reply, List<string> notes)
+    {
+        string? domain = reply.Domains.FirstOrDefault(d => d.Length <= 253 && d.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.'));
+        if (domain is null && reply.Domains.Count > 0) notes.Add("the domain list from DHCPv6 holds no host name; ignoring it");
+        return domain;
     }
 
     /// <summary>0xffffffff is infinity (RFC 8415 7.7); as a TimeSpan it is simply very long.</summary>

@@ -16,6 +16,10 @@ public static class DnsMessage
     /// <summary>The record types asked for: an IPv4 or an IPv6 address.</summary>
     public enum RecordType : byte { A = 1, Aaaa = 28 }
 
+    /// <summary>A name a query can carry: labels of 1 to 63 bytes, 253 at most in all (RFC 1035 2.3.4).</summary>
+    public static bool IsName(string name) =>
+        name.TrimEnd('.') is { Length: > 0 and <= 253 } trimmed && trimmed.All(char.IsAscii) && trimmed.Split('.').All(label => label.Length is > 0 and <= 63);
+
     /// <summary>A standard query with recursion desired for the <paramref name="type"/> records of <paramref name="name"/>.</summary>
     public static byte[] Query(ushort id, string name, RecordType type)
     {

@@ -21,7 +21,7 @@ public static class Resolver
                 "a DHCP or DHCPv6 server that hands out DNS servers, the dns0 field of ip=, or the server's address in root=", permanent: true);
         }
         var names = new List<string> { name };
-        if (!name.Contains('.') && domain is not null) names.Add(name + "." + domain);
+        if (!name.Contains('.') && domain is not null && DnsMessage.IsName(name + "." + domain)) names.Add(name + "." + domain);
         var types = new[] { (ipv4, DnsMessage.RecordType.A), (ipv6, DnsMessage.RecordType.Aaaa) }.Where(t => t.Item1).Select(t => t.Item2).ToList();
         string lastProblem = "no answer";
         for (int round = 0; round < 3; round++)

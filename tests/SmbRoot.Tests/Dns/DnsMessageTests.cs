@@ -107,4 +107,17 @@ public class DnsMessageTests
             Assert.Equal(DnsMessage.Status.UnusableAddresses, answer.Status);
         }
     }
+
+    [Theory]
+    [InlineData("files.lab.example", true)]
+    [InlineData("files.lab.example.", true)]
+    [InlineData("a..b", false)]
+    [InlineData("", false)]
+    [InlineData("files.\u00e9t\u00e9.example", false)]
+    public void A_name_a_query_can_carry(string name, bool valid)
+    {
+        Assert.Equal(valid, DnsMessage.IsName(name));
+        Assert.False(DnsMessage.IsName("files." + new string('x', 64)));
+        Assert.False(DnsMessage.IsName(string.Join('.', Enumerable.Repeat("abcdefghi", 26))));
+    }
 }

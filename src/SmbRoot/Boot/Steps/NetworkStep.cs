@@ -53,8 +53,8 @@ public static class NetworkStep
             var information = new Dhcp6Client(context.Log, name, index, mac).Information(InformationWait);
             var notes = new List<string>();
             dns.AddRange(information is null ? [] : Dhcp6Lease.UsableDnsServers(information, notes));
+            domain ??= information is null ? null : Dhcp6Lease.UsableDomain(information, notes);
             foreach (var note in notes) context.Log.Warn("dhcp6: " + note);
-            domain ??= information?.Domains.FirstOrDefault();
             context.Log.Say(information is null ? $"dhcp6: no DHCPv6 server told {name} a DNS server within {InformationWait.TotalSeconds:0}s"
                 : $"dhcp6: DNS {(dns.Count == 0 ? "none" : string.Join(' ', dns))} from {Convert.ToHexString(information.ServerId!).ToLowerInvariant()}");
         }
