@@ -31,10 +31,14 @@ public static class Program
 
         As PID 1 (/init in the initramfs) it reads /proc/cmdline and boots; see README.md for the keys:
           root=cifs://[user@]server[:port]/share/dir/image.img   image file, attached through a loop device
+                                                                 (server: a name, 192.0.2.5, [2001:db8::5] or [fe80::1%eth0])
           root=cifs://[user@]server[:port]/share/dir/            the share directory itself is the root
           root=cifs://server/share/golden/current                a pointer file (under 4 KiB): its one line names the image beside it
           ip=dhcp | ip=DEVICE:dhcp | no ip=                      DHCP (on the NIC that BOOTIF=, the device, or the first link names)
+          ip=auto6 | ip=dhcp6 | ip=either6 | ip=DEVICE:auto6     IPv6: SLAAC, DHCPv6, or whichever gives an address first
+          ip=dhcp,auto6 | ip=DEVICE:dhcp,dhcp6                   dual stack (a global IPv6 server address is tried before IPv4)
           ip=client:peer:gateway:netmask:hostname:device:off[:dns0:dns1]   static network configuration
+          ip=[2001:db8::5]::[fe80::1]:64:host:eth0:off           static IPv6 (addresses in brackets, a prefix length)
           BOOTIF=01-aa-bb-cc-dd-ee-ff                             the NIC to use (PXE)
           rootfstype= rootflags= ro rw rd.cifs.opts= rd.cifs.credentials= init=
           rd.cifs.integrity=sign|seal|off                        SMB signing (default), SMB3 encryption, or neither (labs only)

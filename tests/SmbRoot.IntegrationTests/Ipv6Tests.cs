@@ -116,4 +116,30 @@ public sealed class Ipv6Tests(NetworkLabFixture fixture)
         guest.WaitFor(@"server:\s+fe80::1%2\s", TimeSpan.FromMinutes(1));
         Assert.Contains(path, _lab.Samba.OpenFiles());
     }
+
+    [Fact]
+    public void In_handoff_mode_the_final_stage_puts_a_flushed_IPv6_network_back_and_releases_over_it()
+    {
+        const string path = "ipv6-handoff/root.img";
+        // After systemd's pivot, the network is gone as a network manager's stop leaves it.
+        string flush = "/oldroot/bin/busybox ip -6 addr flush dev eth0; /oldroot/bin/busybox ip link set eth0 down";
+        var files = new Dictionary<string, byte[]>
+        {
+            ["/sbin/systemd-shutdown-lab"] = System.Text.Encoding.UTF8.GetBytes(FinalStageTests.SystemdShutdownScript("90000000us", flush)),
+        };
+        string image = _lab.AddImage(path, "ext4", extraInittab: "::restart:/sbin/systemd-shutdown-lab\n", extraFiles: files);
+        using var dns = new Dnsmasq(_lab.Network!, ipv6: Ipv6Service.Slaac);
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(),
+            _lab.ByNameCommandLine(path, "auto6", "smbroot.mode=handoff rd.fence.watchdog=none"), [_lab.Network!.AddNic()]);
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        string address = guest.Seen(@"network: eth0 is (2001:db8:77:[0-9a-f:]+)/64, gateway (fe80::[0-9a-f:]+) \(SLAAC\)").Groups[1].Value;
+
+        guest.Type("kill -QUIT 1");
+        guest.WaitFor($@"final: put back on eth0 to release the share: the link \(the system's shutdown took it down\), the address {address}/64, " +
+            @"the default route via fe80::[0-9a-f:]+", TimeSpan.FromMinutes(2));
+        guest.WaitFor(@"final: holder record released", TimeSpan.FromMinutes(1));
+        guest.WaitFor(@"final: the root is released", TimeSpan.FromMinutes(1));
+        Released.WhileHalted(_lab, guest, image, "ext4");
+        Assert.Contains("state=released", File.ReadAllText(image + ".holder"));
+    }
 }

@@ -336,7 +336,10 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
     private void RestoreNetwork(RootNetwork network)
     {
         var repairs = network.Restore();
-        if (repairs.LinkWasDown) log.Say($"final: {network.Interface} was down (the system's shutdown took it down); brought it back up to release the share");
-        else if (repairs.Any) log.Say($"final: the address or route on {network.Interface} was gone; put it back to release the share");
+        var putBack = new List<string>();
+        if (repairs.LinkWasDown) putBack.Add("the link (the system's shutdown took it down)");
+        putBack.AddRange(repairs.AddressesMissing.Select(a => $"the address {a.Address}/{a.PrefixLength}"));
+        putBack.AddRange(repairs.RoutesMissing.Select(gateway => $"the default route via {gateway}"));
+        if (putBack.Count > 0) log.Say($"final: put back on {network.Interface} to release the share: {string.Join(", ", putBack)}");
     }
 }
