@@ -21,6 +21,9 @@ public sealed record HolderRecord(
     TimeSpan Deadline)
 {
     public const int Size = 512;
+
+    /// <summary>The record's name is the image's with this after it (<c>root.img.holder</c>).</summary>
+    public const string FileSuffix = ".holder";
     private const string Magic = "smbroot-holder 1";
 
     /// <summary>The machine's SMBIOS system UUID (<see cref="MachineIdentity"/>), "-" where it has none; records before it read as "-".</summary>

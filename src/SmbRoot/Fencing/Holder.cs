@@ -11,8 +11,6 @@ namespace SmbRoot.Fencing;
 /// </summary>
 public sealed class Holder : IResource
 {
-    public const string Suffix = ".holder";
-
     private ServerFile _file;
     private HolderRecord _record;
     private readonly ulong? _imageFileId;
@@ -43,7 +41,7 @@ public sealed class Holder : IResource
     public ulong? ImageFileId => _imageFileId;
 
     /// <summary>The held file's path beside the record, on the same mount.</summary>
-    private string HeldPath => _file.Path[..^Suffix.Length];
+    private string HeldPath => _file.Path[..^HolderRecord.FileSuffix.Length];
     public ServerFile File => _file;
     public string Path => _file.Path;
     public string Name => $"holder record {_file.Path}";

@@ -72,7 +72,7 @@ public static class HolderClaim
     public static Watched Watch(BootContext context, RootNetwork network, string recordBase, string display, string what, string inUseHint)
     {
         var log = context.Log;
-        string path = recordBase + Holder.Suffix;
+        string path = recordBase + HolderRecord.FileSuffix;
         var watch = new RecordWatch(Identity(network), context.Plan.Fencing);
         var file = Open(path, display, create: false);
         try
@@ -137,7 +137,7 @@ public static class HolderClaim
         }
         catch (SysException e)
         {
-            throw new BootException($"the holder record {display}{Holder.Suffix} cannot be opened: {Errno.Describe(e.Errno)}",
+            throw new BootException($"the holder record {display}{HolderRecord.FileSuffix} cannot be opened: {Errno.Describe(e.Errno)}",
                 "that this user may create and write files in the image's directory on the share: a read-write image needs its holder record beside it", inner: e);
         }
     }

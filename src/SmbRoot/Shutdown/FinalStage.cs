@@ -169,7 +169,7 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
         {
             // The record's path on the mount moved out of the old root; with no share mount the handed file
             // goes by the record's name in the share, and its name cannot be checked (Holder.ChecksName).
-            string path = share is null ? held + Holder.Suffix : share.RecordPath(held) + Holder.Suffix;
+            string path = share is null ? held + HolderRecord.FileSuffix : share.RecordPath(held) + HolderRecord.FileSuffix;
             holder = arguments.HolderFd is int fd
                 ? Holder.Adopt(ServerFile.Adopt(fd, path, HolderRecord.Size), bootId)
                 : Holder.Reopen(path, bootId);

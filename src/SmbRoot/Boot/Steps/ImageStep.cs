@@ -174,7 +174,7 @@ public static class ImageStep
     {
         try
         {
-            using var file = new ServerFile(recordBase + Holder.Suffix, Core.Fencing.HolderRecord.Size, create: false);
+            using var file = new ServerFile(recordBase + Core.Fencing.HolderRecord.FileSuffix, Core.Fencing.HolderRecord.Size, create: false);
             return Core.Fencing.HolderRecord.Read(file.ReadBlock()) is Core.Fencing.HolderRecord.Reading.Valid { Record: { Released: false } r }
                 ? "another machine, " + r.Describe()
                 : "another machine";

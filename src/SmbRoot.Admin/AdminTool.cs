@@ -1,0 +1,77 @@
+using System.Globalization;
+
+namespace SmbRoot.Admin;
+
+/// <summary>The verbs and their options.</summary>
+public static class AdminTool
+{
+    public const string Usage = """
+        usage: smbroot-admin status DIR [--json] [--watch SECONDS]
+               smbroot-admin release DIR IMAGE [--margin SECONDS] [--now --confirm HOST]
+
+        Works on a share's directory: on the file server itself, or a share mounted on this machine
+        with cache=none (a holder record must be read from the server each time, not from the cache).
+
+          status    every pointer and image: size, filesystem, golden (which pointers name it) or
+                    read-write, and each read-write image's holder (host, MAC, address, boot time)
+                    and whether it is live. Live means its record changed while this tool watched it,
+                    on this machine's clock (two of its renewals and a second, or --watch); the
+                    server's write times are never used. --json for a program to read.
+          release   for an image whose machine is known dead: waits until its holder record has not
+                    changed for the holder's deadline plus the margin (default 10 s), as a booting
+                    machine would, then marks it released, so the next boot takes the image at once.
+                    --now does not wait, and needs --confirm with the holder's host name.
+        IMAGE is the image's path in the share (machines/node7.img).
+        """;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var positional = new List<string>();
+        bool json = false, now = false;
+        string? confirm = null;
+        TimeSpan? watch = null;
+        var margin = TimeSpan.FromSeconds(Core.Fencing.FencingPolicy.DefaultMarginSeconds);
+        try
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+                switch (args[i])
+                {
+                    case "--json": json = true; break;
+                    case "--now": now = true; break;
+                    case "--confirm": confirm = Next(); break;
+                    case "--watch": watch = Seconds(Next(), "--watch", 0); break;
+                    case "--margin": margin = Seconds(Next(), "--margin", Core.Fencing.FencingPolicy.MinMarginSeconds); break;
+                    case "-h" or "--help": output.Write(Usage); return 0;
+                    case var option when option.StartsWith('-'): throw new ArgumentException($"unknown option {option}");
+                    default: positional.Add(args[i]); break;
+                }
+            }
+            return positional switch
+            {
+                ["status", var dir] => StatusCommand.Run(Share(dir), watch, json, output),
+                ["release", var dir, var image] => ReleaseCommand.Run(Share(dir), image.TrimStart('/'), now, confirm, margin, output, error),
+                _ => throw new ArgumentException(positional.Count == 0 ? "no verb" : $"'{string.Join(' ', positional)}' is not a verb with its arguments"),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            error.WriteLine($"smbroot-admin: {e.Message}\n\n{Usage}");
+            return 2;
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"smbroot-admin: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static ShareDirectory Share(string dir) =>
+        Directory.Exists(dir) ? new ShareDirectory(dir) : throw new ArgumentException($"{dir} is not a directory");
+
+    private static TimeSpan Seconds(string text, string option, int least) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) && seconds >= least && seconds <= 3600
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new ArgumentException($"{option} {text}: expected whole seconds from {least} to 3600");
+}

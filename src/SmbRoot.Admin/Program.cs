@@ -1,0 +1,3 @@
+using SmbRoot.Admin;
+
+return AdminTool.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,61 @@
+using SmbRoot.Admin;
+using SmbRoot.Lab;
+using Xunit;
+
+namespace SmbRoot.IntegrationTests;
+
+/// <summary>
+/// The administrator's tool against the lab's share, on the server's side: a holder that is live
+/// while its machine runs, not live after a power cut, and released so that the next boot takes
+/// the image at once instead of waiting out the holder's deadline.
+/// </summary>
+[Collection(LabCollection.Name)]
+public sealed class AdminToolTests(LabFixture fixture)
+{
+    private readonly Lab.Lab _lab = fixture.Lab;
+
+    private string Admin(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = AdminTool.Run(args, output, error);
+        Assert.True(code == 0, $"smbroot-admin {string.Join(' ', args)} exited with {code}:\n{error}\n{output}");
+        return output.ToString();
+    }
+
+    [Fact]
+    public void Status_sees_a_live_holder_then_a_silent_one_after_a_power_cut_and_release_lets_the_next_boot_take_the_image()
+    {
+        const string path = "admin/node7.img";
+        string image = _lab.AddImage(path, "ext4");
+        string commandLine = _lab.CommandLine(path, "rd.fence.deadline=10 rd.fence.margin=5");
+        var guest = _lab.Boot(_lab.InitramfsWithCredentials(), commandLine);
+        try
+        {
+            guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+            string live = Admin("status", _lab.Samba.SharePath);
+            Assert.Matches(@"admin/node7\.img\s+512M\s+ext4\s+read-write", live);
+            Assert.Matches(@"holder: smbroot-guest \(MAC 52:54:00:12:34:56, 10\.0\.2\.15, booted [^)]+\): live: renewed while watched", live);
+        }
+        finally
+        {
+            guest.Dispose(); // the power cut: QEMU is killed, and the server sees its connection close
+        }
+
+        string silent = Admin("status", _lab.Samba.SharePath, "--watch", "3");
+        Assert.Matches(@"holder: smbroot-guest .*: silent: smbroot-guest has not renewed for \d s as this machine watched", silent);
+        Assert.Contains("watched the holder records for 3", silent);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        string released = Admin("release", _lab.Samba.SharePath, path, "--margin", "5");
+        Assert.InRange(clock.Elapsed.TotalSeconds, 15, 25); // the holder's deadline of 10 s and the margin, as this machine watched
+        Assert.Contains("release: admin/node7.img released", released);
+        Assert.Contains("state=released", File.ReadAllText(image + ".holder"));
+        Assert.Matches(@"free: smbroot-guest released it cleanly", Admin("status", _lab.Samba.SharePath, "--json"));
+
+        using var next = _lab.Boot(_lab.InitramfsWithCredentials(), commandLine);
+        next.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Matches(@"fencing: taking //10\.0\.2\.2/boot/admin/node7\.img: smbroot-guest released it cleanly", next.Console);
+        Assert.DoesNotContain("unless it renews", next.Console);
+    }
+}
