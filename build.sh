@@ -2,6 +2,7 @@
 # SmbRoot build entry point.
 #   ./build.sh [--kernel VERSION] [--credentials FILE] [--nic NAME,...] [--filesystem NAME,...] [--module NAME,...]
 #       publish the NativeAOT /init and assemble out/initramfs.img (the last line printed is its path);
+#       also the administrator's tool, out/admin/smbroot-admin (status, release, publish, rollback, versions: --help);
 #       --nic and --filesystem carry only those NIC drivers and root filesystems (dotnet run --project src/SmbRoot.Mkinitramfs -- --help)
 #   ./build.sh demo    boot a QEMU machine from a private Samba share on this host
 #   ./build.sh test    unit tests, then integration tests that boot QEMU against a real smbd
@@ -82,6 +83,8 @@ build_initramfs() {
         --init out/bin/smbroot --modules "/lib/modules/$kernel" --layout initramfs-layout \
         --output out/initramfs.img --compression "$compression" "${args[@]}" >&2
     echo "$kernel" > out/kernel-version
+    echo "build.sh: publishing the administrator's tool, out/admin/smbroot-admin" >&2
+    dotnet publish src/SmbRoot.Admin -c Release -o out/admin --nologo -v quiet >&2
     echo "out/initramfs.img"
 }
 

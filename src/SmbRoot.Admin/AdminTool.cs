@@ -8,6 +8,9 @@ public static class AdminTool
     public const string Usage = """
         usage: smbroot-admin status DIR [--json] [--watch SECONDS]
                smbroot-admin release DIR IMAGE [--margin SECONDS] [--now --confirm HOST]
+               smbroot-admin publish DIR IMAGE --pointer POINTER
+               smbroot-admin rollback DIR --pointer POINTER
+               smbroot-admin versions DIR --pointer POINTER
 
         Works on a share's directory: on the file server itself, or a share mounted on this machine
         with cache=none (a holder record must be read from the server each time, not from the cache).
@@ -21,14 +24,21 @@ public static class AdminTool
                     changed for the holder's deadline plus the margin (default 10 s), as a booting
                     machine would, then marks it released, so the next boot takes the image at once.
                     --now does not wait, and needs --confirm with the holder's host name.
-        IMAGE is the image's path in the share (machines/node7.img).
+          publish   points POINTER at IMAGE, a new version beside it: checks that IMAGE is a filesystem
+                    SmbRoot boots, clean (e2fsck -fn, xfs_repair -n, btrfs check), not held read-write
+                    and not what the pointer names already (a published image is never changed in
+                    place), then writes the pointer's new content beside it and renames it over, so a
+                    boot reads the old name or the new one. Running machines keep their version.
+          rollback  points POINTER back at the version before (publish keeps them in POINTER.history).
+          versions  the images beside POINTER, newest first: which is current, how far back the others are.
+        IMAGE and POINTER are paths in the share (machines/node7.img, golden/current).
         """;
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var positional = new List<string>();
         bool json = false, now = false;
-        string? confirm = null;
+        string? confirm = null, pointer = null;
         TimeSpan? watch = null;
         var margin = TimeSpan.FromSeconds(Core.Fencing.FencingPolicy.DefaultMarginSeconds);
         try
@@ -41,6 +51,7 @@ public static class AdminTool
                     case "--json": json = true; break;
                     case "--now": now = true; break;
                     case "--confirm": confirm = Next(); break;
+                    case "--pointer": pointer = Next().TrimStart('/'); break;
                     case "--watch": watch = Seconds(Next(), "--watch", 0); break;
                     case "--margin": margin = Seconds(Next(), "--margin", Core.Fencing.FencingPolicy.MinMarginSeconds); break;
                     case "-h" or "--help": output.Write(Usage); return 0;
@@ -52,6 +63,9 @@ public static class AdminTool
             {
                 ["status", var dir] => StatusCommand.Run(Share(dir), watch, json, output),
                 ["release", var dir, var image] => ReleaseCommand.Run(Share(dir), image.TrimStart('/'), now, confirm, margin, output, error),
+                ["publish", var dir, var image] => PointerCommands.Publish(Share(dir), image.TrimStart('/'), Pointer(pointer), output, error),
+                ["rollback", var dir] => PointerCommands.Rollback(Share(dir), Pointer(pointer), output, error),
+                ["versions", var dir] => PointerCommands.Versions(Share(dir), Pointer(pointer), output, error),
                 _ => throw new ArgumentException(positional.Count == 0 ? "no verb" : $"'{string.Join(' ', positional)}' is not a verb with its arguments"),
             };
         }
@@ -66,6 +80,8 @@ public static class AdminTool
             return 1;
         }
     }
+
+    private static string Pointer(string? pointer) => pointer ?? throw new ArgumentException("--pointer POINTER is needed: the pointer file's path in the share");
 
     private static ShareDirectory Share(string dir) =>
         Directory.Exists(dir) ? new ShareDirectory(dir) : throw new ArgumentException($"{dir} is not a directory");

@@ -35,7 +35,8 @@ public static class StatusCommand
         int width = images.Select(i => i.Path.Length).DefaultIfEmpty(4).Max();
         foreach (var image in images)
         {
-            string kind = image.Golden ? $"golden, named by {string.Join(", ", image.NamedBy)}" : "read-write";
+            string kind = image.Golden ? $"golden, named by {string.Join(", ", image.NamedBy)}"
+                : image.HasHolderRecord ? "read-write" : "no pointer names it, no machine has held it read-write";
             output.WriteLine($"  {image.Path.PadRight(width)}  {Size(image.Size),7}  {image.FileSystem ?? "unknown",-8}  {kind}");
             if (holders.GetValueOrDefault(image.HolderPath) is { } holder) output.WriteLine($"  {new string(' ', width)}  holder: {holder.Holder}: {holder.Detail}");
         }
@@ -67,7 +68,7 @@ public static class StatusCommand
                 json.WriteString("path", image.Path);
                 json.WriteNumber("size", image.Size);
                 json.WriteString("filesystem", image.FileSystem);
-                json.WriteString("kind", image.Golden ? "golden" : "read-write");
+                json.WriteString("kind", image.Golden ? "golden" : image.HasHolderRecord ? "read-write" : "unused");
                 json.WriteStartArray("namedBy");
                 foreach (var name in image.NamedBy) json.WriteStringValue(name);
                 json.WriteEndArray();

@@ -58,4 +58,41 @@ public sealed class AdminToolTests(LabFixture fixture)
         Assert.Matches(@"fencing: taking //10\.0\.2\.2/boot/admin/node7\.img: smbroot-guest released it cleanly", next.Console);
         Assert.DoesNotContain("unless it renews", next.Console);
     }
+
+    [Fact]
+    public void Publish_moves_new_boots_to_the_next_version_while_a_running_machine_keeps_its_own_and_rollback_goes_back()
+    {
+        const string directory = "admin-golden";
+        string initrd = _lab.InitramfsWithCredentials();
+        _lab.AddImage($"{directory}/v1.img", "ext4");
+        _lab.AddImage($"{directory}/v2.img", "ext4");
+        string pointer = $"{directory}/current";
+        Admin("publish", _lab.Samba.SharePath, $"{directory}/v1.img", "--pointer", pointer);
+        string commandLine = _lab.CommandLine(pointer, "rd.overlay=tmpfs:size=16M");
+        using var old = _lab.Boot(initrd, commandLine);
+        old.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Contains($"image: {pointer} points to v1.img", old.Console);
+
+        // The running version cannot be published again (it would be changed in place); the next one can.
+        var again = new StringWriter();
+        Assert.Equal(1, AdminTool.Run(["publish", _lab.Samba.SharePath, $"{directory}/v1.img", "--pointer", pointer], new StringWriter(), again));
+        Assert.Contains("never changed in place", again.ToString());
+        string published = Admin("publish", _lab.Samba.SharePath, $"{directory}/v2.img", "--pointer", pointer);
+        Assert.Contains($"checking {directory}/v2.img (ext4) with e2fsck -f -n", published);
+        Assert.Contains($"{pointer} names v2.img now (it named v1.img", published);
+        Assert.Matches(@"v2\.img\s+\d+M\s+\S+ \S+\s+current", Admin("versions", _lab.Samba.SharePath, "--pointer", pointer));
+
+        using (var next = _lab.Boot(initrd, commandLine))
+        {
+            next.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+            Assert.Contains($"image: {pointer} points to v2.img", next.Console);
+        }
+        // The machine that booted v1 still runs it, and the server still has it open for that machine.
+        old.Type($"{RootImage.ControlClient} status");
+        old.WaitFor(@"version:\s+v1\.img \(named by admin-golden/current at boot\)", TimeSpan.FromMinutes(1));
+        Assert.Contains($"{directory}/v1.img", _lab.Samba.OpenFiles());
+
+        Assert.Contains($"{pointer} names v1.img again", Admin("rollback", _lab.Samba.SharePath, "--pointer", pointer));
+        Assert.Equal("v1.img\n", File.ReadAllText(Path.Combine(_lab.Samba.SharePath, pointer)));
+    }
 }

@@ -54,6 +54,8 @@ public static class ShareInventory
         return (pointers, images);
     }
 
-    /// <summary>A file that belongs to an image rather than being one: its holder record.</summary>
-    private static bool IsSideFile(string path) => path.EndsWith(HolderRecord.FileSuffix, StringComparison.Ordinal);
+    /// <summary>A file that belongs to an image or a pointer rather than being one: a holder record, a pointer's history or its next version being written.</summary>
+    private static bool IsSideFile(string path) =>
+        path.EndsWith(HolderRecord.FileSuffix, StringComparison.Ordinal) || path.EndsWith(PointerHistory.Suffix, StringComparison.Ordinal)
+        || path.EndsWith(PointerHistory.NextSuffix, StringComparison.Ordinal);
 }
