@@ -11,6 +11,7 @@ public static class AdminTool
                smbroot-admin publish DIR IMAGE --pointer POINTER
                smbroot-admin rollback DIR --pointer POINTER
                smbroot-admin versions DIR --pointer POINTER
+               smbroot-admin boot-entry NAME --cmdline "root=... ip=..." [--kernel PATH] [--initrd PATH]...
 
         Works on a share's directory: on the file server itself, or a share mounted on this machine
         with cache=none (a holder record must be read from the server each time, not from the cache).
@@ -31,6 +32,10 @@ public static class AdminTool
                     boot reads the old name or the new one. Running machines keep their version.
           rollback  points POINTER back at the version before (publish keeps them in POINTER.history).
           versions  the images beside POINTER, newest first: which is current, how far back the others are.
+          boot-entry  the iPXE script and the GRUB entry that boot machine NAME with this command line,
+                    after the boot's own parser has checked it (as smbroot --check-cmdline does);
+                    --kernel and --initrd (default vmlinuz and initramfs.img; --initrd again for a
+                    per-machine credentials archive) are paths or URLs as the boot loader reads them.
         IMAGE and POINTER are paths in the share (machines/node7.img, golden/current).
         """;
 
@@ -38,7 +43,9 @@ public static class AdminTool
     {
         var positional = new List<string>();
         bool json = false, now = false;
-        string? confirm = null, pointer = null;
+        string? confirm = null, pointer = null, commandLine = null;
+        string kernel = "vmlinuz";
+        var initrds = new List<string>();
         TimeSpan? watch = null;
         var margin = TimeSpan.FromSeconds(Core.Fencing.FencingPolicy.DefaultMarginSeconds);
         try
@@ -52,6 +59,9 @@ public static class AdminTool
                     case "--now": now = true; break;
                     case "--confirm": confirm = Next(); break;
                     case "--pointer": pointer = Next().TrimStart('/'); break;
+                    case "--cmdline": commandLine = Next(); break;
+                    case "--kernel": kernel = Next(); break;
+                    case "--initrd": initrds.Add(Next()); break;
                     case "--watch": watch = Seconds(Next(), "--watch", 0); break;
                     case "--margin": margin = Seconds(Next(), "--margin", Core.Fencing.FencingPolicy.MinMarginSeconds); break;
                     case "-h" or "--help": output.Write(Usage); return 0;
@@ -66,6 +76,7 @@ public static class AdminTool
                 ["publish", var dir, var image] => PointerCommands.Publish(Share(dir), image.TrimStart('/'), Pointer(pointer), output, error),
                 ["rollback", var dir] => PointerCommands.Rollback(Share(dir), Pointer(pointer), output, error),
                 ["versions", var dir] => PointerCommands.Versions(Share(dir), Pointer(pointer), output, error),
+                ["boot-entry", var name] => BootEntryCommand(name, commandLine, kernel, initrds.Count == 0 ? ["initramfs.img"] : initrds, output, error),
                 _ => throw new ArgumentException(positional.Count == 0 ? "no verb" : $"'{string.Join(' ', positional)}' is not a verb with its arguments"),
             };
         }
@@ -77,6 +88,21 @@ public static class AdminTool
         catch (IOException e)
         {
             error.WriteLine($"smbroot-admin: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static int BootEntryCommand(string name, string? commandLine, string kernel, IReadOnlyList<string> initrds, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            var entries = Core.Admin.BootEntry.Make(name, commandLine ?? throw new ArgumentException("--cmdline is needed: the kernel command line"), kernel, initrds);
+            output.Write($"# iPXE\n{entries.Ipxe}\n# GRUB (/etc/grub.d/40_custom, then update-grub)\n{entries.Grub}\n# the boot plan\n{entries.Plan}\n");
+            return 0;
+        }
+        catch (Core.Plan.PlanException e)
+        {
+            error.WriteLine("boot-entry: the command line has problems:\n  " + e.Message.Replace("\n", "\n  "));
             return 1;
         }
     }
