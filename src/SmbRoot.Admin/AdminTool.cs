@@ -11,6 +11,7 @@ public static class AdminTool
                smbroot-admin publish DIR IMAGE --pointer POINTER
                smbroot-admin rollback DIR --pointer POINTER
                smbroot-admin versions DIR --pointer POINTER
+               smbroot-admin layer reset|remove DIR LAYER [--margin SECONDS] [--now --confirm HOST]
                smbroot-admin boot-entry NAME --cmdline "root=... ip=..." [--kernel PATH] [--initrd PATH]...
 
         Works on a share's directory: on the file server itself, or a share mounted on this machine
@@ -32,11 +33,14 @@ public static class AdminTool
                     boot reads the old name or the new one. Running machines keep their version.
           rollback  points POINTER back at the version before (publish keeps them in POINTER.history).
           versions  the images beside POINTER, newest first: which is current, how far back the others are.
+          layer     reset: a machine's persistent layer starts afresh at its next boot (what it holds is
+                    lost); remove: the layer file goes. Either waits, as release does, until the
+                    layer's holder is gone.
           boot-entry  the iPXE script and the GRUB entry that boot machine NAME with this command line,
                     after the boot's own parser has checked it (as smbroot --check-cmdline does);
                     --kernel and --initrd (default vmlinuz and initramfs.img; --initrd again for a
                     per-machine credentials archive) are paths or URLs as the boot loader reads them.
-        IMAGE and POINTER are paths in the share (machines/node7.img, golden/current).
+        IMAGE, LAYER and POINTER are paths in the share (machines/node7.img, layers/52-54-00-12-34-56.img, golden/current).
         """;
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
@@ -76,6 +80,7 @@ public static class AdminTool
                 ["publish", var dir, var image] => PointerCommands.Publish(Share(dir), image.TrimStart('/'), Pointer(pointer), output, error),
                 ["rollback", var dir] => PointerCommands.Rollback(Share(dir), Pointer(pointer), output, error),
                 ["versions", var dir] => PointerCommands.Versions(Share(dir), Pointer(pointer), output, error),
+                ["layer", "reset" or "remove", var dir, var layer] => LayerCommands.Run(Share(dir), positional[1], layer.TrimStart('/'), now, confirm, margin, output, error),
                 ["boot-entry", var name] => BootEntryCommand(name, commandLine, kernel, initrds.Count == 0 ? ["initramfs.img"] : initrds, output, error),
                 _ => throw new ArgumentException(positional.Count == 0 ? "no verb" : $"'{string.Join(' ', positional)}' is not a verb with its arguments"),
             };

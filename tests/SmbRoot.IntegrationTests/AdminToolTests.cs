@@ -95,4 +95,43 @@ public sealed class AdminToolTests(LabFixture fixture)
         Assert.Contains($"{pointer} names v1.img again", Admin("rollback", _lab.Samba.SharePath, "--pointer", pointer));
         Assert.Equal("v1.img\n", File.ReadAllText(Path.Combine(_lab.Samba.SharePath, pointer)));
     }
+
+    [Fact]
+    public void Layer_reset_gives_the_next_boot_an_empty_layer_and_remove_takes_it_away()
+    {
+        const string golden = "admin-layer/golden.img";
+        const string layer = "admin-layer/clients/smbroot-guest.img";
+        string goldenPath = _lab.AddImage(golden, "ext4");
+        string layerPath = Path.Combine(_lab.Samba.SharePath, layer);
+        Directory.CreateDirectory(Path.GetDirectoryName(layerPath)!);
+        string commandLine = _lab.CommandLine(golden,
+            $"rd.overlay=cifs://10.0.2.2/{SambaServer.ShareName}/admin-layer/clients/{{hostname}}.img rd.overlay.create=64M");
+        using (var first = _lab.Boot(_lab.InitramfsWithCredentials(), commandLine))
+        {
+            first.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+            first.Type("echo kept > /etc/kept; sync; echo WROTE");
+            first.WaitFor("^WROTE", TimeSpan.FromMinutes(1));
+            // Held by a live machine: the reset waits, and --now without the holder's name is refused.
+            var refused = new StringWriter();
+            Assert.Equal(2, AdminTool.Run(["layer", "reset", _lab.Samba.SharePath, layer, "--now"], new StringWriter(), refused));
+            Assert.Contains("--confirm smbroot-guest", refused.ToString());
+            first.Type($"{RootImage.ControlClient} relinquish --halt");
+            Released.WhileHalted(_lab, first, goldenPath, "ext4");
+        }
+
+        Assert.Contains($"layer reset: {layer} starts afresh", Admin("layer", "reset", _lab.Samba.SharePath, layer));
+        Assert.False(File.Exists(layerPath + ".holder"));
+        using (var second = _lab.Boot(_lab.InitramfsWithCredentials(), commandLine))
+        {
+            second.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+            Assert.Matches(@"overlay: making an empty ext4 filesystem in //10\.0\.2\.2/boot/admin-layer/clients/smbroot-guest\.img \(all zeros so far; 64 MiB\)", second.Console);
+            second.Type("cat /etc/kept || echo GONE");
+            second.WaitFor("^GONE", TimeSpan.FromMinutes(1));
+            second.Type($"{RootImage.ControlClient} relinquish --halt");
+            Released.WhileHalted(_lab, second, goldenPath, "ext4");
+        }
+
+        Assert.Contains($"layer remove: {layer} and its holder record are gone", Admin("layer", "remove", _lab.Samba.SharePath, layer));
+        Assert.False(File.Exists(layerPath));
+    }
 }
