@@ -100,7 +100,13 @@ case "${1:-}" in
         install_packages "${LAB_PACKAGES[@]}"
         build_initramfs >/dev/null
         dotnet test tests/SmbRoot.Tests -c Release --nologo -v quiet
-        dotnet test tests/SmbRoot.IntegrationTests -c Release --nologo -v quiet --logger "console;verbosity=normal"
+        if ! dotnet test tests/SmbRoot.IntegrationTests -c Release --nologo -v quiet --logger "console;verbosity=normal"; then
+            # The server's side of a failure: the end of each lab's smbd log (log level 2).
+            for log in /tmp/smbroot-integration*/samba/smbd.log; do
+                [ -f "$log" ] && { echo "== the last lines of $log"; tail -n 200 "$log"; }
+            done
+            exit 1
+        fi
         ;;
     bench)
         need_root "the benchmark"

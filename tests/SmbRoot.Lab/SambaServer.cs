@@ -55,7 +55,8 @@ public sealed class SambaServer : IDisposable
               ncalrpc dir = {directory}/ncalrpc
               passdb backend = tdbsam:{directory}/private/passdb.tdb
               log file = {directory}/smbd.log
-              log level = 1
+              log level = 2
+              max log size = 20000
               server min protocol = SMB2_10
               map to guest = never
               load printers = no
@@ -74,7 +75,8 @@ public sealed class SambaServer : IDisposable
 
     private Process Start(string smbd)
     {
-        string[] command = [smbd, "--foreground", "--no-process-group", "--debug-stdout", "-s", ConfigPath];
+        // Its log goes to smbd.log (log file= below), which ./build.sh test shows when a test fails.
+        string[] command = [smbd, "--foreground", "--no-process-group", "-s", ConfigPath];
         if (_network is not null) command = _network.Exec(command);
         var process = Process.Start(new ProcessStartInfo(command[0], command[1..])
         {
