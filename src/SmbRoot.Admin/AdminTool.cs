@@ -12,6 +12,7 @@ public static class AdminTool
                smbroot-admin rollback DIR --pointer POINTER
                smbroot-admin versions DIR --pointer POINTER
                smbroot-admin layer reset|remove DIR LAYER [--margin SECONDS] [--now --confirm HOST]
+               smbroot-admin credentials NAME --user USER [--domain DOMAIN] --output FILE   (the password on standard input)
                smbroot-admin boot-entry NAME --cmdline "root=... ip=..." [--kernel PATH] [--initrd PATH]...
 
         Works on a share's directory: on the file server itself, or a share mounted on this machine
@@ -36,6 +37,9 @@ public static class AdminTool
           layer     reset: a machine's persistent layer starts afresh at its next boot (what it holds is
                     lost); remove: the layer file goes. Either waits, as release does, until the
                     layer's holder is gone.
+          credentials  machine NAME's own credentials archive: a cpio with /etc/smbroot/credentials
+                    (mode 0600) to load after the initramfs as a second initrd. The password is read
+                    from standard input (not shown at a terminal), never from the command line.
           boot-entry  the iPXE script and the GRUB entry that boot machine NAME with this command line,
                     after the boot's own parser has checked it (as smbroot --check-cmdline does);
                     --kernel and --initrd (default vmlinuz and initramfs.img; --initrd again for a
@@ -43,11 +47,13 @@ public static class AdminTool
         IMAGE, LAYER and POINTER are paths in the share (machines/node7.img, layers/52-54-00-12-34-56.img, golden/current).
         """;
 
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    /// <param name="input">where a password is read from (credentials)</param>
+    /// <param name="interactive">the input is a terminal: prompt, and do not echo what is typed</param>
+    public static int Run(string[] args, TextReader input, bool interactive, TextWriter output, TextWriter error)
     {
         var positional = new List<string>();
         bool json = false, now = false;
-        string? confirm = null, pointer = null, commandLine = null;
+        string? confirm = null, pointer = null, commandLine = null, user = null, domain = null, outputPath = null;
         string kernel = "vmlinuz";
         var initrds = new List<string>();
         TimeSpan? watch = null;
@@ -66,6 +72,9 @@ public static class AdminTool
                     case "--cmdline": commandLine = Next(); break;
                     case "--kernel": kernel = Next(); break;
                     case "--initrd": initrds.Add(Next()); break;
+                    case "--user": user = Next(); break;
+                    case "--domain": domain = Next(); break;
+                    case "--output": outputPath = Next(); break;
                     case "--watch": watch = Seconds(Next(), "--watch", 0); break;
                     case "--margin": margin = Seconds(Next(), "--margin", Core.Fencing.FencingPolicy.MinMarginSeconds); break;
                     case "-h" or "--help": output.Write(Usage); return 0;
@@ -81,6 +90,7 @@ public static class AdminTool
                 ["rollback", var dir] => PointerCommands.Rollback(Share(dir), Pointer(pointer), output, error),
                 ["versions", var dir] => PointerCommands.Versions(Share(dir), Pointer(pointer), output, error),
                 ["layer", "reset" or "remove", var dir, var layer] => LayerCommands.Run(Share(dir), positional[1], layer.TrimStart('/'), now, confirm, margin, output, error),
+                ["credentials", var name] => CredentialsCommand.Run(name, user, domain, outputPath, input, interactive, output, error),
                 ["boot-entry", var name] => BootEntryCommand(name, commandLine, kernel, initrds.Count == 0 ? ["initramfs.img"] : initrds, output, error),
                 _ => throw new ArgumentException(positional.Count == 0 ? "no verb" : $"'{string.Join(' ', positional)}' is not a verb with its arguments"),
             };

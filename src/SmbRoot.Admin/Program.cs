@@ -1,3 +1,3 @@
 using SmbRoot.Admin;
 
-return AdminTool.Run(args, Console.Out, Console.Error);
+return AdminTool.Run(args, Console.In, !Console.IsInputRedirected, Console.Out, Console.Error);

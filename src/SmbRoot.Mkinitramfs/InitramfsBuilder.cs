@@ -1,3 +1,4 @@
+using SmbRoot.Core.Initramfs;
 using System.Diagnostics;
 using System.IO.Compression;
 using SmbRoot.Core.Modules;

@@ -18,7 +18,7 @@ public sealed class AdminToolTests(LabFixture fixture)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int code = AdminTool.Run(args, output, error);
+        int code = AdminTool.Run(args, TextReader.Null, false, output, error);
         Assert.True(code == 0, $"smbroot-admin {string.Join(' ', args)} exited with {code}:\n{error}\n{output}");
         return output.ToString();
     }
@@ -75,7 +75,7 @@ public sealed class AdminToolTests(LabFixture fixture)
 
         // The running version cannot be published again (it would be changed in place); the next one can.
         var again = new StringWriter();
-        Assert.Equal(1, AdminTool.Run(["publish", _lab.Samba.SharePath, $"{directory}/v1.img", "--pointer", pointer], new StringWriter(), again));
+        Assert.Equal(1, AdminTool.Run(["publish", _lab.Samba.SharePath, $"{directory}/v1.img", "--pointer", pointer], TextReader.Null, false, new StringWriter(), again));
         Assert.Contains("never changed in place", again.ToString());
         string published = Admin("publish", _lab.Samba.SharePath, $"{directory}/v2.img", "--pointer", pointer);
         Assert.Contains($"checking {directory}/v2.img (ext4) with e2fsck -f -n", published);
@@ -113,7 +113,7 @@ public sealed class AdminToolTests(LabFixture fixture)
             first.WaitFor("^WROTE", TimeSpan.FromMinutes(1));
             // Held by a live machine: the reset waits, and --now without the holder's name is refused.
             var refused = new StringWriter();
-            Assert.Equal(2, AdminTool.Run(["layer", "reset", _lab.Samba.SharePath, layer, "--now"], new StringWriter(), refused));
+            Assert.Equal(2, AdminTool.Run(["layer", "reset", _lab.Samba.SharePath, layer, "--now"], TextReader.Null, false, new StringWriter(), refused));
             Assert.Contains("--confirm smbroot-guest", refused.ToString());
             first.Type($"{RootImage.ControlClient} relinquish --halt");
             Released.WhileHalted(_lab, first, goldenPath, "ext4");
@@ -133,5 +133,27 @@ public sealed class AdminToolTests(LabFixture fixture)
 
         Assert.Contains($"layer remove: {layer} and its holder record are gone", Admin("layer", "remove", _lab.Samba.SharePath, layer));
         Assert.False(File.Exists(layerPath));
+    }
+
+    [Fact]
+    public void A_machines_credentials_archive_loaded_after_a_site_initramfs_without_them_logs_it_in()
+    {
+        const string path = "admin-credentials/root.img";
+        _lab.AddImage(path, "ext4");
+        string archive = Path.Combine(_lab.WorkDirectory, "node7-credentials.cpio");
+        var output = new StringWriter();
+        Assert.Equal(0, AdminTool.Run(["credentials", "node7", "--user", SambaServer.User, "--output", archive],
+            new StringReader(_lab.Samba.UserPassword + "\n"), false, output, new StringWriter()));
+        Assert.DoesNotContain(_lab.Samba.UserPassword, output.ToString());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(archive));
+
+        // Two initrds, as a boot loader loads them: the kernel unpacks the second over the first (zeros between are skipped).
+        byte[] site = File.ReadAllBytes(_lab.Initramfs);
+        string both = Path.Combine(_lab.WorkDirectory, "initramfs-and-node7.img");
+        File.WriteAllBytes(both, [.. site, .. new byte[(512 - site.Length % 512) % 512], .. File.ReadAllBytes(archive)]);
+        using var guest = _lab.Boot(both, _lab.CommandLine(path));
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.DoesNotContain("no credentials file", guest.Console);
+        Assert.Contains(path, _lab.Samba.OpenFiles());
     }
 }

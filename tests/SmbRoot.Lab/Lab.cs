@@ -1,3 +1,4 @@
+using SmbRoot.Core.Initramfs;
 using SmbRoot.Mkinitramfs;
 
 namespace SmbRoot.Lab;

@@ -42,7 +42,7 @@ public sealed class AdminToolTests : IDisposable
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int code = AdminTool.Run(args, output, error);
+        int code = AdminTool.Run(args, TextReader.Null, false, output, error);
         return (code, output.ToString(), error.ToString());
     }
 
@@ -101,4 +101,25 @@ public sealed class AdminToolTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_share, recursive: true);
+
+    [Fact]
+    public void A_credentials_archive_holds_the_login_as_the_boot_reads_it_and_shows_the_password_nowhere()
+    {
+        string archive = Path.Combine(_share, "node7.cpio");
+        var output = new StringWriter();
+        var error = new StringWriter();
+        Assert.Equal(0, AdminTool.Run(["credentials", "node7", "--user", "smbroot", "--domain", "LAB", "--output", archive],
+            new StringReader("s3cret, with a comma\n"), false, output, error));
+        Assert.DoesNotContain("s3cret", output.ToString() + error.ToString());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(archive));
+        string text = System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(archive));
+        Assert.Contains("etc/smbroot/credentials", text);
+        Assert.Contains("username=smbroot\npassword=s3cret, with a comma\ndomain=LAB\n", text);
+        // newc's mode field: a regular file, 0600.
+        Assert.Contains("00008180", text);
+
+        var empty = new StringWriter();
+        Assert.Equal(1, AdminTool.Run(["credentials", "node7", "--user", "smbroot", "--output", archive], new StringReader(""), false, new StringWriter(), empty));
+        Assert.Contains("no password on standard input", empty.ToString());
+    }
 }

@@ -1,3 +1,4 @@
+using SmbRoot.Core.Initramfs;
 using System.Text;
 using SmbRoot.Mkinitramfs;
 using Xunit;

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace SmbRoot.Mkinitramfs;
+namespace SmbRoot.Core.Initramfs;
 
 /// <summary>
 /// Writes a "newc" cpio archive (Documentation/driver-api/early-userspace/buffer-format.rst), the
