@@ -19,7 +19,7 @@ public sealed class HolderGate(ShareDirectory share, string file, string verb, T
     /// <summary>The record as the gate let it through (null when the file has none).</summary>
     public HolderRecord.Reading? Reading => _seen is null ? null : HolderRecord.Read(_seen);
 
-    /// <summary>True when the holder is gone (or there is none); false with the reason on <paramref name="error"/>.</summary>
+    /// <summary>True when the holder is gone (or there is none); false with the reason said on the error writer.</summary>
     public bool Passes(bool now, string? confirm, TimeSpan margin)
     {
         if (!File.Exists(share.FullPath(RecordPath))) return true;

@@ -35,8 +35,12 @@ public static class StatusCommand
         int width = images.Select(i => i.Path.Length).DefaultIfEmpty(4).Max();
         foreach (var image in images)
         {
-            string kind = image.Golden ? $"golden, named by {string.Join(", ", image.NamedBy)}"
-                : image.HasHolderRecord ? "read-write" : "no pointer names it, no machine has held it read-write";
+            string kind = image.Kind switch
+            {
+                "golden" => $"golden, named by {string.Join(", ", image.NamedBy)}",
+                "unused" => "unused: no pointer names it, no machine has held it read-write",
+                var other => other,
+            };
             output.WriteLine($"  {image.Path.PadRight(width)}  {Size(image.Size),7}  {image.FileSystem ?? "unknown",-8}  {kind}");
             if (holders.GetValueOrDefault(image.HolderPath) is { } holder) output.WriteLine($"  {new string(' ', width)}  holder: {holder.Holder}: {holder.Detail}");
         }
@@ -68,7 +72,7 @@ public static class StatusCommand
                 json.WriteString("path", image.Path);
                 json.WriteNumber("size", image.Size);
                 json.WriteString("filesystem", image.FileSystem);
-                json.WriteString("kind", image.Golden ? "golden" : image.HasHolderRecord ? "read-write" : "unused");
+                json.WriteString("kind", image.Kind);
                 json.WriteStartArray("namedBy");
                 foreach (var name in image.NamedBy) json.WriteStringValue(name);
                 json.WriteEndArray();

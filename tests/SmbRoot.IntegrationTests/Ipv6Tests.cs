@@ -12,21 +12,38 @@ public sealed class Ipv6Tests(NetworkLabFixture fixture)
 {
     private readonly Lab.Lab _lab = fixture.Lab;
 
+    /// <summary>A guest on the lab bridge that boots <paramref name="path"/> by the server's name with ip=<paramref name="ip"/>, up to the root's init.</summary>
+    private QemuMachine BootByName(string path, string ip, string extra = "")
+    {
+        var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.ByNameCommandLine(path, ip, extra), [_lab.Network!.AddNic()]);
+        try
+        {
+            guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+            return guest;
+        }
+        catch
+        {
+            guest.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The server's own view: the machine at <paramref name="address"/> has its root image open.</summary>
+    private void ServerSeesTheImageOpenFrom(string address) =>
+        Assert.Contains(_lab.Samba.OpenedBy(address), open => open.Name.EndsWith("root.img", StringComparison.Ordinal));
+
     [Fact]
     public void An_IPv6_only_machine_boots_by_name_with_SLAAC_and_releases_everything_over_IPv6()
     {
         const string path = "ipv6-slaac/root.img";
         string image = _lab.AddImage(path, "ext4");
         using var dns = new Dnsmasq(_lab.Network!, ipv6: Ipv6Service.Slaac);
-        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.ByNameCommandLine(path, "auto6"), [_lab.Network!.AddNic()]);
-
-        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        using var guest = BootByName(path, "auto6");
         string address = guest.Seen(@"network: eth0 is (2001:db8:77:[0-9a-f:]+)/64, gateway fe80::[0-9a-f:]+ \(SLAAC\)").Groups[1].Value;
         Assert.DoesNotMatch(@"network: eth0 is 192\.168", guest.Console);
         Assert.Matches(@"dhcp6: DNS 2001:db8:77::1 from [0-9a-f]+", guest.Console);
         Assert.Matches(@"(?m)share: files\.lab\.example is 2001:db8:77::1\r?$", guest.Console);
-        // The server's own view: this machine's IPv6 address holds the image.
-        Assert.Contains(_lab.Samba.OpenedBy(address), open => open.Name.EndsWith("root.img", StringComparison.Ordinal));
+        ServerSeesTheImageOpenFrom(address);
 
         guest.Type($"{RootImage.ControlClient} status");
         guest.WaitFor(@"network:\s+eth0 2001:db8:77:[0-9a-f:]+/64 via fe80::[0-9a-f:]+, IPv6 by SLAAC", TimeSpan.FromMinutes(1));
@@ -50,13 +67,11 @@ public sealed class Ipv6Tests(NetworkLabFixture fixture)
         _lab.AddImage(path, "ext4");
         // dnsmasq's shortest lease, 2 minutes: T1 comes after one.
         using var dns = new Dnsmasq(_lab.Network!, leaseTime: "2m", ipv6: Ipv6Service.Dhcp6);
-        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.ByNameCommandLine(path, "dhcp6", "rd.debug"), [_lab.Network!.AddNic()]);
-
-        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        using var guest = BootByName(path, "dhcp6", "rd.debug");
         string address = guest.Seen(@"network: eth0 is (2001:db8:77::1[0-9a-f]{2})/64, gateway fe80::[0-9a-f:]+ \(DHCPv6 from [0-9a-f]+, lease 120s\)").Groups[1].Value;
         Assert.Matches(@"(?m)share: files\.lab\.example is 2001:db8:77::1\r?$", guest.Console);
         Assert.Contains($"DHCPREPLY(br0) {address}", dns.Log);
-        Assert.Contains(_lab.Samba.OpenedBy(address), open => open.Name.EndsWith("root.img", StringComparison.Ordinal));
+        ServerSeesTheImageOpenFrom(address);
         guest.Type($"{RootImage.ControlClient} status");
         guest.WaitFor(@"DHCPv6 lease from [0-9a-f]+ for 120s", TimeSpan.FromMinutes(1));
 
@@ -73,14 +88,12 @@ public sealed class Ipv6Tests(NetworkLabFixture fixture)
         _lab.AddImage(path, "ext4");
         // The name's AAAA record is an address nothing answers on; its A record is the server.
         using var dns = new Dnsmasq(_lab.Network!, ipv6: Ipv6Service.Slaac, serverAddress6: LabNetwork.Prefix6 + "99");
-        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.ByNameCommandLine(path, "dhcp,auto6"), [_lab.Network!.AddNic()]);
-
-        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        using var guest = BootByName(path, "dhcp,auto6");
         string address = guest.Seen(@"network: eth0 is (192\.168\.77\.1\d\d)/24").Groups[1].Value;
         Assert.Matches(@"network: eth0 is 2001:db8:77:[0-9a-f:]+/64, gateway fe80::[0-9a-f:]+ \(SLAAC\)", guest.Console);
         Assert.Matches(@"share: files\.lab\.example is 2001:db8:77::99 \(also 192\.168\.77\.1\)", guest.Console);
         Assert.Matches(@"share: \[2001:db8:77::99\]:445 did not answer \(.+\); using 192\.168\.77\.1", guest.Console);
-        Assert.Contains(_lab.Samba.OpenedBy(address), open => open.Name.EndsWith("root.img", StringComparison.Ordinal));
+        ServerSeesTheImageOpenFrom(address);
     }
 
     [Fact]
@@ -90,12 +103,10 @@ public sealed class Ipv6Tests(NetworkLabFixture fixture)
         _lab.AddImage(path, "ext4");
         // Router lifetime 0: no default route. A multicast address among the DNS servers.
         using var dns = new Dnsmasq(_lab.Network!, ipv6: Ipv6Service.Slaac, routerLifetime: 0, dnsServers6: $"[ff02::1],[{LabNetwork.ServerAddress6}]");
-        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.ByNameCommandLine(path, "either6"), [_lab.Network!.AddNic()]);
-
-        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        using var guest = BootByName(path, "either6");
         string address = guest.Seen(@"network: eth0 is (2001:db8:77:[0-9a-f:]+)/64, no IPv6 default route \(only servers on this link\) \(SLAAC\)").Groups[1].Value;
         Assert.Matches(@"dhcp6: ignoring DNS servers no machine can ask: ff02::1", guest.Console);
-        Assert.Contains(_lab.Samba.OpenedBy(address), open => open.Name.EndsWith("root.img", StringComparison.Ordinal));
+        ServerSeesTheImageOpenFrom(address);
     }
 
     [Fact]
@@ -129,9 +140,7 @@ public sealed class Ipv6Tests(NetworkLabFixture fixture)
         };
         string image = _lab.AddImage(path, "ext4", extraInittab: "::restart:/sbin/systemd-shutdown-lab\n", extraFiles: files);
         using var dns = new Dnsmasq(_lab.Network!, ipv6: Ipv6Service.Slaac);
-        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(),
-            _lab.ByNameCommandLine(path, "auto6", "smbroot.mode=handoff rd.fence.watchdog=none"), [_lab.Network!.AddNic()]);
-        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        using var guest = BootByName(path, "auto6", "smbroot.mode=handoff rd.fence.watchdog=none");
         string address = guest.Seen(@"network: eth0 is (2001:db8:77:[0-9a-f:]+)/64, gateway (fe80::[0-9a-f:]+) \(SLAAC\)").Groups[1].Value;
 
         guest.Type("kill -QUIT 1");

@@ -18,6 +18,9 @@ public sealed record ImageEntry(string Path, long Size, string? FileSystem, IRea
 {
     public bool Golden => NamedBy.Count > 0;
 
+    /// <summary>golden (a pointer names it), read-write (a machine has held it), or unused (neither).</summary>
+    public string Kind => Golden ? "golden" : HasHolderRecord ? "read-write" : "unused";
+
     public string HolderPath => Path + HolderRecord.FileSuffix;
 }
 

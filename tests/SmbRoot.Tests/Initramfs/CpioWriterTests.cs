@@ -1,6 +1,5 @@
 using SmbRoot.Core.Initramfs;
 using System.Text;
-using SmbRoot.Mkinitramfs;
 using Xunit;
 
 namespace SmbRoot.Tests.Initramfs;
