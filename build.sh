@@ -10,6 +10,7 @@
 #                                     (the figures in README.md); storm, io (default 3 boots), peer (against the script,
 #                                     default 5 boots each), kexec (against a reboot, default 3) or memory (the smallest
 #                                     guest): only that part
+#   ./build.sh deb     out/smbroot_VERSION_amd64.deb: the init, smbroot-mkinitramfs with a kernel hook, smbroot-admin, man pages
 #   ./build.sh fuzz [N [TARGET...]]  every parser of SmbRoot.Core (or those named) with N mutated inputs (default 10^6), and N/100 seeds
 #                                     of each world of the fencing simulation (target fencing-simulation); fails on any crash or broken seed
 # Each installs what it needs (apt-get, dotnet restore) on a Debian machine.
@@ -88,7 +89,53 @@ build_initramfs() {
     echo "out/initramfs.img"
 }
 
+VERSION=0.1.0
+
+# A man page made from a program's --help, so that the two say the same.
+man_page() { # NAME SECTION TITLE COMMAND...
+    local name=$1 section=$2 title=$3
+    shift 3
+    printf '.TH %s %s "" "smbroot %s" "SmbRoot"\n.SH NAME\n%s \\- %s\n.SH DESCRIPTION\n.nf\n' \
+        "$(echo "$name" | tr a-z A-Z)" "$section" "$VERSION" "$name" "$title"
+    "$@" | sed -e 's/\\/\\e/g' -e 's/^\./\\\&./' -e "s/^'/\\\\\&'/"
+    printf '.fi\n.SH SEE ALSO\nsmbroot.cmdline(7), smbroot-mkinitramfs(8), smbroot-admin(8); README.md of the sources\n'
+}
+
+build_deb() {
+    local root=out/deb/root
+    rm -rf out/deb && mkdir -p "$root/DEBIAN"
+    echo "build.sh: publishing smbroot-admin and smbroot-mkinitramfs (NativeAOT)" >&2
+    dotnet publish src/SmbRoot.Admin -c Release -p:PublishAot=true -o out/deb/admin --nologo -v quiet >&2
+    dotnet publish src/SmbRoot.Mkinitramfs -c Release -p:PublishAot=true -o out/deb/mkinitramfs --nologo -v quiet >&2
+    install -D -m 755 out/bin/smbroot "$root/usr/lib/smbroot/init"
+    install -D -m 755 out/deb/admin/smbroot-admin "$root/usr/sbin/smbroot-admin"
+    install -D -m 755 out/deb/mkinitramfs/smbroot-mkinitramfs "$root/usr/sbin/smbroot-mkinitramfs"
+    install -D -m 644 src/debian/mkinitramfs.conf "$root/etc/smbroot/mkinitramfs.conf"
+    install -D -m 755 src/debian/postinst.d-zz-smbroot "$root/etc/kernel/postinst.d/zz-smbroot"
+    install -D -m 755 src/debian/postrm.d-zz-smbroot "$root/etc/kernel/postrm.d/zz-smbroot"
+    mkdir -p "$root/usr/share/man/man7" "$root/usr/share/man/man8" "$root/usr/share/doc/smbroot"
+    man_page smbroot-admin 8 "the administrator's tool for SmbRoot's images, holders and layers" out/deb/admin/smbroot-admin --help \
+        | gzip -9n > "$root/usr/share/man/man8/smbroot-admin.8.gz"
+    man_page smbroot-mkinitramfs 8 "build SmbRoot's initramfs" out/deb/mkinitramfs/smbroot-mkinitramfs --help \
+        | gzip -9n > "$root/usr/share/man/man8/smbroot-mkinitramfs.8.gz"
+    man_page smbroot.cmdline 7 "the kernel command line SmbRoot reads" out/bin/smbroot --help \
+        | gzip -9n > "$root/usr/share/man/man7/smbroot.cmdline.7.gz"
+    install -m 644 src/debian/copyright "$root/usr/share/doc/smbroot/copyright"
+    install -D -m 644 src/debian/lintian-overrides "$root/usr/share/lintian/overrides/smbroot"
+    sed "s/@VERSION@/$VERSION/" src/debian/changelog | gzip -9n > "$root/usr/share/doc/smbroot/changelog.gz"
+    install -m 644 src/debian/conffiles "$root/DEBIAN/conffiles"
+    sed -e "s/@VERSION@/$VERSION/" -e "s/@SIZE@/$(du -sk --exclude=DEBIAN "$root" | cut -f1)/" src/debian/control > "$root/DEBIAN/control"
+    (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
+    dpkg-deb --root-owner-group -Zxz --build "$root" "out/smbroot_${VERSION}_amd64.deb" >&2
+    echo "out/smbroot_${VERSION}_amd64.deb"
+}
+
 case "${1:-}" in
+    deb)
+        install_packages "${BUILD_PACKAGES[@]}"
+        build_initramfs >/dev/null
+        build_deb
+        ;;
     demo)
         need_root "the demo"
         install_packages "${LAB_PACKAGES[@]}"
