@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PACKAGES=(clang lld zlib1g-dev linux-image-amd64 xz-utils zstd e2fsprogs)
-LAB_PACKAGES=(linux-libc-dev libc6-dev iproute2 tcpdump debootstrap dnsmasq-base qemu-system-x86 samba smbclient xfsprogs e2fsprogs btrfs-progs busybox-static socat)
+LAB_PACKAGES=(linux-libc-dev libc6-dev iproute2 tcpdump debootstrap dnsmasq-base qemu-system-x86 samba smbclient xfsprogs e2fsprogs btrfs-progs busybox-static socat lintian)
 
 need_root() {
     if [ "$(id -u)" != 0 ]; then
@@ -146,6 +146,7 @@ case "${1:-}" in
         need_root "the tests"
         install_packages "${LAB_PACKAGES[@]}"
         build_initramfs >/dev/null
+        build_deb >/dev/null # for the package test
         dotnet test tests/SmbRoot.Tests -c Release --nologo -v quiet
         if ! dotnet test tests/SmbRoot.IntegrationTests -c Release --nologo -v quiet --logger "console;verbosity=normal"; then
             # The server's side of a failure: the end of each lab's smbd log (log level 2).

@@ -113,8 +113,9 @@ public sealed class Lab : IDisposable
         $"console=ttyS0 panic=-1 root=cifs://{SambaServer.User}@10.0.2.2:{port ?? Samba.Port}/{SambaServer.ShareName}/{pathInShare} " +
         $"ip=10.0.2.15::10.0.2.2:255.255.255.0:smbroot-guest:eth0:off rd.retry=0 {extra}".TrimEnd();
 
-    public QemuMachine Boot(string initrd, string commandLine, string nicModel = "virtio-net-pci", TextWriter? echo = null, int memoryMiB = 768) =>
-        new(Kernel, initrd, commandLine, [GuestNic.User(nicModel)], null, echo, NextConsoleLog(), memoryMiB);
+    /// <param name="kernel">another kernel than the lab's (one a package installed)</param>
+    public QemuMachine Boot(string initrd, string commandLine, string nicModel = "virtio-net-pci", TextWriter? echo = null, int memoryMiB = 768, string? kernel = null) =>
+        new(kernel ?? Kernel, initrd, commandLine, [GuestNic.User(nicModel)], null, echo, NextConsoleLog(), memoryMiB);
 
     /// <summary>The command line for guest number <paramref name="guest"/> on the lab network (192.168.77.10+N).</summary>
     public string NetworkCommandLine(string pathInShare, int guest, string extra = "") =>
