@@ -160,7 +160,7 @@ public sealed class ShutdownTests(LabFixture fixture)
         guest.Type(command);
         // Debian's halt script runs halt -i, which takes the interfaces down before its last reboot(2):
         // the guard's once-a-second check, or else the final stage, puts eth0 back before the release.
-        guest.WaitFor(@"final: eth0 was down|guard: something took eth0 down under the root; brought it back up", TimeSpan.FromMinutes(4));
+        guest.WaitFor(@"final: put back on eth0 to release the share: the link|guard: something took eth0 down under the root; brought it back up", TimeSpan.FromMinutes(4));
         guest.WaitFor(@"final: the root is released", TimeSpan.FromMinutes(2));
         Released.WhileHalted(_lab, guest, image, "ext4");
     }
