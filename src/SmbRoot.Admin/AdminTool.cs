@@ -11,6 +11,7 @@ public static class AdminTool
                smbroot-admin publish DIR IMAGE --pointer POINTER
                smbroot-admin rollback DIR --pointer POINTER
                smbroot-admin versions DIR --pointer POINTER
+               smbroot-admin gc DIR --pointer POINTER [--keep N] [--delete]
                smbroot-admin layer reset|remove DIR LAYER [--margin SECONDS] [--now --confirm HOST]
                smbroot-admin credentials NAME --user USER [--domain DOMAIN] --output FILE   (the password on standard input)
                smbroot-admin boot-entry NAME --cmdline "root=... ip=..." [--kernel PATH] [--initrd PATH]...
@@ -34,6 +35,10 @@ public static class AdminTool
                     boot reads the old name or the new one. Running machines keep their version.
           rollback  points POINTER back at the version before (publish keeps them in POINTER.history).
           versions  the images beside POINTER, newest first: which is current, how far back the others are.
+          gc        the images beside POINTER nothing needs: not named by a pointer, not among the last N
+                    it named (--keep, default 1), never held read-write, and not open on this server
+                    (a machine still running it: smbd holds it open). Lists them; --delete deletes them.
+                    Only on the file server itself, where smbd's open files can be seen.
           layer     reset: a machine's persistent layer starts afresh at its next boot (what it holds is
                     lost); remove: the layer file goes. Either waits, as release does, until the
                     layer's holder is gone.
@@ -52,7 +57,8 @@ public static class AdminTool
     public static int Run(string[] args, TextReader input, bool interactive, TextWriter output, TextWriter error)
     {
         var positional = new List<string>();
-        bool json = false, now = false;
+        bool json = false, now = false, delete = false;
+        int keep = 1;
         string? confirm = null, pointer = null, commandLine = null, user = null, domain = null, outputPath = null;
         string kernel = "vmlinuz";
         var initrds = new List<string>();
@@ -67,6 +73,8 @@ public static class AdminTool
                 {
                     case "--json": json = true; break;
                     case "--now": now = true; break;
+                    case "--delete": delete = true; break;
+                    case "--keep": keep = Count(Next(), "--keep"); break;
                     case "--confirm": confirm = Next(); break;
                     case "--pointer": pointer = Next().TrimStart('/'); break;
                     case "--cmdline": commandLine = Next(); break;
@@ -91,6 +99,7 @@ public static class AdminTool
                 ["versions", var dir] => PointerCommands.Versions(Share(dir), Pointer(pointer), output, error),
                 ["layer", "reset" or "remove", var dir, var layer] => LayerCommands.Run(Share(dir), positional[1], layer.TrimStart('/'), now, confirm, margin, output, error),
                 ["credentials", var name] => CredentialsCommand.Run(name, user, domain, outputPath, input, interactive, output, error),
+                ["gc", var dir] => GcCommand.Run(Share(dir), Pointer(pointer), keep, delete, output, error),
                 ["boot-entry", var name] => BootEntryCommand(name, commandLine, kernel, initrds.Count == 0 ? ["initramfs.img"] : initrds, output, error),
                 _ => throw new ArgumentException(positional.Count == 0 ? "no verb" : $"'{string.Join(' ', positional)}' is not a verb with its arguments"),
             };
@@ -126,6 +135,11 @@ public static class AdminTool
 
     private static ShareDirectory Share(string dir) =>
         Directory.Exists(dir) ? new ShareDirectory(dir) : throw new ArgumentException($"{dir} is not a directory");
+
+    private static int Count(string text, string option) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int count) && count <= 1000
+            ? count
+            : throw new ArgumentException($"{option} {text}: expected a count from 0 to 1000");
 
     private static TimeSpan Seconds(string text, string option, int least) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) && seconds >= least && seconds <= 3600

@@ -156,4 +156,26 @@ public sealed class AdminToolTests(LabFixture fixture)
         Assert.DoesNotContain("no credentials file", guest.Console);
         Assert.Contains(path, _lab.Samba.OpenFiles());
     }
+
+    [Fact]
+    public void Gc_keeps_the_current_the_recent_and_the_running_versions_and_deletes_the_rest()
+    {
+        const string directory = "admin-gc";
+        string pointer = $"{directory}/current";
+        foreach (var version in new[] { "v1", "v2", "v3", "v4" }) _lab.AddImage($"{directory}/{version}.img", "ext4");
+        Admin("publish", _lab.Samba.SharePath, $"{directory}/v1.img", "--pointer", pointer);
+        using var running = _lab.Boot(_lab.InitramfsWithCredentials(), _lab.CommandLine(pointer, "rd.overlay=tmpfs:size=16M"));
+        running.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        foreach (var version in new[] { "v2", "v3", "v4" }) Admin("publish", _lab.Samba.SharePath, $"{directory}/{version}.img", "--pointer", pointer);
+
+        string listed = Admin("gc", _lab.Samba.SharePath, "--pointer", pointer, "--keep", "1");
+        Assert.Contains($"{directory}/v1.img: kept, a process on this server has it open: a machine still runs it", listed);
+        Assert.Contains($"{directory}/v2.img: would be deleted", listed);
+        Assert.Contains($"{directory}/v3.img: kept, one of the last 1 versions", listed);
+        Assert.Contains($"{directory}/v4.img: kept, {pointer} names it", listed);
+        Assert.True(File.Exists(Path.Combine(_lab.Samba.SharePath, directory, "v2.img")), "gc without --delete deletes nothing");
+
+        Assert.Contains($"{directory}/v2.img: deleted", Admin("gc", _lab.Samba.SharePath, "--pointer", pointer, "--keep", "1", "--delete"));
+        Assert.Equal(["v1.img", "v3.img", "v4.img"], Directory.GetFiles(Path.Combine(_lab.Samba.SharePath, directory), "*.img").Select(Path.GetFileName).Order());
+    }
 }
