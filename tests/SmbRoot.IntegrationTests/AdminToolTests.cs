@@ -147,11 +147,7 @@ public sealed class AdminToolTests(LabFixture fixture)
         Assert.DoesNotContain(_lab.Samba.UserPassword, output.ToString());
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(archive));
 
-        // Two initrds, as a boot loader loads them: the kernel unpacks the second over the first (zeros between are skipped).
-        byte[] site = File.ReadAllBytes(_lab.Initramfs);
-        string both = Path.Combine(_lab.WorkDirectory, "initramfs-and-node7.img");
-        File.WriteAllBytes(both, [.. site, .. new byte[(512 - site.Length % 512) % 512], .. File.ReadAllBytes(archive)]);
-        using var guest = _lab.Boot(both, _lab.CommandLine(path));
+        using var guest = _lab.Boot(_lab.TwoInitrds(_lab.Initramfs, archive, "initramfs-and-node7.img"), _lab.CommandLine(path));
         guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
         Assert.DoesNotContain("no credentials file", guest.Console);
         Assert.Contains(path, _lab.Samba.OpenFiles());

@@ -51,9 +51,7 @@ public sealed class DebianPackageTests(LabFixture fixture)
         string archive = Path.Combine(_lab.WorkDirectory, "package-credentials.cpio");
         Assert.Equal(0, AdminTool.Run(["credentials", "pkg-guest", "--user", SambaServer.User, "--output", archive],
             new StringReader(_lab.Samba.UserPassword + "\n"), false, new StringWriter(), new StringWriter()));
-        byte[] site = File.ReadAllBytes(initramfs);
-        string both = Path.Combine(_lab.WorkDirectory, "package-initramfs-and-credentials.img");
-        File.WriteAllBytes(both, [.. site, .. new byte[(512 - site.Length % 512) % 512], .. File.ReadAllBytes(archive)]);
+        string both = _lab.TwoInitrds(initramfs, archive, "package-initramfs-and-credentials.img");
 
         const string path = "package/root.img";
         string image = _lab.AddImage(path, "ext4");

@@ -108,6 +108,19 @@ public sealed class Lab : IDisposable
         return site;
     }
 
+    /// <summary>
+    /// Two initrds as a boot loader hands them over: <paramref name="second"/> after <paramref name="first"/>,
+    /// which the kernel unpacks over it (the zeros between, up to a 512-byte boundary, are skipped:
+    /// init/initramfs.c, unpack_to_rootfs). Returns the combined file's path in the work directory.
+    /// </summary>
+    public string TwoInitrds(string first, string second, string name)
+    {
+        byte[] head = File.ReadAllBytes(first);
+        string both = Path.Combine(WorkDirectory, name);
+        File.WriteAllBytes(both, [.. head, .. new byte[(512 - head.Length % 512) % 512], .. File.ReadAllBytes(second)]);
+        return both;
+    }
+
     /// <summary>The kernel command line for a guest on QEMU's user network (guest 10.0.2.15, host 10.0.2.2).</summary>
     public string CommandLine(string pathInShare, string extra = "", int? port = null) =>
         $"console=ttyS0 panic=-1 root=cifs://{SambaServer.User}@10.0.2.2:{port ?? Samba.Port}/{SambaServer.ShareName}/{pathInShare} " +
