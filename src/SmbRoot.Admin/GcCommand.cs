@@ -39,7 +39,8 @@ public static class GcCommand
     private static HashSet<string> OpenFiles()
     {
         var open = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var fds in Directory.EnumerateDirectories("/proc", "[0-9]*").Select(p => Path.Combine(p, "fd")))
+        // .NET's search patterns know only * and ?: the numbers are picked out here.
+        foreach (var fds in Directory.EnumerateDirectories("/proc").Where(p => Path.GetFileName(p).All(char.IsAsciiDigit)).Select(p => Path.Combine(p, "fd")))
         {
             try
             {
