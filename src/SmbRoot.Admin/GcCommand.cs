@@ -1,5 +1,4 @@
 using SmbRoot.Core.Admin;
-using SmbRoot.Core.Images;
 
 namespace SmbRoot.Admin;
 
@@ -18,13 +17,9 @@ public static class GcCommand
             error.WriteLine($"gc: {share.Root} is a mounted share; what the machines have open is seen only on the file server (smbd's open files). Run gc there");
             return 1;
         }
-        string directory = pointer.LastIndexOf('/') is var slash and >= 0 ? pointer[..slash] : "";
-        var (_, images) = ShareInventory.Build(share.Files(), share.ReadHead);
-        var beside = images.Where(i => (i.Path.LastIndexOf('/') is var s and >= 0 ? i.Path[..s] : "") == directory).ToList();
-        string historyPath = share.FullPath(pointer + PointerHistory.Suffix);
-        var history = File.Exists(historyPath) ? PointerHistory.Parse(File.ReadAllText(historyPath)) : [];
         var open = OpenFiles();
-        var verdicts = VersionCollector.Judge(pointer, beside, history, keep, path => open.Contains(share.FullPath(path)));
+        var verdicts = VersionCollector.Judge(pointer, PointerCommands.Beside(share, pointer), PointerCommands.History(share, pointer), keep,
+            path => open.Contains(share.FullPath(path)));
         foreach (var verdict in verdicts)
         {
             output.WriteLine(verdict.Goes ? $"  {verdict.Image.Path}: {(delete ? "deleted" : "would be deleted (--delete deletes it)")}"

@@ -68,7 +68,7 @@ public static class PointerCommands
     {
         string? current = Current(share, pointer, error, out _);
         var history = History(share, pointer);
-        var (_, images) = ShareInventory.Build(share.Files().Where(f => Directory(f.Path) == Directory(pointer)), share.ReadHead);
+        var images = Beside(share, pointer);
         output.WriteLine($"versions beside {pointer} (newest first):");
         foreach (var image in images.OrderByDescending(i => File.GetLastWriteTimeUtc(share.FullPath(i.Path))))
         {
@@ -133,7 +133,11 @@ public static class PointerCommands
         }
     }
 
-    private static IReadOnlyList<string> History(ShareDirectory share, string pointer) =>
+    /// <summary>The images in the pointer's directory: the only ones a pointer there can name.</summary>
+    internal static IReadOnlyList<ImageEntry> Beside(ShareDirectory share, string pointer) =>
+        ShareInventory.Build(share.Files().Where(f => Directory(f.Path) == Directory(pointer)), share.ReadHead).Images;
+
+    internal static IReadOnlyList<string> History(ShareDirectory share, string pointer) =>
         File.Exists(share.FullPath(pointer + PointerHistory.Suffix)) ? PointerHistory.Parse(File.ReadAllText(share.FullPath(pointer + PointerHistory.Suffix))) : [];
 
     /// <summary>Writes the new content beside the file, flushed, then renames it over the file.</summary>
