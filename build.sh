@@ -2,14 +2,14 @@
 # SmbRoot build entry point.
 #   ./build.sh [--kernel VERSION] [--credentials FILE] [--nic NAME,...] [--filesystem NAME,...] [--module NAME,...]
 #       publish the NativeAOT /init and assemble out/initramfs.img (the last line printed is its path);
-#       also the administrator's tool, out/admin/smbroot-admin (status, release, publish, rollback, versions: --help);
+#       also the administrator's tool, out/admin/smbroot-admin (status, publish, rollback, release, gc, layer, credentials, initramfs, boot-entry: --help);
 #       --nic and --filesystem carry only those NIC drivers and root filesystems (dotnet run --project src/SmbRoot.Mkinitramfs -- --help)
 #   ./build.sh demo    boot a QEMU machine from a private Samba share on this host
 #   ./build.sh test    unit tests, then integration tests that boot QEMU against a real smbd
 #   ./build.sh bench [storm|io [BOOTS]|peer [BOOTS]|kexec [BOOTS]|memory]  sizes, boot times, I/O, memory and boot storms
 #                                     (the figures in README.md); storm, io (default 3 boots), peer (against the script,
 #                                     default 5 boots each), kexec (against a reboot, default 3) or memory (the smallest
-#                                     guest): only that part
+#                                     guest): only that part; peer and storm also draw out/bench/boot-steps.svg and storm.svg
 #   ./build.sh deb     out/smbroot_VERSION_amd64.deb: the init, smbroot-mkinitramfs with a kernel hook, smbroot-admin, man pages
 #   ./build.sh fuzz [N [TARGET...]]  every parser of SmbRoot.Core (or those named) with N mutated inputs (default 10^6), and N/100 seeds
 #                                     of each world of the fencing simulation (target fencing-simulation); fails on any crash or broken seed

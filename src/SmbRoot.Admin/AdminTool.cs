@@ -15,6 +15,7 @@ public static class AdminTool
                smbroot-admin layer reset|remove DIR LAYER [--margin SECONDS] [--now --confirm HOST]
                smbroot-admin credentials NAME --user USER [--domain DOMAIN] --output FILE   (the password on standard input)
                smbroot-admin boot-entry NAME --cmdline "root=... ip=..." [--kernel PATH] [--initrd PATH]...
+               smbroot-admin initramfs OUTDIR [--kernel-version VERSION] [--config FILE] [--init BINARY] [--machines FILE]
 
         Works on a share's directory: on the file server itself, or a share mounted on this machine
         with cache=none (a holder record must be read from the server each time, not from the cache).
@@ -49,6 +50,14 @@ public static class AdminTool
                     after the boot's own parser has checked it (as smbroot --check-cmdline does);
                     --kernel and --initrd (default vmlinuz and initramfs.img; --initrd again for a
                     per-machine credentials archive) are paths or URLs as the boot loader reads them.
+          initramfs what a boot server serves, in OUTDIR: vmlinuz (the newest kernel in /lib/modules and
+                    /boot, or --kernel-version), initramfs.img with the site's options (SMBROOT_OPTIONS in
+                    --config, default /etc/smbroot/mkinitramfs.conf, as the kernel hook uses them; no
+                    password in it) and, for each line "NAME USER [DOMAIN]" of --machines, secrets/NAME.cpio
+                    as the credentials verb makes it; the passwords are read first, one line each in the
+                    list's order (asked for, not shown, at a terminal). The init is /usr/lib/smbroot/init or
+                    --init. Each file is renamed over the old one, so a machine booting meanwhile fetches
+                    one or the other whole. Says how far it is.
         IMAGE, LAYER and POINTER are paths in the share (machines/node7.img, layers/52-54-00-12-34-56.img, golden/current).
         """;
 
@@ -60,6 +69,7 @@ public static class AdminTool
         bool json = false, now = false, delete = false;
         int keep = 1;
         string? confirm = null, pointer = null, commandLine = null, user = null, domain = null, outputPath = null;
+        string? kernelVersion = null, config = null, init = null, machines = null;
         string kernel = "vmlinuz";
         var initrds = new List<string>();
         TimeSpan? watch = null;
@@ -83,6 +93,10 @@ public static class AdminTool
                     case "--user": user = Next(); break;
                     case "--domain": domain = Next(); break;
                     case "--output": outputPath = Next(); break;
+                    case "--kernel-version": kernelVersion = Next(); break;
+                    case "--config": config = Next(); break;
+                    case "--init": init = Next(); break;
+                    case "--machines": machines = Next(); break;
                     case "--watch": watch = Seconds(Next(), "--watch", 0); break;
                     case "--margin": margin = Seconds(Next(), "--margin", Core.Fencing.FencingPolicy.MinMarginSeconds); break;
                     case "-h" or "--help": output.Write(Usage); return 0;
@@ -100,6 +114,7 @@ public static class AdminTool
                 ["layer", "reset" or "remove", var dir, var layer] => LayerCommands.Run(Share(dir), positional[1], layer.TrimStart('/'), now, confirm, margin, output, error),
                 ["credentials", var name] => CredentialsCommand.Run(name, user, domain, outputPath, input, interactive, output, error),
                 ["gc", var dir] => GcCommand.Run(Share(dir), Pointer(pointer), keep, delete, output, error),
+                ["initramfs", var dir] => InitramfsCommand.Run(new InitramfsCommand.Request(dir, kernelVersion, config, init, machines), input, interactive, output, error),
                 ["boot-entry", var name] => BootEntryCommand(name, commandLine, kernel, initrds.Count == 0 ? ["initramfs.img"] : initrds, output, error),
                 _ => throw new ArgumentException(positional.Count == 0 ? "no verb" : $"'{string.Join(' ', positional)}' is not a verb with its arguments"),
             };

@@ -17,24 +17,48 @@ public static class CredentialsCommand
     public static int Run(string name, string? user, string? domain, string? outputPath, TextReader input, bool interactive, TextWriter output, TextWriter error)
     {
         if (user is null || outputPath is null) throw new ArgumentException("credentials needs --user USER and --output FILE");
-        if (interactive) error.Write($"password for {user} (machine {name}; not shown): ");
-        string? password = interactive ? ReadHidden() : input.ReadLine();
-        if (interactive) error.WriteLine();
-        if (string.IsNullOrEmpty(password))
+        if (ReadPassword(name, user, input, interactive, error) is not { } password)
         {
             error.WriteLine("credentials: no password on standard input (one line)");
             return 1;
         }
-        string text = $"username={user}\npassword={password}\n" + (domain is null ? "" : $"domain={domain}\n");
+        if (Problem(user, domain, password) is { } problem)
+        {
+            error.WriteLine($"credentials: {problem}");
+            return 1;
+        }
+        Write(user, domain, password, outputPath);
+        output.WriteLine($"credentials: {outputPath} (mode 0600) holds {name}'s login as {user}; load it after the initramfs (initrd ... {Path.GetFileName(outputPath)})");
+        return 0;
+    }
+
+    /// <summary>One password: at a terminal asked for and not shown, otherwise the next line of input; null when there is none.</summary>
+    public static string? ReadPassword(string name, string user, TextReader input, bool interactive, TextWriter error)
+    {
+        if (interactive) error.Write($"password for {user} (machine {name}; not shown): ");
+        string? password = interactive ? ReadHidden() : input.ReadLine();
+        if (interactive) error.WriteLine();
+        return string.IsNullOrEmpty(password) ? null : password;
+    }
+
+    /// <summary>What the boot's own parser finds wrong with this login, or null.</summary>
+    public static string? Problem(string user, string? domain, string password)
+    {
         try
         {
-            Credentials.Parse(text, PathInInitramfs); // the boot's own reading of it
+            Credentials.Parse(Text(user, domain, password), PathInInitramfs);
+            return null;
         }
         catch (PlanException e)
         {
-            error.WriteLine($"credentials: {e.Message}");
-            return 1;
+            return e.Message;
         }
+    }
+
+    /// <summary>Writes the archive, mode 0600, for a login <see cref="Problem"/> found nothing wrong with.</summary>
+    public static void Write(string user, string? domain, string password, string outputPath)
+    {
+        string text = Text(user, domain, password);
         var archive = new CpioWriter();
         archive.AddDirectory("etc");
         archive.AddDirectory("etc/smbroot", 0x1C0 /* 0700 */);
@@ -45,9 +69,10 @@ public static class CredentialsCommand
             archive.Write(file, 0);
         }
         File.SetUnixFileMode(outputPath, UnixFileMode.UserRead | UnixFileMode.UserWrite); // an existing file keeps its mode otherwise
-        output.WriteLine($"credentials: {outputPath} (mode 0600) holds {name}'s login as {user}; load it after the initramfs (initrd ... {Path.GetFileName(outputPath)})");
-        return 0;
     }
+
+    private static string Text(string user, string? domain, string password) =>
+        $"username={user}\npassword={password}\n" + (domain is null ? "" : $"domain={domain}\n");
 
     private static string ReadHidden()
     {

@@ -25,7 +25,7 @@ public static class PointerCommands
         if (broken) return 1;
         string name = Path.GetFileName(image);
         string? refusal = PointerHistory.PublishRefusal(pointer, name, current is null ? null : Path.GetFileName(current))
-            ?? Unfit(share, image, output);
+            ?? Unfit(share, image, output, error);
         if (refusal is not null)
         {
             error.WriteLine($"publish: {refusal}");
@@ -83,7 +83,7 @@ public static class PointerCommands
     }
 
     /// <summary>Why the image may not be published: held read-write, no filesystem SmbRoot boots, or a filesystem check that fails.</summary>
-    private static string? Unfit(ShareDirectory share, string image, TextWriter output)
+    private static string? Unfit(ShareDirectory share, string image, TextWriter output, TextWriter error)
     {
         string full = share.FullPath(image);
         if (!File.Exists(full) || new FileInfo(full).Length <= ImagePointer.MaxBytes) return $"{image} is not an image file (none, or under {ImagePointer.MaxBytes} bytes)";
@@ -95,7 +95,8 @@ public static class PointerCommands
         string? fileSystem = SuperblockDetector.Detect(share.ReadHead(image, SuperblockDetector.BytesNeeded));
         string[]? check = fileSystem switch
         {
-            "ext4" => ["e2fsck", "-f", "-n", full],
+            // -C 1: e2fsck says how far it is on standard output (FsckProgress); the other checkers say nothing until the end.
+            "ext4" => ["e2fsck", "-f", "-n", "-C", "1", full],
             "xfs" => ["xfs_repair", "-n", "-f", full],
             "btrfs" => ["btrfs", "check", "--readonly", full],
             null => null,
@@ -107,13 +108,35 @@ public static class PointerCommands
             output.WriteLine($"publish: {image} is {fileSystem}; there is no checker for it here, so it is published unchecked");
             return null;
         }
-        output.WriteLine($"publish: checking {image} ({fileSystem}) with {string.Join(' ', check[..^1])}: it reads the whole image");
-        var run = Process.Start(new ProcessStartInfo(check[0], check[1..]) { RedirectStandardOutput = true, RedirectStandardError = true })
-            ?? throw new IOException($"cannot start {check[0]}");
-        string said = run.StandardOutput.ReadToEnd() + run.StandardError.ReadToEnd();
-        run.WaitForExit();
-        return run.ExitCode == 0 ? null
-            : $"{check[0]} found problems in {image} (exit {run.ExitCode}); a published image must be clean:\n{string.Join('\n', said.Trim().Split('\n').TakeLast(8))}";
+        output.WriteLine($"publish: checking {image} ({fileSystem}, {new FileInfo(full).Length >> 20} MiB) with {string.Join(' ', check[..^1])}: it reads the whole image");
+        var (exitCode, said) = Check(check, new ProgressLine(error, $"checking {image}"));
+        return exitCode == 0 ? null
+            : $"{check[0]} found problems in {image} (exit {exitCode}); a published image must be clean:\n{string.Join('\n', said.Trim().Split('\n').TakeLast(8))}";
+    }
+
+    /// <summary>Runs a filesystem checker, with its progress (or the time so far, every 10 s) on the way; its exit code and what it said.</summary>
+    private static (int ExitCode, string Said) Check(string[] command, ProgressLine progress)
+    {
+        var run = Process.Start(new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true })
+            ?? throw new IOException($"cannot start {command[0]}");
+        var said = new System.Text.StringBuilder();
+        bool measured = false;
+        var reader = new Thread(() =>
+        {
+            while (run.StandardOutput.ReadLine() is { } line)
+            {
+                if (FsckProgress.Fraction(line) is { } fraction) { measured = true; progress.Report(fraction, 1); }
+                else lock (said) said.AppendLine(line);
+            }
+        });
+        reader.Start();
+        var errors = run.StandardError.ReadToEndAsync();
+        while (!run.WaitForExit(TimeSpan.FromSeconds(1)))
+        {
+            if (!measured) progress.StillWorking(TimeSpan.FromSeconds(10));
+        }
+        reader.Join();
+        lock (said) return (run.ExitCode, said + errors.Result);
     }
 
     /// <summary>What the pointer names now (a path in the share), null when there is no pointer yet.</summary>

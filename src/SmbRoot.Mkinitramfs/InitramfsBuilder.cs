@@ -161,12 +161,14 @@ public static class InitramfsBuilder
         log.WriteLine($"  {closure.Modules.Count} kernel modules for {version}");
     }
 
-    /// <summary>gzip with a zero timestamp and no file name, so the output is reproducible.</summary>
-    public static void WriteGzip(CpioWriter archive, string outputPath, uint mtime)
+    /// <summary>
+    /// gzip with a zero timestamp and no file name, so the output is reproducible.
+    /// </summary>
+    private static void WriteGzip(MemoryStream cpio, string outputPath, Action<long, long>? progress)
     {
         using var file = File.Create(outputPath);
         using var gzip = new GZipStream(file, CompressionLevel.SmallestSize);
-        archive.Write(gzip, mtime);
+        CopyReporting(cpio, gzip, progress);
     }
 
     /// <summary>
@@ -178,12 +180,8 @@ public static class InitramfsBuilder
     /// context bits (lc=4, the most LZMA2 allows with lp=0) suit the kernel modules and ELF files
     /// that fill it: 11 KB less.
     /// </summary>
-    public static void WriteXz(CpioWriter archive, string outputPath, uint mtime)
-    {
-        var cpio = new MemoryStream();
-        archive.Write(cpio, mtime);
-        Compress("xz", ["--format=xz", "--check=crc32", $"--lzma2=preset=9e,dict={XzDictionary(cpio.Length)},lc=4", "--threads=1", "--stdout"], "xz-utils", cpio, outputPath);
-    }
+    private static void WriteXz(MemoryStream cpio, string outputPath, Action<long, long>? progress) =>
+        Compress("xz", ["--format=xz", "--check=crc32", $"--lzma2=preset=9e,dict={XzDictionary(cpio.Length)},lc=4", "--threads=1", "--stdout"], "xz-utils", cpio, outputPath, progress);
 
     /// <summary>
     /// zstd at level 19, one thread, so the same archive always gives the same bytes. A tenth larger
@@ -192,15 +190,11 @@ public static class InitramfsBuilder
     /// level 19's 8 MiB, which the kernel's unpacker allocates (zstd_dstream_workspace_bound,
     /// lib/decompress_unzstd.c): less than xz's dictionary.
     /// </summary>
-    public static void WriteZstd(CpioWriter archive, string outputPath, uint mtime)
-    {
-        var cpio = new MemoryStream();
-        archive.Write(cpio, mtime);
-        Compress("zstd", ["-19", "--single-thread", "--quiet", "--stdout"], "zstd", cpio, outputPath);
-    }
+    private static void WriteZstd(MemoryStream cpio, string outputPath, Action<long, long>? progress) =>
+        Compress("zstd", ["-19", "--single-thread", "--quiet", "--stdout"], "zstd", cpio, outputPath, progress);
 
     /// <summary>Pipes <paramref name="cpio"/> through <paramref name="tool"/> into <paramref name="outputPath"/>.</summary>
-    private static void Compress(string tool, string[] arguments, string package, MemoryStream cpio, string outputPath)
+    private static void Compress(string tool, string[] arguments, string package, MemoryStream cpio, string outputPath, Action<long, long>? progress)
     {
         var process = Process.Start(new ProcessStartInfo(tool, arguments)
         {
@@ -209,11 +203,24 @@ public static class InitramfsBuilder
         using (var file = File.Create(outputPath))
         {
             var copy = process.StandardOutput.BaseStream.CopyToAsync(file);
-            using (var input = process.StandardInput.BaseStream) cpio.WriteTo(input);
+            using (var input = process.StandardInput.BaseStream) CopyReporting(cpio, input, progress);
             copy.Wait();
         }
         process.WaitForExit();
         if (process.ExitCode != 0) throw new IOException($"{tool} exited with {process.ExitCode}");
+    }
+
+    /// <summary>Copies the archive into the compressor a mebibyte at a time, saying how far it is (bytes done, bytes in all).</summary>
+    private static void CopyReporting(MemoryStream cpio, Stream into, Action<long, long>? progress)
+    {
+        var bytes = cpio.GetBuffer();
+        for (long done = 0; done < cpio.Length;)
+        {
+            int chunk = (int)Math.Min(1 << 20, cpio.Length - done);
+            into.Write(bytes, (int)done, chunk);
+            done += chunk;
+            progress?.Invoke(done, cpio.Length);
+        }
     }
 
     /// <summary>
@@ -228,15 +235,20 @@ public static class InitramfsBuilder
     /// <summary>What <see cref="Write"/> takes as its compression.</summary>
     public static readonly string[] Compressions = ["gzip", "xz", "zstd"];
 
-    /// <summary>Writes the archive compressed with <paramref name="compression"/> (one of <see cref="Compressions"/>).</summary>
-    public static void Write(CpioWriter archive, string outputPath, uint mtime, string compression)
+    /// <summary>
+    /// Writes the archive compressed with <paramref name="compression"/> (one of <see cref="Compressions"/>);
+    /// <paramref name="progress"/> hears how much of the archive the compressor has taken.
+    /// </summary>
+    public static void Write(CpioWriter archive, string outputPath, uint mtime, string compression, Action<long, long>? progress = null)
     {
+        if (!Compressions.Contains(compression)) throw new ArgumentException($"unknown compression '{compression}': expected {string.Join(", ", Compressions)}");
+        var cpio = new MemoryStream();
+        archive.Write(cpio, mtime);
         switch (compression)
         {
-            case "gzip": WriteGzip(archive, outputPath, mtime); break;
-            case "xz": WriteXz(archive, outputPath, mtime); break;
-            case "zstd": WriteZstd(archive, outputPath, mtime); break;
-            default: throw new ArgumentException($"unknown compression '{compression}': expected {string.Join(", ", Compressions)}");
+            case "gzip": WriteGzip(cpio, outputPath, progress); break;
+            case "xz": WriteXz(cpio, outputPath, progress); break;
+            default: WriteZstd(cpio, outputPath, progress); break;
         }
     }
 }

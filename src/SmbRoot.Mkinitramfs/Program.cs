@@ -25,50 +25,33 @@ A smaller archive unpacks sooner and in less memory. A module named here that th
 not have fails the build; one of the common ones it lacks is left out with a note.
 """;
 
-string? init = null, modules = null, output = null, layout = null, credentials = null;
-string compression = "gzip";
-List<string> nics = [], fileSystems = [], extraModules = [];
-uint mtime = uint.TryParse(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"), out var epoch) ? epoch : 0;
-for (int i = 0; i < args.Length; i++)
+MkinitramfsOptions options;
+try
 {
-    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-    try
-    {
-        switch (args[i])
-        {
-            case "--init": init = Next(); break;
-            case "--modules": modules = Next(); break;
-            case "--output": output = Next(); break;
-            case "--layout": layout = Next(); break;
-            case "--credentials": credentials = Next(); break;
-            case "--nic": nics.AddRange(ModuleSelection.SplitList(Next())); break;
-            case "--filesystem": fileSystems.AddRange(ModuleSelection.SplitList(Next())); break;
-            case "--module": extraModules.AddRange(ModuleSelection.SplitList(Next())); break;
-            case "--mtime": mtime = uint.Parse(Next()); break;
-            case "--compression": compression = InitramfsBuilder.Compressions.Contains(Next()) ? args[i] : throw new ArgumentException($"--compression {args[i]}: expected {string.Join(", ", InitramfsBuilder.Compressions)}"); break;
-            case "-h" or "--help": Console.Write(Usage); return 0;
-            default: throw new ArgumentException($"unknown option {args[i]}");
-        }
-    }
-    catch (Exception e) when (e is ArgumentException or FormatException)
-    {
-        Console.Error.WriteLine($"smbroot-mkinitramfs: {e.Message}\n\n{Usage}");
-        return 2;
-    }
+    options = MkinitramfsOptions.Parse(args);
 }
-if (init is null || modules is null || output is null)
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"smbroot-mkinitramfs: {e.Message}\n\n{Usage}");
+    return 2;
+}
+if (options.Help)
+{
+    Console.Write(Usage);
+    return 0;
+}
+if (options is not { Init: { } init, Modules: { } modules, Output: { } output })
 {
     Console.Error.WriteLine($"smbroot-mkinitramfs: --init, --modules and --output are required\n\n{Usage}");
     return 2;
 }
 try
 {
-    var inputs = new InitramfsInputs(init, modules, layout, credentials,
-        new ModuleSelection(nics, fileSystems, extraModules), mtime);
+    var inputs = new InitramfsInputs(init, modules, options.Layout, options.Credentials, options.Selection, options.Mtime);
     var archive = InitramfsBuilder.Assemble(inputs, Console.Out);
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-    InitramfsBuilder.Write(archive, output, mtime, compression);
-    Console.WriteLine($"  {archive.Paths.Count()} entries, {new FileInfo(output).Length / 1024} KiB compressed with {compression}");
+    InitramfsBuilder.Write(archive, output, options.Mtime, options.Compression);
+    Console.WriteLine($"  {archive.Paths.Count()} entries, {new FileInfo(output).Length / 1024} KiB compressed with {options.Compression}");
     return 0;
 }
 catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)

@@ -136,18 +136,31 @@ public sealed class AdminToolTests(LabFixture fixture)
     }
 
     [Fact]
-    public void A_machines_credentials_archive_loaded_after_a_site_initramfs_without_them_logs_it_in()
+    public void The_initramfs_verb_makes_what_a_boot_server_serves_and_a_machine_boots_from_it_with_its_own_login()
     {
-        const string path = "admin-credentials/root.img";
+        const string path = "admin-initramfs/root.img";
         _lab.AddImage(path, "ext4");
-        string archive = Path.Combine(_lab.WorkDirectory, "node7-credentials.cpio");
+        string site = Path.Combine(_lab.WorkDirectory, "boot-server");
+        string config = Path.Combine(_lab.WorkDirectory, "mkinitramfs.conf");
+        File.WriteAllText(config, $"SMBROOT_ENABLE=yes\nSMBROOT_OPTIONS=\"--nic virtio_pci,virtio_net --filesystem ext4 --compression {InitramfsFile.CompressionOf(_lab.Initramfs)}\"\n");
+        string machines = Path.Combine(_lab.WorkDirectory, "machines");
+        File.WriteAllText(machines, $"# the site's machines\nnode7 {SambaServer.User}\nnode8 someone-else\n");
         var output = new StringWriter();
-        Assert.Equal(0, AdminTool.Run(["credentials", "node7", "--user", SambaServer.User, "--output", archive],
-            new StringReader(_lab.Samba.UserPassword + "\n"), false, output, new StringWriter()));
-        Assert.DoesNotContain(_lab.Samba.UserPassword, output.ToString());
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(archive));
+        var error = new StringWriter();
+        int code = AdminTool.Run(["initramfs", site, "--kernel-version", _lab.KernelVersion, "--config", config, "--machines", machines,
+            "--init", Path.Combine(_lab.RepositoryRoot, "out/bin/smbroot")], new StringReader(_lab.Samba.UserPassword + "\nother-password\n"), false, output, error);
+        Assert.True(code == 0, $"initramfs exited with {code}:\n{error}\n{output}");
+        Assert.Contains("[1/3]", error.ToString());
+        Assert.DoesNotContain(_lab.Samba.UserPassword, output.ToString() + error);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(site, "secrets")));
+        foreach (var machine in new[] { "node7", "node8" })
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(site, "secrets", machine + ".cpio")));
+        }
+        Assert.Equal(-1, InitramfsFile.Unpacked(Path.Combine(site, "initramfs.img")).AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(_lab.Samba.UserPassword)));
 
-        using var guest = _lab.Boot(_lab.TwoInitrds(_lab.Initramfs, archive, "initramfs-and-node7.img"), _lab.CommandLine(path));
+        using var guest = _lab.Boot(_lab.TwoInitrds(Path.Combine(site, "initramfs.img"), Path.Combine(site, "secrets", "node7.cpio"), "site-and-node7.img"),
+            _lab.CommandLine(path), kernel: Path.Combine(site, "vmlinuz"));
         guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
         Assert.DoesNotContain("no credentials file", guest.Console);
         Assert.Contains(path, _lab.Samba.OpenFiles());

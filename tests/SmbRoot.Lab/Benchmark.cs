@@ -146,6 +146,7 @@ public static class Benchmark
         var contenders = Contenders(lab, image);
         var figures = Figures.ToDictionary(f => f, _ => contenders.Select(_ => new List<double>()).ToArray());
         var ownCode = contenders.Select(_ => new List<double>()).ToArray();
+        var marks = contenders.Select(_ => new List<BootMarks>()).ToArray();
         for (int i = 0; i < boots; i++)
         {
             for (int c = 0; c < contenders.Length; c++)
@@ -155,6 +156,7 @@ public static class Benchmark
                 guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(4));
                 var boot = BootMarks.Of(guest, contender.IsScript, rcsMarker);
                 foreach (var figure in Figures) figures[figure][c].Add(figure.Value(boot));
+                marks[c].Add(boot);
                 if (contender.IsScript) continue;
                 WaitForThePrompt();
                 guest.Type($"{RootImage.ControlClient} status");
@@ -183,6 +185,27 @@ public static class Benchmark
         Console.WriteLine($"  {"initramfs, compressed (KiB)",-46} {string.Concat(sizes.Select(s => $"{s / 1024,-22} "))}{string.Join(" ", sizes[..^1].Select(s => ((double)s / sizes[^1]).ToString("0.00", CultureInfo.InvariantCulture)))}");
         var unpacked = contenders.Select(c => InitramfsFile.UnpackedSize(c.Archive)).ToArray();
         Console.WriteLine($"  {"initramfs unpacked (KiB)",-46} {string.Concat(unpacked.Select(s => $"{s / 1024,-22} "))}");
+        string chart = BenchCharts.BootSteps($"The boot's steps, SmbRoot against the busybox script ({boots} boots each, QEMU TCG)",
+            contenders.Select((c, i) => new BenchCharts.Timeline(c.Name, Steps(marks[i]))).ToList(),
+            Path.Combine(BenchCharts.Directory, "boot-steps.svg"));
+        Console.WriteLine($"  chart: {chart}");
+    }
+
+    /// <summary>The boot's steps from the medians of its marks (each mark's median: a step never ends before it starts).</summary>
+    private static IReadOnlyList<BenchCharts.Step> Steps(List<BootMarks> boots)
+    {
+        double start = Median(boots.Select(b => b.Start).ToList()), network = Median(boots.Select(b => b.Network).ToList()),
+            attached = Median(boots.Select(b => b.Attached).ToList()), mounted = Median(boots.Select(b => b.Mounted).ToList()),
+            init = Median(boots.Select(b => b.Init).ToList()), rcs = Median(boots.Select(b => b.Rcs).ToList());
+        return
+        [
+            new("kernel, unpacking", 0, start),
+            new("network", start, network),
+            new("share and image", network, attached),
+            new("root mounted", attached, mounted),
+            new("to the root's init", mounted, init),
+            new("root's init to rcS", init, rcs),
+        ];
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using System.IO.Compression;
 
 namespace SmbRoot.Lab;
 
-/// <summary>An initramfs as the kernel reads it: which compression (by its magic bytes), and how big it is unpacked.</summary>
+/// <summary>An initramfs as the kernel reads it: which compression (by its magic bytes), and what it unpacks to.</summary>
 public static class InitramfsFile
 {
     public static string CompressionOf(string path)
@@ -16,27 +16,23 @@ public static class InitramfsFile
         throw new InvalidDataException($"{path} is neither zstd, xz nor gzip");
     }
 
-    public static long UnpackedSize(string path)
+    public static long UnpackedSize(string path) => Unpacked(path).LongLength;
+
+    /// <summary>The cpio inside, as the kernel unpacks it.</summary>
+    public static byte[] Unpacked(string path)
     {
         string compression = CompressionOf(path);
+        var unpacked = new MemoryStream();
         if (compression == "gzip")
         {
             using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-            return Count(gzip);
+            gzip.CopyTo(unpacked);
+            return unpacked.ToArray();
         }
         var tool = Process.Start(new ProcessStartInfo(compression, ["--decompress", "--stdout", path]) { RedirectStandardOutput = true })
             ?? throw new InvalidOperationException($"cannot start {compression}");
-        long size = Count(tool.StandardOutput.BaseStream);
+        tool.StandardOutput.BaseStream.CopyTo(unpacked);
         tool.WaitForExit();
-        return size;
-    }
-
-    private static long Count(Stream stream)
-    {
-        var buffer = new byte[1 << 16];
-        long total = 0;
-        int read;
-        while ((read = stream.Read(buffer)) > 0) total += read;
-        return total;
+        return unpacked.ToArray();
     }
 }

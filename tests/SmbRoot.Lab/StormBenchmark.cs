@@ -19,6 +19,7 @@ public static class StormBenchmark
         using var dhcp = new Dnsmasq(lab.Network!);
         Console.WriteLine();
         Console.WriteLine($"boot storm: N machines start at once from one golden image (rd.overlay=tmpfs, DHCP and DNS from dnsmasq on the lab bridge; QEMU TCG, 1 vCPU each, on {Environment.ProcessorCount} host cores):");
+        List<(int, double)> allRunning = [], medianMounted = [];
         Console.WriteLine("  N   all running (host clock)   /init to root mounted, each (guest clock)   server: sessions, opens of the image");
         foreach (int count in sizes)
         {
@@ -31,6 +32,8 @@ public static class StormBenchmark
                 foreach (var machine in machines) machine.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(15));
                 double all = clock.Elapsed.TotalSeconds;
                 var mounted = machines.Select(m => Benchmark.Timestamp(m, @"smbroot: root: .* on /sysroot") - Benchmark.Timestamp(m, "Run /init as init process")).Order().ToList();
+                allRunning.Add((count, all));
+                medianMounted.Add((count, mounted[mounted.Count / 2]));
                 int sessions = lab.Samba.Status().Split('\n').Count(line => line.Contains(SambaServer.User + " ") && line.Contains("SMB3"));
                 int opens = lab.Samba.OpenFiles().Split('\n').Count(line => line.Contains(golden) && line.Contains("RDONLY"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -44,6 +47,10 @@ public static class StormBenchmark
                 foreach (var machine in machines) machine.Dispose();
             }
         }
+        string chart = BenchCharts.AgainstMachines("Boot storm: one golden image, one smbd (QEMU TCG)", "seconds",
+            [("all running (host clock)", allRunning), ("/init to root mounted, median (guest clock)", medianMounted)],
+            Path.Combine(BenchCharts.Directory, "storm.svg"));
+        Console.WriteLine($"  chart: {chart}");
         Console.WriteLine("  (no script figures here: the busybox script has no overlay, so it cannot boot a fleet from one image)");
     }
 }
