@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PACKAGES=(clang lld zlib1g-dev linux-image-amd64 xz-utils zstd e2fsprogs)
-LAB_PACKAGES=(linux-libc-dev libc6-dev iproute2 tcpdump debootstrap dnsmasq-base qemu-system-x86 samba smbclient xfsprogs e2fsprogs btrfs-progs busybox-static socat lintian)
+LAB_PACKAGES=(linux-libc-dev libc6-dev iproute2 tcpdump debootstrap dnsmasq-base qemu-system-x86 samba smbclient xfsprogs e2fsprogs btrfs-progs busybox-static socat lintian ctdb ethtool)
 
 need_root() {
     if [ "$(id -u)" != 0 ]; then

@@ -78,7 +78,7 @@ public sealed class AdminToolTests(LabFixture fixture)
         Assert.Equal(1, AdminTool.Run(["publish", _lab.Samba.SharePath, $"{directory}/v1.img", "--pointer", pointer], TextReader.Null, false, new StringWriter(), again));
         Assert.Contains("never changed in place", again.ToString());
         string published = Admin("publish", _lab.Samba.SharePath, $"{directory}/v2.img", "--pointer", pointer);
-        Assert.Contains($"checking {directory}/v2.img (ext4) with e2fsck -f -n", published);
+        Assert.Matches($@"checking {directory}/v2\.img \(ext4, \d+ MiB\) with e2fsck -f -n", published);
         Assert.Contains($"{pointer} names v2.img now (it named v1.img", published);
         Assert.Matches(@"v2\.img\s+\d+M\s+\S+ \S+\s+current", Admin("versions", _lab.Samba.SharePath, "--pointer", pointer));
 

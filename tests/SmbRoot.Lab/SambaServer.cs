@@ -184,13 +184,16 @@ public sealed class SambaServer : IDisposable
     /// returns the last smbstatus, or throws with it.
     /// </summary>
     /// <param name="client">only this client's address must be gone (a lab bridge with other guests; their opens are not told apart)</param>
-    public string WaitUntilReleased(TimeSpan timeout, string? client = null)
+    public string WaitUntilReleased(TimeSpan timeout, string? client = null) => WaitUntilReleased(Status, timeout, client);
+
+    /// <summary><see cref="WaitUntilReleased(TimeSpan, string?)"/> on any server's smbstatus (a cluster's node).</summary>
+    public static string WaitUntilReleased(Func<string> smbstatus, TimeSpan timeout, string? client)
     {
         var clock = Stopwatch.StartNew();
         var ofClient = client is null ? null : new Regex($@"(^|[\s:]){Regex.Escape(client)}[\s:)]", RegexOptions.Multiline);
         while (true)
         {
-            string status = Status();
+            string status = smbstatus();
             bool clean = ofClient is not null
                 ? !ofClient.IsMatch(status)
                 : !status.Contains(User + " ") && !status.Contains("SMB3") && !status.Contains(" " + ShareName + " ") && !status.Contains("DENY_");

@@ -74,9 +74,16 @@ public sealed class HolderGuard : IReleasedAtTheEnd
                 _decisions.Post(() => RenewalFailed(e.Message));
                 continue;
             }
-            _decisions.Post(() => Renewed(started, lost, writtenAgain));
+            var took = MonotonicClock.Now - started;
+            _decisions.Post(() => Renewed(started, took, lost, writtenAgain));
         }
     }
+
+    /// <summary>
+    /// A renewal that took this long is a stall worth saying: the share stopped answering for a
+    /// while (a server restart, a cluster failover, a cable) and the client's hard mount waited.
+    /// </summary>
+    private static readonly TimeSpan StallWorthSaying = TimeSpan.FromSeconds(2);
 
     private void RenewalFailed(string error)
     {
@@ -86,14 +93,20 @@ public sealed class HolderGuard : IReleasedAtTheEnd
         }
     }
 
-    private void Renewed(TimeSpan startedAt, string? lost, string? writtenAgain)
+    private void Renewed(TimeSpan startedAt, TimeSpan took, string? lost, string? writtenAgain)
     {
         if (lost is not null)
         {
             _fence.Lost(lost);
             return;
         }
+        var left = _fence.Left;
         if (!_fence.Proved(startedAt)) return; // too late: the fence thread ends the machine
+        if (took >= StallWorthSaying)
+        {
+            _log.Say($"fencing: the share answered again after a stall of {took.TotalSeconds:0.0} s (a renewal waited that long: " +
+                $"a server restart, a cluster failover or the network); {Math.Max(0, left.TotalSeconds):0} s of the deadline were left");
+        }
         _watchdog?.Feed();
         WriteProof(startedAt);
         if (writtenAgain is not null) _log.Warn($"fencing: {writtenAgain}");
