@@ -124,7 +124,7 @@ public sealed class CtdbCluster : IDisposable
               ncalrpc dir = {node.Directory}/ncalrpc
               passdb backend = tdbsam:{node.Directory}/private/passdb.tdb
               log file = {node.Directory}/smbd.log
-              log level = 1
+              log level = 2
               server min protocol = SMB2_10
               map to guest = never
               load printers = no
