@@ -20,10 +20,6 @@ public sealed class CtdbTests(NetworkLabFixture fixture)
     private CtdbCluster Cluster() =>
         new(_lab.Network!, Path.Combine(_lab.WorkDirectory, "ctdb"), _lab.Samba.SharePath, _lab.Samba.UserPassword);
 
-    private static string CommandLine(string image, int guest, string extra) =>
-        $"console=ttyS0 panic=-1 root=cifs://{SambaServer.User}@{CtdbCluster.PublicAddress}/{SambaServer.ShareName}/{image} " +
-        $"ip={LabNetwork.Subnet}.{10 + guest}::{LabNetwork.ServerAddress}:255.255.255.0:guest{guest}:eth0:off rd.retry=0 {extra}".TrimEnd();
-
     [Fact]
     public void A_read_write_root_rides_out_the_death_of_its_node_with_every_fsynced_block_and_its_claim()
     {
@@ -32,7 +28,7 @@ public sealed class CtdbTests(NetworkLabFixture fixture)
         string initrd = _lab.InitramfsWithCredentials();
         using var cluster = Cluster();
         // A deadline of 10 s renews every 2 s, so the stall meets a renewal and the console says it.
-        using var guest = _lab.BootOnNetwork(initrd, CommandLine(image, 31, "rd.fence.deadline=10 smbroot.halt=halt"), [_lab.Network!.AddNic()]);
+        using var guest = _lab.BootOnNetwork(initrd, CtdbCluster.CommandLine(image, 31, "rd.fence.deadline=10 smbroot.halt=halt"), [_lab.Network!.AddNic()]);
         var failover = FailoverWhileWriting(cluster, guest);
         Assert.Contains(image, cluster.Status(failover.Survivor, "-L"));
         SecondMachineRefused(initrd, image, "image", image);
@@ -51,7 +47,7 @@ public sealed class CtdbTests(NetworkLabFixture fixture)
         string initrd = _lab.InitramfsWithCredentials();
         using var cluster = Cluster();
         string options = $"rd.overlay=cifs://{CtdbCluster.PublicAddress}/{SambaServer.ShareName}/ctdb-golden/layers/{{hostname}}.img rd.overlay.create=128M rd.fence.deadline=10 smbroot.halt=halt";
-        using var guest = _lab.BootOnNetwork(initrd, CommandLine(golden, 33, options), [_lab.Network!.AddNic()]);
+        using var guest = _lab.BootOnNetwork(initrd, CtdbCluster.CommandLine(golden, 33, options), [_lab.Network!.AddNic()]);
         var failover = FailoverWhileWriting(cluster, guest);
         // The layer is open on the survivor again; the golden image is reopened when next read, and what the
         // system reads of it is mostly in its page cache by now.
@@ -127,7 +123,7 @@ public sealed class CtdbTests(NetworkLabFixture fixture)
     /// <param name="what">"image" or "layer", as the refusal names it</param>
     private void SecondMachineRefused(string initrd, string image, string what, string held, string extra = "")
     {
-        using var other = _lab.BootOnNetwork(initrd, CommandLine(image, 32, extra), [_lab.Network!.AddNic()]);
+        using var other = _lab.BootOnNetwork(initrd, CtdbCluster.CommandLine(image, 32, extra), [_lab.Network!.AddNic()]);
         other.WaitFor($@"the {what} //{Regex.Escape(CtdbCluster.PublicAddress)}/boot/{Regex.Escape(held)} is in use by another machine", LabFixture.BootTimeout);
         other.WaitFor("Type r and Enter", TimeSpan.FromSeconds(30));
     }

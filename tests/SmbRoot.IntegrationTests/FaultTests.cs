@@ -98,6 +98,25 @@ public sealed class FaultTests(NetworkLabFixture fixture)
         var sizes = Writing.FileSizes(copy);
         for (int i = 1; i <= beforeCrash; i++) Assert.Equal(1 << 20, sizes[$"A-{i}"]);
     }
+
+    /// <summary>
+    /// A write the share fails: the server restarts with the image moved away, so the client's reopen
+    /// after the reconnect finds nothing and the loop device's next write fails. The kernel says it in
+    /// its own words; the guard says what it means and what to do.
+    /// </summary>
+    [Fact]
+    public void A_write_the_share_fails_after_a_reconnect_is_said_on_the_console_with_what_to_do()
+    {
+        const string image = "fault-moved/root.img";
+        string imagePath = _lab.AddImage(image, "ext4");
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), _lab.NetworkCommandLine(image, 13), [_lab.Network!.AddNic()]);
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        guest.Type(Writing.Loop("A"));
+        guest.WaitFor("WROTE A-3", TimeSpan.FromMinutes(1));
+        _lab.Samba.Crash(TimeSpan.FromSeconds(2), whileDown: () => File.Move(imagePath, imagePath + ".moved"));
+        guest.WaitFor(@"image: the share failed a write of /dev/loop0 \(the image //192\.168\.77\.1/boot/fault-moved/root\.img, sector \d+, I/O error\)", TimeSpan.FromMinutes(2));
+        guest.WaitFor(@"restart this machine to replay the journal \(init relinquish --reboot\)", TimeSpan.FromSeconds(5));
+    }
 }
 
 /// <summary>A guest that writes 1 MiB files, each fsync'd, and says which ones reached the server.</summary>

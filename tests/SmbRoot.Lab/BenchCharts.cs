@@ -22,13 +22,14 @@ public static class BenchCharts
     public sealed record Timeline(string Name, IReadOnlyList<Step> Steps);
 
     /// <summary>The boots side by side, each step a coloured span on one time axis; returns <paramref name="path"/>.</summary>
-    public static string BootSteps(string title, IReadOnlyList<Timeline> boots, string path)
+    /// <param name="axisTitle">what the time axis counts from</param>
+    public static string BootSteps(string title, IReadOnlyList<Timeline> boots, string path, string axisTitle = "seconds since the kernel started (guest clock, medians)")
     {
         var model = Model(title);
         var names = new CategoryAxis { Position = AxisPosition.Left, StartPosition = 1, EndPosition = 0, Key = "boots" };
         names.Labels.AddRange(boots.Select(b => b.Name));
         model.Axes.Add(names);
-        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "seconds since the kernel started (guest clock, medians)", Minimum = 0,
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = axisTitle, Minimum = 0,
             MajorGridlineStyle = LineStyle.Dot, AxisTitleDistance = 10 });
         var stepNames = boots.SelectMany(b => b.Steps.Select(s => s.Name)).Distinct().ToList();
         foreach (var stepName in stepNames)

@@ -68,7 +68,10 @@ public sealed class CtdbCluster : IDisposable
         }
     }
 
-    public int Count => _nodes.Length;
+    /// <summary>The kernel command line of guest number <paramref name="guest"/> (192.168.77.10+N) booting <paramref name="image"/> from the cluster's public address.</summary>
+    public static string CommandLine(string image, int guest, string extra = "") =>
+        $"console=ttyS0 panic=-1 root=cifs://{SambaServer.User}@{PublicAddress}/{SambaServer.ShareName}/{image} " +
+        $"ip={LabNetwork.Subnet}.{10 + guest}::{LabNetwork.ServerAddress}:255.255.255.0:guest{guest}:eth0:off rd.retry=0 {extra}".TrimEnd();
 
     private void Prepare(Node node, Tunables tunables)
     {

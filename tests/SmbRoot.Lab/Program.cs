@@ -12,6 +12,7 @@ switch (args)
             Benchmark.Run(lab, boots: 5);
         }
         StormBenchmark.Run([1, 4, 8]);
+        FailoverBenchmark.Measure(5);
         return 0;
     case ["bench", "storm"]:
         StormBenchmark.Run([1, 4, 8]);
@@ -21,6 +22,9 @@ switch (args)
         {
             Benchmark.AgainstThePeer(lab, boots);
         }
+        return 0;
+    case ["bench", "failover", .. var rest] when Boots(rest, 5) is int runs:
+        FailoverBenchmark.Measure(runs);
         return 0;
     case ["bench", "memory"]:
         using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench"), password: "bench-password"))
@@ -51,7 +55,7 @@ switch (args)
         Console.WriteLine(crashes == 0 ? $"fuzz: {which}, {inputs:N0} inputs each, no crash" : $"fuzz: {crashes} crash(es) or broken seed(s)");
         return crashes == 0 ? 0 : 1;
     default:
-        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io [BOOTS]|peer [BOOTS]|kexec [BOOTS]|memory]|fuzz [INPUTS [TARGET...|fencing-simulation]]   (run through ./build.sh demo, bench or fuzz)");
+        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io [BOOTS]|peer [BOOTS]|kexec [BOOTS]|failover [RUNS]|memory]|fuzz [INPUTS [TARGET...|fencing-simulation]]   (run through ./build.sh demo, bench or fuzz)");
         return 2;
 }
 

@@ -93,11 +93,13 @@ public sealed class SambaServer : IDisposable
 
     /// <summary>
     /// The server dies (SIGKILL to smbd and every child serving a client: the kernel resets their
-    /// connections) and, <paramref name="downFor"/> later, starts again with the same state.
+    /// connections) and, <paramref name="downFor"/> later, starts again with the same state;
+    /// <paramref name="whileDown"/> runs in between (an administrator's mistake, say).
     /// </summary>
-    public void Crash(TimeSpan downFor)
+    public void Crash(TimeSpan downFor, Action? whileDown = null)
     {
         Stop(signal: "-KILL");
+        whileDown?.Invoke();
         Thread.Sleep(downFor);
         Start(Shell.Require("smbd", "samba"));
     }

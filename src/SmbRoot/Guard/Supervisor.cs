@@ -85,6 +85,8 @@ public sealed class Supervisor
             _context.Logging.DetachKernelLog();
             var layer = _context.Plan.Overlay is { } overlay ? new LayerWatch(log, overlay) : null;
             if (_booted.Image is { } image && ImageWatch.For(_booted.Share, image) is { } watched) ImageWatch.Start(log, watched, _context.Decisions);
+            LoopErrorWatch.Start(log, new[] { _booted.Image, _booted.Layer }.OfType<Resources.LoopAttachment>()
+                .ToDictionary(loop => Path.GetFileName(loop.Device), loop => $"the {loop.Role} {loop.Image}"));
             var loop = new Turn(this, machine, network, layer, listener, wakeup);
             while (true)
             {

@@ -88,6 +88,9 @@ public static unsafe partial class Sys
         fixed (byte* b = buffer) return (int)Check((int)read(fd, b, buffer.Length), "read", what);
     }
 
+    /// <summary>lseek(2) to the end; on /dev/kmsg that is after the last record, so reads return only new ones (Documentation/ABI/testing/dev-kmsg).</summary>
+    public static void SeekToEnd(int fd, string what) => Check((int)lseek(fd, 0, SEEK_END), "lseek", what);
+
     public static int PRead(int fd, Span<byte> buffer, long offset, string what)
     {
         fixed (byte* b = buffer) return (int)Check((int)pread(fd, b, buffer.Length, offset), "read", what);

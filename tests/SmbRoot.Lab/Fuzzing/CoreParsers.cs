@@ -7,6 +7,7 @@ using SmbRoot.Core.Dns;
 using SmbRoot.Core.Fencing;
 using SmbRoot.Core.Filesystems;
 using SmbRoot.Core.Images;
+using SmbRoot.Core.Guard;
 using SmbRoot.Core.Kernel;
 using SmbRoot.Core.Modules;
 using SmbRoot.Core.Netlink;
@@ -100,6 +101,11 @@ public static class CoreParsers
             "20010db800770000505400fffe77000a 02 40 00 40     eth0\nfe800000000000005054fffe77000a02 02 40 20 80     eth0\n"),
         FuzzTarget.Text("Ipv6Table.ParseRoutes", t => Ipv6Table.ParseRoutes(t).Select(r => r.IsDefault).ToList(), null,
             "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000001 00000000 00450003     eth0\n"),
+        FuzzTarget.Text("KernelLogRecord.Parse+BlockError.Parse", t =>
+            {
+                if (KernelLogRecord.Parse(t) is { } record) BlockError.Parse(record.Message)?.Describe("the image x");
+            }, null,
+            "3,1234,10008905,-;I/O error, dev loop1, sector 2640 op 0x1:(WRITE) flags 0x9800 phys_seg 1 prio class 2\n SUBSYSTEM=block\n"),
         FuzzTarget.Binary("RouteMessages.ReadAck", b => RouteMessages.ReadAck(b, 7), null, NetlinkAck(7, 0), NetlinkAck(7, -17)),
         FuzzTarget.Text("ControlMessages.Decode", t => ControlMessages.Decode(t), null,
             ControlMessages.Encode(new ControlRequest.Status()), ControlMessages.Encode(new ControlRequest.Relinquish(ShutdownVerb.Halt, TimeSpan.FromSeconds(90)))),
