@@ -17,8 +17,8 @@ public sealed class CtdbTests(NetworkLabFixture fixture)
 {
     private readonly Lab.Lab _lab = fixture.Lab;
 
-    private CtdbCluster Cluster() =>
-        new(_lab.Network!, Path.Combine(_lab.WorkDirectory, "ctdb"), _lab.Samba.SharePath, _lab.Samba.UserPassword);
+    private CtdbCluster Cluster(CtdbCluster.Tunables? tunables = null) =>
+        new(_lab.Network!, Path.Combine(_lab.WorkDirectory, "ctdb"), _lab.Samba.SharePath, _lab.Samba.UserPassword, tunables: tunables);
 
     [Fact]
     public void A_read_write_root_rides_out_the_death_of_its_node_with_every_fsynced_block_and_its_claim()
@@ -27,7 +27,7 @@ public sealed class CtdbTests(NetworkLabFixture fixture)
         string imagePath = _lab.AddImage(image, "ext4");
         string initrd = _lab.InitramfsWithCredentials();
         using var cluster = Cluster();
-        // A deadline of 10 s renews every 2 s, so the stall meets a renewal and the console says it.
+        // A deadline of 10 s renews every 2 s, so a stall of 3 s or more meets a renewal and the console says it.
         using var guest = _lab.BootOnNetwork(initrd, CtdbCluster.CommandLine(image, 31, "rd.fence.deadline=10 smbroot.halt=halt"), [_lab.Network!.AddNic()]);
         var failover = FailoverWhileWriting(cluster, guest);
         Assert.Contains(image, cluster.Status(failover.Survivor, "-L"));
@@ -59,6 +59,25 @@ public sealed class CtdbTests(NetworkLabFixture fixture)
         Assert.Equal(goldenHash, Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(goldenPath))));
     }
 
+    /// <summary>
+    /// A node that dies silently (power lost: not a packet leaves it) is noticed only when its
+    /// keepalives stop: with CTDB's defaults after 25-30 s, with the README's KeepaliveInterval=1
+    /// and KeepaliveLimit=3 after about 4 s. The root rides it out as it rides out a crash.
+    /// </summary>
+    [Fact]
+    public void A_read_write_root_rides_out_a_silent_node_death_with_the_keepalive_the_readme_gives()
+    {
+        const string image = "ctdb-silent/root.img";
+        string imagePath = _lab.AddImage(image, "ext4");
+        string initrd = _lab.InitramfsWithCredentials();
+        using var cluster = Cluster(new CtdbCluster.Tunables(KeepaliveInterval: 1, KeepaliveLimit: 3));
+        using var guest = _lab.BootOnNetwork(initrd, CtdbCluster.CommandLine(image, 34, "rd.fence.deadline=15 smbroot.halt=halt"), [_lab.Network!.AddNic()]);
+        var failover = FailoverWhileWriting(cluster, guest, silently: true);
+        Assert.Contains(image, cluster.Status(failover.Survivor, "-L"));
+        int written = HaltAndRelease(cluster, failover.Survivor, guest, 34);
+        EveryReportedBlock(imagePath, "/fence", failover, written);
+    }
+
     /// <summary>What a failover did: the node that took over, the blocks reported before the kill, and whether the filesystem aborted its journal.</summary>
     private sealed record Failover(int Survivor, int BeforeKill, bool JournalAborted);
 
@@ -69,7 +88,8 @@ public sealed class CtdbTests(NetworkLabFixture fixture)
     /// device (README "More than one server"), which happens in some runs. Either way the console
     /// says the stall (a renewal waited through it) and nothing of fencing.
     /// </summary>
-    private static Failover FailoverWhileWriting(CtdbCluster cluster, QemuMachine guest)
+    /// <param name="silently">the node dies without a word (<see cref="CtdbCluster.Silence"/>), not as a crash (<see cref="CtdbCluster.Kill"/>)</param>
+    private static Failover FailoverWhileWriting(CtdbCluster cluster, QemuMachine guest, bool silently = false)
     {
         guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
         guest.Type(Writing.Loop("A"));
@@ -78,7 +98,8 @@ public sealed class CtdbTests(NetworkLabFixture fixture)
         int survivor = 1 - serving;
         int beforeKill = Writing.Count(guest, "A");
         var clock = Stopwatch.StartNew();
-        cluster.Kill(serving);
+        if (silently) cluster.Silence(serving);
+        else cluster.Kill(serving);
         while (cluster.ServingNode(survivor) != survivor)
         {
             Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), "the surviving node did not take the public address within a minute");
@@ -87,7 +108,7 @@ public sealed class CtdbTests(NetworkLabFixture fixture)
         double takeover = clock.Elapsed.TotalSeconds;
         var after = guest.WaitFor($@"WROTE A-{beforeKill + 3}\b|Aborting journal on device loop", TimeSpan.FromMinutes(1));
         bool aborted = after.Value.StartsWith("Aborting", StringComparison.Ordinal);
-        Console.WriteLine($"ctdb: node {serving} killed; node {survivor} took the address after {takeover:0.0} s; " +
+        Console.WriteLine($"ctdb: node {serving} {(silently ? "silenced" : "killed")}; node {survivor} took the address after {takeover:0.0} s; " +
             (aborted ? "a write of the loop device failed and ext4 aborted its journal" : $"writes went on after {clock.Elapsed.TotalSeconds:0.0} s"));
         var stall = new Regex(@"fencing: the share answered again after a stall of [\d.]+ s");
         while (!stall.IsMatch(guest.Console))

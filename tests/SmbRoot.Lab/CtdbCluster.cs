@@ -224,17 +224,34 @@ public sealed class CtdbCluster : IDisposable
     /// <summary>
     /// A node dies as a daemon crash does: ctdbd and smbd (and their children) SIGKILLed. Its kernel
     /// lives on, so its connections are reset and the other node hears at once that it is gone.
+    /// Then the node drops the public address, as the package's ctdb-crash-cleanup.sh does when
+    /// ctdbd is not running: otherwise its kernel would still answer ARP for it and refuse new
+    /// connections, and a machine that boots meanwhile could reach the dead node instead of the live one.
     /// </summary>
     public void Kill(int node)
     {
-        var n = _nodes[node];
-        // Everything but the namespace holder: ctdbd, its event daemon and helpers, smbd and its children.
-        foreach (var pid in ProcessesIn(n).Where(pid => pid != n.Holder!.Id)) Shell.Run("kill", ["-KILL", pid.ToString()], null, allowFailure: true);
-        n.Smbd?.WaitForExit(5000);
+        StopProcesses(_nodes[node]);
+        Shell.Run("ip", ["-n", _nodes[node].Netns, "addr", "del", $"{PublicAddress}/{LabNetwork.PrefixLength}", "dev", "eth0"], null, allowFailure: true);
     }
 
-    /// <summary>A node goes silent: its link to the bridge goes down (a switch port or the node's power), its processes live on.</summary>
-    public void Cut(int node) => Shell.Run("ip", "-n", _network.Namespace, "link", "set", _nodes[node].Veth, "down");
+    /// <summary>Everything of the node but its namespace holder: ctdbd, its event daemon and helpers, smbd and its children.</summary>
+    private static void StopProcesses(Node node)
+    {
+        foreach (var pid in ProcessesIn(node).Where(pid => pid != node.Holder!.Id)) Shell.Run("kill", ["-KILL", pid.ToString()], null, allowFailure: true);
+        node.Smbd?.WaitForExit(5000);
+    }
+
+    /// <summary>
+    /// A node dies silently, as a machine that loses power does: its link to the bridge goes down
+    /// first, so not a packet leaves (no reset, no FIN), then its processes die, which frees the
+    /// cluster lock it may hold (a dead machine's lock on a cluster filesystem is freed too). The
+    /// other node hears only that its keepalives go unanswered (<see cref="Tunables"/>).
+    /// </summary>
+    public void Silence(int node)
+    {
+        Shell.Run("ip", "-n", _network.Namespace, "link", "set", _nodes[node].Veth, "down");
+        StopProcesses(_nodes[node]);
+    }
 
     /// <summary>The processes in a node's mount namespace (the holder's), from /proc.</summary>
     private static IEnumerable<int> ProcessesIn(Node node)
@@ -267,7 +284,7 @@ public sealed class CtdbCluster : IDisposable
         {
             if (node.Holder is { HasExited: false })
             {
-                Kill(node.Number);
+                StopProcesses(node);
                 node.Holder.Kill(entireProcessTree: true);
                 node.Holder.WaitForExit(5000);
             }

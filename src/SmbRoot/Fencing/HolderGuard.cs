@@ -80,10 +80,11 @@ public sealed class HolderGuard : IReleasedAtTheEnd
     }
 
     /// <summary>
-    /// A renewal that took this long is a stall worth saying: the share stopped answering for a
-    /// while (a server restart, a cluster failover, a cable) and the client's hard mount waited.
+    /// A renewal that took this long is a stall worth saying (one takes a few milliseconds): the share
+    /// stopped answering for a while (a server restart, a cluster failover, a cable) and the client's
+    /// hard mount waited. A stall longer than a renewal interval and this always meets a renewal.
     /// </summary>
-    private static readonly TimeSpan StallWorthSaying = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan StallWorthSaying = TimeSpan.FromSeconds(1);
 
     private void RenewalFailed(string error)
     {
