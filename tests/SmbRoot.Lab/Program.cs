@@ -10,6 +10,7 @@ switch (args)
         using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench"), password: "bench-password"))
         {
             Benchmark.Run(lab, boots: 5);
+            CostBenchmark.Measure(lab);
         }
         StormBenchmark.Run([1, 4, 8]);
         FailoverBenchmark.Measure(5);
@@ -25,6 +26,12 @@ switch (args)
         return 0;
     case ["bench", "failover", .. var rest] when Boots(rest, 5) is int runs:
         FailoverBenchmark.Measure(runs);
+        return 0;
+    case ["bench", "cost"]:
+        using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench"), password: "bench-password"))
+        {
+            CostBenchmark.Measure(lab);
+        }
         return 0;
     case ["bench", "memory"]:
         using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench"), password: "bench-password"))
@@ -55,7 +62,7 @@ switch (args)
         Console.WriteLine(crashes == 0 ? $"fuzz: {which}, {inputs:N0} inputs each, no crash" : $"fuzz: {crashes} crash(es) or broken seed(s)");
         return crashes == 0 ? 0 : 1;
     default:
-        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io [BOOTS]|peer [BOOTS]|kexec [BOOTS]|failover [RUNS]|memory]|fuzz [INPUTS [TARGET...|fencing-simulation]]   (run through ./build.sh demo, bench or fuzz)");
+        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io [BOOTS]|peer [BOOTS]|kexec [BOOTS]|failover [RUNS]|cost|memory]|fuzz [INPUTS [TARGET...|fencing-simulation]]   (run through ./build.sh demo, bench or fuzz)");
         return 2;
 }
 

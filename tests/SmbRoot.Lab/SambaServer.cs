@@ -57,6 +57,7 @@ public sealed class SambaServer : IDisposable
               log file = {directory}/smbd.log
               log level = 2
               max log size = 20000
+              smbd profiling level = on
               server min protocol = SMB2_10
               map to guest = never
               load printers = no
@@ -157,6 +158,9 @@ public sealed class SambaServer : IDisposable
 
     /// <summary>The server's own view: sessions, shares and locked (open) files, from smbstatus.</summary>
     public string Status() => Shell.Run("smbstatus", "-s", ConfigPath);
+
+    /// <summary>smbd's counters since it started, all its processes together (smbstatus -P; smbd profiling level = on).</summary>
+    public SmbProfile Profile() => SmbProfile.Parse(Shell.Run("smbstatus", "-s", ConfigPath, "-P"));
 
     /// <summary>Open files only (smbstatus -L).</summary>
     public string OpenFiles() => Shell.Run("smbstatus", "-s", ConfigPath, "-L");
