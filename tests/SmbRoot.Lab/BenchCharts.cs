@@ -63,6 +63,9 @@ public static class BenchCharts
             series.Points.AddRange(points.Select(p => new DataPoint(p.Machines, p.Value)));
             model.Series.Add(series);
         }
+        // The lines rise to the right: the legend goes in the empty corner.
+        model.Legends[0].LegendPlacement = LegendPlacement.Inside;
+        model.Legends[0].LegendPosition = LegendPosition.TopLeft;
         return Save(model, path, width: 700, height: 400);
     }
 
@@ -70,7 +73,7 @@ public static class BenchCharts
     {
         var model = new PlotModel
         {
-            Title = title, TitleFontSize = 14, DefaultFont = "Arial", Background = OxyColors.White,
+            Title = title, TitleFontSize = 14, TitleHorizontalAlignment = TitleHorizontalAlignment.CenteredWithinView, DefaultFont = "Arial", Background = OxyColors.White,
             // One colour for each step, none alike (the default palette repeats its reds).
             DefaultColors = [OxyColor.FromRgb(0x4e, 0x79, 0xa7), OxyColor.FromRgb(0xf2, 0x8e, 0x2b), OxyColor.FromRgb(0x59, 0xa1, 0x4f), OxyColor.FromRgb(0xe1, 0x57, 0x59),
                 OxyColor.FromRgb(0x76, 0xb7, 0xb2), OxyColor.FromRgb(0xed, 0xc9, 0x48), OxyColor.FromRgb(0xb0, 0x7a, 0xa1), OxyColor.FromRgb(0x9c, 0x75, 0x5f)],
