@@ -172,7 +172,7 @@ case "${1:-}" in
         dotnet run --project tests/SmbRoot.Lab -c Release -- fuzz "$@"
         ;;
     -h|--help)
-        sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,/^# Each installs/p' "$0" | sed 's/^# \{0,1\}//'
         ;;
     *)
         build_initramfs "$@"
