@@ -20,7 +20,8 @@ public sealed class Lab : IDisposable
     public LabNetwork? Network { get; }
 
     /// <param name="password">the SMB user's password; the default one has a comma in it, which SmbRoot must carry</param>
-    public Lab(string workDirectory, string? networkNamespace = null, string password = SambaServer.Password)
+    /// <param name="profiling">smbd counts requests, bytes and CPU (the bench's server cost), which the tests leave off</param>
+    public Lab(string workDirectory, string? networkNamespace = null, string password = SambaServer.Password, bool profiling = false)
     {
         RepositoryRoot = FindRepositoryRoot();
         string versionFile = Path.Combine(RepositoryRoot, "out/kernel-version");
@@ -34,7 +35,7 @@ public sealed class Lab : IDisposable
         if (Directory.Exists(workDirectory)) Directory.Delete(workDirectory, recursive: true);
         Directory.CreateDirectory(workDirectory);
         if (networkNamespace is not null) Network = new LabNetwork(networkNamespace);
-        Samba = new SambaServer(Path.Combine(workDirectory, "samba"), Network, password);
+        Samba = new SambaServer(Path.Combine(workDirectory, "samba"), Network, password, profiling);
     }
 
     private static string FindRepositoryRoot()

@@ -10,6 +10,9 @@ switch (args)
         using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench"), password: "bench-password"))
         {
             Benchmark.Run(lab, boots: 5);
+        }
+        using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench-cost"), password: "bench-password", profiling: true))
+        {
             CostBenchmark.Measure(lab);
         }
         StormBenchmark.Run([1, 4, 8]);
@@ -28,7 +31,7 @@ switch (args)
         FailoverBenchmark.Measure(runs);
         return 0;
     case ["bench", "cost"]:
-        using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench"), password: "bench-password"))
+        using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench-cost"), password: "bench-password", profiling: true))
         {
             CostBenchmark.Measure(lab);
         }

@@ -28,7 +28,8 @@ public sealed class SambaServer : IDisposable
     /// <summary>The user's password on this server: <see cref="Password"/> unless the lab chose another.</summary>
     public string UserPassword { get; }
 
-    public SambaServer(string directory, LabNetwork? network = null, string password = Password)
+    /// <param name="profiling">smbd counts its requests, bytes and CPU (<see cref="Profile"/>): for the bench, not the tests</param>
+    public SambaServer(string directory, LabNetwork? network = null, string password = Password, bool profiling = false)
     {
         _network = network;
         UserPassword = password;
@@ -56,8 +57,7 @@ public sealed class SambaServer : IDisposable
               passdb backend = tdbsam:{directory}/private/passdb.tdb
               log file = {directory}/smbd.log
               log level = 2
-              max log size = 20000
-              smbd profiling level = on
+              max log size = 20000{(profiling ? "\n  smbd profiling level = on" : "")}
               server min protocol = SMB2_10
               map to guest = never
               load printers = no
