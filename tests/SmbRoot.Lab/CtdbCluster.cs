@@ -221,6 +221,28 @@ public sealed class CtdbCluster : IDisposable
         return match.Success && int.Parse(match.Groups[1].Value) is >= 0 and var pnn ? pnn : null;
     }
 
+    /// <summary>What <see cref="FailOver"/> did: the node that died, the one that took its address, a clock running since the death, and how long the address took to move.</summary>
+    public sealed record Takeover(int Dead, int Survivor, Stopwatch SinceDeath, TimeSpan Moved);
+
+    /// <summary>
+    /// The node serving the public address dies (<see cref="Silence"/> or <see cref="Kill"/>), and this
+    /// waits until the other node holds the address, a minute at most (host clock).
+    /// </summary>
+    public Takeover FailOver(bool silently = false)
+    {
+        int serving = ServingNode() ?? throw new InvalidOperationException("no node serves the public address");
+        int survivor = 1 - serving; // two nodes
+        var clock = Stopwatch.StartNew();
+        if (silently) Silence(serving);
+        else Kill(serving);
+        while (ServingNode(survivor) != survivor)
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(1)) throw new TimeoutException("the surviving node did not take the public address within a minute");
+            Thread.Sleep(100);
+        }
+        return new Takeover(serving, survivor, clock, clock.Elapsed);
+    }
+
     /// <summary>
     /// A node dies as a daemon crash does: ctdbd and smbd (and their children) SIGKILLed. Its kernel
     /// lives on, so its connections are reset and the other node hears at once that it is gone.
