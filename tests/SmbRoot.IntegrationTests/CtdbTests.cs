@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using SmbRoot.Lab;
@@ -30,7 +29,9 @@ public sealed class CtdbTests(NetworkLabFixture fixture)
         // A deadline of 10 s renews every 2 s, so a stall of 3 s or more meets a renewal and the console says it.
         using var guest = _lab.BootOnNetwork(initrd, CtdbCluster.CommandLine(image, 31, "rd.fence.deadline=10 smbroot.halt=halt"), [_lab.Network!.AddNic()]);
         var failover = FailoverWhileWriting(cluster, guest);
-        Assert.Contains(image, cluster.Status(failover.Survivor, "-L"));
+        // Open again on the survivor once the client has reopened it; after a write it could not replay (the
+        // journal aborted), the image is not reopened, and exclusivity is the holder record's alone (checked below).
+        if (!failover.JournalAborted) Assert.Contains(image, cluster.Status(failover.Survivor, "-L"));
         SecondMachineRefused(initrd, image, "image", image);
         int written = HaltAndRelease(cluster, failover.Survivor, guest, 31);
         EveryReportedBlock(imagePath, "/fence", failover, written);
@@ -97,18 +98,9 @@ public sealed class CtdbTests(NetworkLabFixture fixture)
         guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
         guest.Type(Writing.Loop("A"));
         guest.WaitFor("WROTE A-3", TimeSpan.FromMinutes(1));
-        int serving = cluster.ServingNode() ?? throw new InvalidOperationException("no node serves the public address");
-        int survivor = 1 - serving;
         int beforeKill = Writing.Count(guest, "A");
-        var clock = Stopwatch.StartNew();
-        if (silently) cluster.Silence(serving);
-        else cluster.Kill(serving);
-        while (cluster.ServingNode(survivor) != survivor)
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), "the surviving node did not take the public address within a minute");
-            Thread.Sleep(200);
-        }
-        double takeover = clock.Elapsed.TotalSeconds;
+        var (serving, survivor, clock, moved) = cluster.FailOver(silently);
+        double takeover = moved.TotalSeconds;
         var after = guest.WaitFor($@"WROTE A-{beforeKill + 3}\b|Aborting journal on device loop", TimeSpan.FromMinutes(1));
         bool aborted = after.Value.StartsWith("Aborting", StringComparison.Ordinal);
         Console.WriteLine($"ctdb: node {serving} {(silently ? "silenced" : "killed")}; node {survivor} took the address after {takeover:0.0} s; " +
