@@ -31,6 +31,9 @@ public static class PointerCommands
             error.WriteLine($"publish: {refusal}");
             return 1;
         }
+        var stamp = ImageStamping.Stamp(share.FullPath(image), DateTimeOffset.UtcNow, new ProgressLine(error, $"stamping {image}"), out bool written);
+        output.WriteLine($"publish: {image} {(written ? "is stamped with" : "already carries")} its content's digest ({stamp.ShortName}, in its last 4 KiB): " +
+            "a byte copy of it on another server (a DFS target) is the same image to the guard");
         if (current is not null)
         {
             var history = History(share, pointer).Append(Path.GetFileName(current));

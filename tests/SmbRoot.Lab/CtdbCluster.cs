@@ -18,7 +18,7 @@ public sealed class CtdbCluster : IDisposable
     public const string PublicAddress = LabNetwork.Subnet + ".100";
 
     private readonly LabNetwork _network;
-    private readonly Node[] _nodes;
+    private readonly ServerNode[] _nodes;
 
     public string Directory { get; }
     public string SharePath { get; }
@@ -26,38 +26,20 @@ public sealed class CtdbCluster : IDisposable
     /// <summary>ctdbd's keepalive (ctdb-tunables(7)): how soon a node that went silent is marked disconnected.</summary>
     public sealed record Tunables(int KeepaliveInterval = 5, int KeepaliveLimit = 5);
 
-    private sealed class Node(int number, string directory, string netns)
-    {
-        public int Number { get; } = number;
-        public string Directory { get; } = directory;
-        public string Netns { get; } = netns;
-        public string Address => $"{LabNetwork.Subnet}.{201 + Number}";
-        public string Veth => $"ctdb{Number}";
-        public string SmbConf => Path.Combine(Directory, "smb.conf");
-        public Process? Holder { get; set; }
-        public Process? Smbd { get; set; }
-
-        /// <summary>The argv that runs a command in this node's network and mount namespaces.</summary>
-        public string[] Exec(params string[] command) =>
-            ["nsenter", "-t", Holder!.Id.ToString(), "-m", "-n", .. command];
-    }
-
     public CtdbCluster(LabNetwork network, string directory, string sharePath, string password, int nodes = 2, Tunables? tunables = null)
     {
         Shell.Require("ctdbd", "ctdb");
-        Shell.Require("smbd", "samba");
-        Shell.Require("nsenter", "util-linux");
         _network = network;
         Directory = directory;
         SharePath = sharePath;
         System.IO.Directory.CreateDirectory(sharePath);
         // The bind mounts need their targets on this machine, empty or not.
         foreach (var target in new[] { "/etc/ctdb", "/run/ctdb", "/var/lib/ctdb" }) System.IO.Directory.CreateDirectory(target);
-        _nodes = Enumerable.Range(0, nodes).Select(i => new Node(i, Path.Combine(directory, $"node{i}"), $"{network.Namespace}-ctdb{i}")).ToArray();
+        _nodes = new ServerNode[nodes];
         try
         {
-            foreach (var node in _nodes) Prepare(node, tunables ?? new Tunables());
-            foreach (var node in _nodes) StartCtdbd(node);
+            for (int i = 0; i < nodes; i++) _nodes[i] = Prepare(i, tunables ?? new Tunables());
+            foreach (var node in _nodes) node.Run("ctdbd"); // a daemon: it logs to the file its ctdb.conf names (in the foreground, to standard error only)
             WaitUntilHealthy(TimeSpan.FromSeconds(90));
             foreach (var node in _nodes) StartSmbd(node, password);
         }
@@ -73,23 +55,19 @@ public sealed class CtdbCluster : IDisposable
         $"console=ttyS0 panic=-1 root=cifs://{SambaServer.User}@{PublicAddress}/{SambaServer.ShareName}/{image} " +
         $"ip={LabNetwork.Subnet}.{10 + guest}::{LabNetwork.ServerAddress}:255.255.255.0:guest{guest}:eth0:off rd.retry=0 {extra}".TrimEnd();
 
-    private void Prepare(Node node, Tunables tunables)
+    /// <summary>Node <paramref name="number"/>: its namespaces with CTDB's fixed paths bound to its own directories, and its ctdb configuration.</summary>
+    private ServerNode Prepare(int number, Tunables tunables)
     {
-        Shell.Run("ip", ["netns", "del", node.Netns], null, allowFailure: true);
-        Shell.Run("ip", "netns", "add", node.Netns);
-        Shell.Run("ip", ["-n", _network.Namespace, "link", "del", node.Veth], null, allowFailure: true);
-        Shell.Run("ip", "-n", _network.Namespace, "link", "add", node.Veth, "type", "veth", "peer", "name", "eth0", "netns", node.Netns);
-        Shell.Run("ip", "-n", _network.Namespace, "link", "set", node.Veth, "master", LabNetwork.Bridge, "up");
-        Shell.Run("ip", "-n", node.Netns, "link", "set", "lo", "up");
-        Shell.Run("ip", "-n", node.Netns, "addr", "add", $"{node.Address}/{LabNetwork.PrefixLength}", "dev", "eth0");
-        Shell.Run("ip", "-n", node.Netns, "link", "set", "eth0", "up");
-
-        if (System.IO.Directory.Exists(node.Directory)) System.IO.Directory.Delete(node.Directory, recursive: true);
-        string etc = Path.Combine(node.Directory, "etc"), run = Path.Combine(node.Directory, "run"), var = Path.Combine(node.Directory, "var");
-        foreach (var sub in new[] { etc, run, var, Path.Combine(var, "volatile"), Path.Combine(var, "persistent"), Path.Combine(var, "state") })
-        {
-            System.IO.Directory.CreateDirectory(sub);
-        }
+        string directory = Path.Combine(Directory, $"node{number}");
+        string etc = Path.Combine(directory, "etc"), run = Path.Combine(directory, "run"), var = Path.Combine(directory, "var");
+        var node = new ServerNode(_network, $"ctdb{number}", $"{LabNetwork.Subnet}.{201 + number}", directory,
+            [(etc, "/etc/ctdb"), (run, "/run/ctdb"), (var, "/var/lib/ctdb")], prepare: () =>
+            {
+                foreach (var sub in new[] { etc, run, var, Path.Combine(var, "volatile"), Path.Combine(var, "persistent"), Path.Combine(var, "state") })
+                {
+                    System.IO.Directory.CreateDirectory(sub);
+                }
+            });
         // The package's /etc/ctdb first: the event scripts source its functions file, and Debian enables the ones a
         // node needs (00.ctdb, 01.reclock, 05.system, 10.interface, which moves the public addresses). Not 50.samba:
         // it would start and stop smbd through the init system; the lab starts smbd itself.
@@ -97,7 +75,7 @@ public sealed class CtdbCluster : IDisposable
         if (File.Exists(Path.Combine(etc, "events/legacy/50.samba.script"))) File.Delete(Path.Combine(etc, "events/legacy/50.samba.script"));
         File.WriteAllText(Path.Combine(etc, "ctdb.conf"), $"""
             [logging]
-              location = file:{node.Directory}/ctdbd.log
+              location = file:{directory}/ctdbd.log
               log level = NOTICE
             [cluster]
               cluster lock = !/usr/libexec/ctdb/ctdb_mutex_fcntl_helper {Path.Combine(Directory, "cluster.lock")}
@@ -109,89 +87,28 @@ public sealed class CtdbCluster : IDisposable
             [legacy]
               realtime scheduling = false
             """);
-        File.WriteAllText(Path.Combine(etc, "nodes"), string.Concat(_nodes.Select(n => n.Address + "\n")));
+        File.WriteAllText(Path.Combine(etc, "nodes"), string.Concat(Enumerable.Range(0, _nodes.Length).Select(n => $"{LabNetwork.Subnet}.{201 + n}\n")));
         File.WriteAllText(Path.Combine(etc, "public_addresses"), $"{PublicAddress}/{LabNetwork.PrefixLength} eth0\n");
         File.WriteAllText(Path.Combine(etc, "ctdb.tunables"), $"KeepaliveInterval={tunables.KeepaliveInterval}\nKeepaliveLimit={tunables.KeepaliveLimit}\n");
-        foreach (var sub in new[] { "private", "lock", "state", "cache", "smbd-run", "ncalrpc" }) System.IO.Directory.CreateDirectory(Path.Combine(node.Directory, sub));
-        File.WriteAllText(node.SmbConf, $"""
-            [global]
-              clustering = yes
-              netbios name = SMBROOTCLUSTER
-              server role = standalone server
-              disable netbios = yes
-              private dir = {node.Directory}/private
-              lock directory = {node.Directory}/lock
-              state directory = {node.Directory}/state
-              cache directory = {node.Directory}/cache
-              pid directory = {node.Directory}/smbd-run
-              ncalrpc dir = {node.Directory}/ncalrpc
-              passdb backend = tdbsam:{node.Directory}/private/passdb.tdb
-              log file = {node.Directory}/smbd.log
-              log level = 2
-              server min protocol = SMB2_10
-              map to guest = never
-              load printers = no
-              printcap name = /dev/null
-              disable spoolss = yes
-            [{SambaServer.ShareName}]
-              path = {SharePath}
-              read only = no
-              valid users = {SambaServer.User}
-              force user = root
-            """);
-
-        // The node's mount namespace, held open by a process that only sleeps; everything of the node runs in it.
-        string mounts = string.Join("; ", new[] { (etc, "/etc/ctdb"), (run, "/run/ctdb"), (var, "/var/lib/ctdb") }.Select(m => $"mount --bind {m.Item1} {m.Item2}"));
-        node.Holder = Process.Start("ip", ["netns", "exec", node.Netns, "unshare", "--mount", "--propagation", "private", "sh", "-c", $"{mounts} && exec sleep infinity"])
-            ?? throw new InvalidOperationException("cannot start the node's namespace holder");
-        var clock = Stopwatch.StartNew();
-        while (!File.ReadAllText($"/proc/{node.Holder.Id}/cmdline").StartsWith("sleep", StringComparison.Ordinal))
-        {
-            if (node.Holder.HasExited || clock.Elapsed > TimeSpan.FromSeconds(10)) throw new InvalidOperationException($"node {node.Number}'s mount namespace did not come up");
-            Thread.Sleep(50);
-        }
+        return node;
     }
 
-    /// <summary>ctdbd as a daemon, which logs to the file its ctdb.conf names (in the foreground it logs to standard error only).</summary>
-    private static void StartCtdbd(Node node)
-    {
-        var command = node.Exec("ctdbd");
-        Shell.Run(command[0], command[1..]);
-    }
-
-    /// <summary>The user (in the node's own passdb; with clustering on, Samba's tools need ctdbd running), then smbd.</summary>
-    private static void StartSmbd(Node node, string password)
-    {
-        var add = node.Exec("smbpasswd", "-c", node.SmbConf, "-s", "-a", SambaServer.User);
-        Shell.Run(add[0], add[1..], $"{password}\n{password}\n");
-        var command = node.Exec("smbd", "--foreground", "--no-process-group", "-s", node.SmbConf);
-        node.Smbd = Quiet(command);
-        var clock = Stopwatch.StartNew();
-        var listening = node.Exec("ss", "-H", "-l", "-t", "-n", "sport = :445");
-        while (Shell.Run(listening[0], listening[1..]).Trim().Length == 0)
-        {
-            if (node.Smbd.HasExited) throw new InvalidOperationException($"smbd of node {node.Number} exited; see {node.Directory}/smbd.log");
-            if (clock.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException($"smbd of node {node.Number} did not listen; see {node.Directory}/smbd.log");
-            Thread.Sleep(200);
-        }
-    }
-
-    private static Process Quiet(string[] command)
-    {
-        var process = Process.Start(new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true })
-            ?? throw new InvalidOperationException($"cannot start {command[^1]}");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    /// <summary>smbd with clustering on (with it, Samba's tools need ctdbd running, so it starts once the cluster is healthy).</summary>
+    private void StartSmbd(ServerNode node, string password) => node.StartSmbd(password, """
+          clustering = yes
+          netbios name = SMBROOTCLUSTER
+        """, $"""
+        [{SambaServer.ShareName}]
+          path = {SharePath}
+          read only = no
+          valid users = {SambaServer.User}
+          force user = root
+        """);
 
     /// <summary>The ctdb tool on a node that is still up.</summary>
     public string Ctdb(int node, params string[] args)
     {
-        var command = _nodes[node].Exec(["ctdb", .. args]);
-        return Shell.Run(command[0], command[1..]);
+        return _nodes[node].Run(["ctdb", .. args]);
     }
 
     private void WaitUntilHealthy(TimeSpan timeout)
@@ -252,66 +169,25 @@ public sealed class CtdbCluster : IDisposable
     /// </summary>
     public void Kill(int node)
     {
-        StopProcesses(_nodes[node]);
+        _nodes[node].Kill();
         Shell.Run("ip", ["-n", _nodes[node].Netns, "addr", "del", $"{PublicAddress}/{LabNetwork.PrefixLength}", "dev", "eth0"], null, allowFailure: true);
     }
 
-    /// <summary>Everything of the node but its namespace holder: ctdbd, its event daemon and helpers, smbd and its children.</summary>
-    private static void StopProcesses(Node node)
-    {
-        foreach (var pid in ProcessesIn(node).Where(pid => pid != node.Holder!.Id)) Shell.Run("kill", ["-KILL", pid.ToString()], null, allowFailure: true);
-        node.Smbd?.WaitForExit(5000);
-    }
-
     /// <summary>
-    /// A node dies silently, as a machine that loses power does: its link to the bridge goes down
-    /// first, so not a packet leaves (no reset, no FIN), then its processes die, which frees the
-    /// cluster lock it may hold (a dead machine's lock on a cluster filesystem is freed too). The
-    /// other node hears only that its keepalives go unanswered (<see cref="Tunables"/>).
+    /// A node dies silently (<see cref="ServerNode.Silence"/>); its processes' death frees the cluster
+    /// lock it may hold (a dead machine's lock on a cluster filesystem is freed too). The other node
+    /// hears only that its keepalives go unanswered (<see cref="Tunables"/>).
     /// </summary>
-    public void Silence(int node)
-    {
-        Shell.Run("ip", "-n", _network.Namespace, "link", "set", _nodes[node].Veth, "down");
-        StopProcesses(_nodes[node]);
-    }
-
-    /// <summary>The processes in a node's mount namespace (the holder's), from /proc.</summary>
-    private static IEnumerable<int> ProcessesIn(Node node)
-    {
-        string ns = new FileInfo($"/proc/{node.Holder!.Id}/ns/mnt").LinkTarget ?? "";
-        foreach (var dir in System.IO.Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
-            string? link;
-            try { link = new FileInfo(Path.Combine(dir, "ns/mnt")).LinkTarget; }
-            catch (IOException) { continue; }
-            catch (UnauthorizedAccessException) { continue; }
-            if (link == ns) yield return pid;
-        }
-    }
+    public void Silence(int node) => _nodes[node].Silence();
 
     /// <summary>The server's own view from a node that is up: smbstatus in clustered mode shows every node's sessions and opens.</summary>
-    public string Status(int node, params string[] args)
-    {
-        var command = _nodes[node].Exec(["smbstatus", "-s", _nodes[node].SmbConf, .. args]);
-        return Shell.Run(command[0], command[1..]);
-    }
+    public string Status(int node, params string[] args) => _nodes[node].Status(args);
 
     /// <summary>Waits until node <paramref name="node"/>'s smbstatus shows nothing of <paramref name="client"/>.</summary>
     public string WaitUntilReleased(int node, TimeSpan timeout, string client) => SambaServer.WaitUntilReleased(() => Status(node), timeout, client);
 
     public void Dispose()
     {
-        foreach (var node in _nodes)
-        {
-            if (node.Holder is { HasExited: false })
-            {
-                StopProcesses(node);
-                node.Holder.Kill(entireProcessTree: true);
-                node.Holder.WaitForExit(5000);
-            }
-            Shell.Run("ip", ["-n", _network.Namespace, "link", "del", node.Veth], null, allowFailure: true);
-            Shell.Run("ip", ["netns", "del", node.Netns], null, allowFailure: true);
-        }
+        foreach (var node in _nodes) node?.Dispose();
     }
 }

@@ -37,38 +37,67 @@ public static class ImageWatch
         string? failing = null; // the decisions' alone
         BackgroundWork.Start("image watch", log, () =>
         {
+            var named = new Named(target);
             while (true)
             {
                 Thread.Sleep(Interval);
-                var answer = Check(target);
+                var answer = named.Check();
                 decisions.Post(() => failing = Decide(log, target.Display, answer, failing));
             }
         });
     }
 
-    /// <summary>What the server says of the name: null when it still names the file booted, else what changed (Change) or why it cannot say (Error).</summary>
-    private readonly record struct Answer(string? Change, SysException? Error);
+    /// <summary>What the server says of the name: null when it still names the file booted, else what changed (Change) or why it cannot say (Error); Moved when it names another copy of the same published image.</summary>
+    private readonly record struct Answer(string? Change, SysException? Error, string? Moved = null);
 
-    private static Answer Check(Target target)
+    /// <summary>
+    /// The image's name, looked up from its directory (opened once, at the watch's start: a walk from
+    /// the share's root would wait for the DFS namespace's server, which may be the one that died),
+    /// and what the file it named at the start holds: its content stamp and head, the image's
+    /// identity across copies (<see cref="ContentStamp"/>). The watch's thread alone uses it.
+    /// </summary>
+    private sealed class Named(Target target)
     {
-        try
+        private readonly string _name = System.IO.Path.GetFileName(target.Path);
+        private int _directory = -1;
+        private ImageIdentity _booted = target.Booted;
+        private (ContentStamp? Stamp, byte[] Head)? _content;
+
+        public Answer Check()
         {
-            return new Answer(target.Booted.ChangedIn(ServerFile.IdentityOf(target.Path)), null);
-        }
-        catch (SysException e) when (e.Errno == Errno.ESTALE)
-        {
-            return new Answer("the name now names another file (ESTALE)", null);
-        }
-        catch (SysException e) when (e.Errno == Errno.EINVAL)
-        {
-            // The client opens an inode it has leased with that lease's key, and a server refuses a
-            // lease key that belongs to another file with STATUS_INVALID_PARAMETER ([MS-SMB2]
-            // 3.3.5.9.8; Samba, source3/smbd/open.c, lease_match): the name now names another file.
-            return new Answer("the server refuses to open the name as the file this machine has open (a lease for another file)", null);
-        }
-        catch (SysException e)
-        {
-            return new Answer(null, e);
+            try
+            {
+                if (_directory < 0) _directory = Sys.Open(System.IO.Path.GetDirectoryName(target.Path)!, Sys.O_PATH | Sys.O_DIRECTORY);
+                var now = ServerFile.IdentityOf(_directory, _name, target.Display);
+                string? change = _booted.ChangedIn(now);
+                // What the booted file holds, read while the name still names it: the watch starts at boot.
+                if (change is null) _content ??= ServerFile.ContentOf(_directory, _name, target.Display);
+                if (change is null || _content is not ({ } stamp, var head)) return new Answer(change, null);
+                var (stampNow, headNow) = ServerFile.ContentOf(_directory, _name, target.Display);
+                if (stampNow is null || !stamp.SameContent(stampNow))
+                {
+                    return new Answer($"{change}, and {(stampNow is null ? "it has no content stamp" : $"its content stamp is {stampNow.ShortName}")} where the image booted has {stamp.ShortName}", null);
+                }
+                if (!headNow.AsSpan().SequenceEqual(head)) return new Answer($"{change}, and its first {head.Length / 1024} KiB differ from the image booted though its content stamp is the same (it was changed after it was published)", null);
+                _booted = now;
+                return new Answer(null, null, $"{change}; its content stamp ({stamp.ShortName}) and first {head.Length / 1024} KiB are the image's: " +
+                    "another copy of the same published image, on a DFS target or copied on the server");
+            }
+            catch (SysException e) when (e.Errno == Errno.ESTALE)
+            {
+                return new Answer("the name now names another file (ESTALE)", null);
+            }
+            catch (SysException e) when (e.Errno == Errno.EINVAL)
+            {
+                // The client opens an inode it has leased with that lease's key, and a server refuses a
+                // lease key that belongs to another file with STATUS_INVALID_PARAMETER ([MS-SMB2]
+                // 3.3.5.9.8; Samba, source3/smbd/open.c, lease_match): the name now names another file.
+                return new Answer("the server refuses to open the name as the file this machine has open (a lease for another file)", null);
+            }
+            catch (SysException e)
+            {
+                return new Answer(null, e);
+            }
         }
     }
 
@@ -81,6 +110,7 @@ public static class ImageWatch
                 "Images must never be replaced in place (publish a new file and point to it); after a reconnect the client would read the new one",
                 "rebooting now, before this machine reads a different filesystem");
         }
+        if (answer.Moved is { } moved) log.Say($"guard: the image {display} is served by another file now ({moved}); going on");
         if (answer.Error is not { } error)
         {
             if (failing is not null) log.Say($"guard: the image {display} can be checked on the server again");

@@ -76,16 +76,56 @@ public sealed unsafe partial class ServerFile : IDisposable
     /// for a regular file, keeps the client from reusing the loop device's handle of the same path
     /// (cifs_open reuses an open handle found by cifs_get_readable_path only when the flags are equal).
     /// </summary>
-    public static Core.Images.ImageIdentity IdentityOf(string path)
+    /// <param name="directoryFd">the directory the name is in, opened once (O_PATH): a lookup from there asks only the server
+    /// that holds it, where a walk from the share's root would revalidate each directory on the way, the root's own
+    /// server too (through a DFS link, a server the image does not live on)</param>
+    public static Core.Images.ImageIdentity IdentityOf(int directoryFd, string name, string what)
     {
-        int fd = Sys.Open(path, Sys.O_RDONLY | Sys.O_NONBLOCK);
+        int fd = Sys.OpenAt(directoryFd, name, Sys.O_RDONLY | Sys.O_NONBLOCK, what);
         try
         {
-            return IdentityOf(fd, path);
+            return IdentityOf(fd, what);
         }
         finally
         {
             Sys.Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// The content stamp of what the name names now (null when it has none) and its first
+    /// <see cref="Core.Images.ContentStamp.HeadBytes"/>, read through an open of its own, as
+    /// <see cref="IdentityOf(int, string, string)"/> opens.
+    /// </summary>
+    public static (Core.Images.ContentStamp? Stamp, byte[] Head) ContentOf(int directoryFd, string name, string what)
+    {
+        int fd = Sys.OpenAt(directoryFd, name, Sys.O_RDONLY | Sys.O_NONBLOCK, what);
+        try
+        {
+            return ContentOf(fd, what);
+        }
+        finally
+        {
+            Sys.Close(fd);
+        }
+    }
+
+    /// <summary>The content stamp and head of the open file <paramref name="fd"/>; a damaged stamp is none (<see cref="Core.Images.ContentStamp.Find"/>).</summary>
+    public static (Core.Images.ContentStamp? Stamp, byte[] Head) ContentOf(int fd, string what)
+    {
+        var (_, _, size) = Sys.FStat(fd, what);
+        var head = new byte[(int)Math.Min(Core.Images.ContentStamp.HeadBytes, size)];
+        Sys.PRead(fd, head, 0, what);
+        if (size < Core.Images.ContentStamp.Size) return (null, head);
+        var tail = new byte[Core.Images.ContentStamp.Size];
+        Sys.PRead(fd, tail, size - tail.Length, what);
+        try
+        {
+            return (Core.Images.ContentStamp.Find(size, tail), head);
+        }
+        catch (FormatException)
+        {
+            return (null, head);
         }
     }
 

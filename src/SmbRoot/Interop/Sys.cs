@@ -68,6 +68,12 @@ public static unsafe partial class Sys
         fixed (byte* p = Z(path)) return Check(open(p, flags | O_CLOEXEC, (ushort)mode), "open", path);
     }
 
+    /// <summary>openat(2): <paramref name="name"/> looked up in the directory <paramref name="directoryFd"/>, not from the root.</summary>
+    public static int OpenAt(int directoryFd, string name, int flags, string what)
+    {
+        fixed (byte* p = Z(name)) return Check(openat(directoryFd, p, flags | O_CLOEXEC, 0), "open", what);
+    }
+
     public static void Close(int fd) => _ = close(fd);
 
     public static void Dup2(int fd, int target) => Check(dup2(fd, target), "dup2", target.ToString());

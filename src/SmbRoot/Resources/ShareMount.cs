@@ -25,6 +25,28 @@ public sealed class ShareMount(string unc, string mountPoint, IPAddress? serverA
     /// <summary>Where a holder record (or a file beside it) is read and written: on the mount without leases.</summary>
     public string RecordPath(string pathInShare) => (recordMountPoint ?? mountPoint) + "/" + pathInShare;
 
+    /// <summary>
+    /// Whether the directory of <paramref name="pathInShare"/> lies behind a DFS link: the cifs client
+    /// followed the server's referral and mounted the link's target under the share on its own
+    /// (fs/cifs/cifs_dfs_ref.c, cifs_dfs_d_automount), so the file is on another filesystem than the
+    /// share's root, and after a failover it may be on another server. "/." makes the walk go into
+    /// the directory: a stat of an automount point itself does not mount it (stat(2), AT_NO_AUTOMOUNT).
+    /// A directory that is not there is not behind a link; the open that follows says it is missing.
+    /// </summary>
+    public bool BehindDfsLink(string pathInShare)
+    {
+        int slash = pathInShare.LastIndexOf('/');
+        if (slash < 0) return false;
+        try
+        {
+            return Sys.Stat(mountPoint + "/" + pathInShare[..slash] + "/.").Device != Sys.Stat(mountPoint).Device;
+        }
+        catch (SysException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Unmounts both; waits while a loop device still lets go of a file on the share (EBUSY).</summary>
     public void Release(Deadline deadline)
     {
@@ -32,7 +54,14 @@ public sealed class ShareMount(string unc, string mountPoint, IPAddress? serverA
         Unmount(mountPoint, deadline);
     }
 
+    /// <summary>Unmounts <paramref name="path"/>, after what the cifs client mounted beneath it for DFS links (<see cref="BehindDfsLink"/>).</summary>
     private static void Unmount(string path, Deadline deadline)
+    {
+        foreach (var link in MountTree.Read().UnmountOrder(path).Where(m => m.MountPoint != path)) UnmountOne(link.MountPoint, deadline);
+        UnmountOne(path, deadline);
+    }
+
+    private static void UnmountOne(string path, Deadline deadline)
     {
         while (true)
         {

@@ -28,6 +28,13 @@ public static class ImageStep
         string path = share.MountPoint + "/" + pathInShare;
         string display = plan.Root.Unc + "/" + pathInShare;
         string recordBase = share.RecordPath(pathInShare);
+        bool behindDfsLink = share.BehindDfsLink(pathInShare);
+        if (behindDfsLink && !plan.ImageReadOnly)
+        {
+            throw new BootException($"the image {display} is behind a DFS link: the cifs client followed the server's referral to the server that holds it, " +
+                "and after a failover would follow it to another. A read-write image must never move between servers (each copy would take writes of its own)",
+                "name the server and share that hold the image in root=; a DFS namespace serves golden images, booted read-only with rd.overlay=", permanent: true);
+        }
         using var watched = plan.ImageReadOnly ? null : HolderClaim.Watch(context, network, recordBase, display, $"the image {display}", InUseHint);
         int fd;
         try
@@ -53,6 +60,7 @@ public static class ImageStep
 
         try
         {
+            if (behindDfsLink) SayDfsLink(context, fd, display);
             return Attach(context, fd, pathInShare, recordBase, display, network, watched, made);
         }
         catch
@@ -60,6 +68,23 @@ public static class ImageStep
             Sys.Close(fd); // the lock goes with it
             throw;
         }
+    }
+
+    /// <summary>
+    /// A golden image behind a DFS link: after a failover the client reopens it on another target,
+    /// which the guard takes for the image booted only by its content stamp (<see cref="ContentStamp"/>).
+    /// </summary>
+    private static void SayDfsLink(BootContext context, int fd, string display)
+    {
+        if (ServerFile.ContentOf(fd, display).Stamp is { } stamp)
+        {
+            context.Log.Say($"image: {display} is behind a DFS link; its content stamp ({stamp.ShortName}, published " +
+                $"{stamp.Published.UtcDateTime:yyyy-MM-dd HH:mm}Z) lets the guard follow it to another target");
+            return;
+        }
+        context.Log.Warn($"image: {display} is behind a DFS link and has no content stamp: should its target fail, the client reopens it " +
+            "on another, and the guard, which cannot tell a copy from another image, stops this machine. Publish it with smbroot-admin publish, " +
+            "which stamps it, and copy it to the targets after that");
     }
 
     /// <summary>Locks the open image, names its filesystem and attaches it; the caller closes <paramref name="fd"/> if this throws.</summary>
