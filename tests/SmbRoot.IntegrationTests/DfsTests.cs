@@ -1,39 +1,121 @@
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using SmbRoot.Admin;
 using SmbRoot.Lab;
 using Xunit;
 
 namespace SmbRoot.IntegrationTests;
 
+/// <summary>
+/// A golden image on two independent servers behind a DFS link (<see cref="DfsTargets"/>): the
+/// machine names the namespace, the cifs client follows the link to a target, and when that
+/// server dies, to the other. The guard takes the other copy for the image booted by its content
+/// stamp and head, and fences when the other target holds another image under the name.
+/// A read-write image and a layer behind a link are refused.
+/// </summary>
 [Collection(NetworkLabCollection.Name)]
 public sealed class DfsTests(NetworkLabFixture fixture)
 {
     private readonly Lab.Lab _lab = fixture.Lab;
 
+    /// <summary>The guest's reader: each second, the page cache dropped and busybox read from the image again, with its MD5.</summary>
+    private const string Reader = "while true; do echo 3 > /proc/sys/vm/drop_caches; echo READ $(md5sum /bin/busybox | cut -c1-32); sleep 1; done &";
+
+    private static int Reads(QemuMachine guest) => Regex.Matches(guest.Console, @"^READ [0-9a-f]{32}", RegexOptions.Multiline).Count;
+
     [Fact]
-    public void Scratch()
+    public void A_golden_image_behind_a_DFS_link_goes_on_from_the_other_target_when_its_server_dies()
     {
-        string source = _lab.AddImage("dfs-source/v1.img", "ext4");
-        using var targets = new DfsTargets(_lab.Network!, Path.Combine(_lab.WorkDirectory, "dfs"), _lab.Samba.UserPassword);
-        targets.Replicate(source, "v1.img");
-        foreach (var i in Enumerable.Range(0, 2)) File.WriteAllText(targets.ImagePath(i, "current"), "v1.img\n");
-        foreach (var i in Enumerable.Range(0, 2)) Console.WriteLine($"mtime {i}: {File.GetLastWriteTimeUtc(targets.ImagePath(i, "v1.img")):O}");
-        File.SetLastWriteTimeUtc(targets.ImagePath(1, "v1.img"), DateTime.UtcNow.AddHours(1));
-        string initrd = _lab.InitramfsWithCredentials();
-        using var guest = _lab.BootOnNetwork(initrd, DfsTargets.CommandLine(0, "current", 40, "rd.overlay=tmpfs smbroot.halt=halt smbroot.debug"), [_lab.Network!.AddNic()]);
+        using var targets = Targets();
+        string[] copies = Publish(targets, "dfs-v1.img", "v1.img");
+        string hash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(copies[0])));
+        string busybox = Convert.ToHexString(MD5.HashData(File.ReadAllBytes(Shell.Require("busybox", "busybox-static")))).ToLowerInvariant();
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), DfsTargets.CommandLine(0, "current", 40, "rd.overlay=tmpfs smbroot.halt=halt"), [_lab.Network!.AddNic()]);
+        guest.WaitFor($@"image: //{Regex.Escape(DfsTargets.Address(0))}/dfs/golden/v1.img is behind a DFS link; its content stamp \(sha256:[0-9a-f]{{12}}", LabFixture.BootTimeout);
         guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
-        guest.Type("cat /proc/mounts; cat /proc/fs/cifs/DebugData");
-        Thread.Sleep(3000);
-        int serving = targets.Serving("v1.img") ?? -1;
-        Console.WriteLine($"serving: {serving}");
-        for (int i = 0; i < 2; i++) Console.WriteLine($"server {i}:\n{targets.Status(i)}");
-        guest.Type("while true; do echo 3 > /proc/sys/vm/drop_caches; echo READ $(md5sum /bin/busybox); sleep 1; done &");
-        guest.WaitFor("(?s)READ .*READ .*READ", TimeSpan.FromSeconds(30));
+        guest.Type(Reader);
+        guest.WaitFor(@"(?s)READ .*READ .*READ", TimeSpan.FromSeconds(30));
+
+        int serving = targets.Serving("v1.img") ?? throw new InvalidOperationException("neither target has the image open");
+        int survivor = 1 - serving;
+        int before = Reads(guest);
         targets.Kill(serving);
-        Thread.Sleep(30000);
-        guest.Type("/run/initramfs/init status");
-        guest.Type("cat /proc/fs/cifs/DebugData; cat /proc/mounts");
-        Thread.Sleep(3000);
-        for (int i = 0; i < 2; i++) Console.WriteLine($"server {i}:\n{(i == serving ? "dead" : targets.Status(i))}");
-        Console.WriteLine(guest.Console);
+        // The copies' modification times differ (copied a minute apart, as a replica often is): only the stamp and head say they are one image.
+        guest.WaitFor($@"guard: the image //{Regex.Escape(DfsTargets.Address(0))}/dfs/golden/v1.img is served by another file now \(.*content stamp \(sha256:[0-9a-f]{{12}}\) and first 128 KiB are the image's", TimeSpan.FromSeconds(60));
+        while (Reads(guest) < before + 3) guest.WaitFor(@"READ", TimeSpan.FromSeconds(30));
+        Assert.All(Regex.Matches(guest.Console, @"^READ (\S+)", RegexOptions.Multiline), read => Assert.Equal(busybox, read.Groups[1].Value));
+        Assert.Contains("v1.img", targets.Status(survivor, "-L"));
+        Assert.DoesNotContain("rebooting now", guest.Console);
+
+        guest.Type("kill %1; wait");
+        guest.Type($"{RootImage.ControlClient} relinquish --halt");
+        guest.WaitFor(@"final: the root is released \(image closed, share unmounted\)", TimeSpan.FromMinutes(2));
+        guest.WaitFor(@"reboot: System halted", TimeSpan.FromMinutes(1));
+        SambaServer.WaitUntilReleased(() => targets.Status(survivor), TimeSpan.FromSeconds(30), $"{LabNetwork.Subnet}.50");
+        Assert.Equal(hash, Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(copies[survivor]))));
+        RootImage.Check(copies[survivor], "ext4");
+    }
+
+    [Fact]
+    public void Another_image_under_the_name_on_the_other_target_fences_and_a_read_write_image_or_layer_behind_a_link_is_refused()
+    {
+        using var targets = Targets();
+        Publish(targets, "dfs-v2.img", "v2.img");
+        string initrd = _lab.InitramfsWithCredentials();
+        using (var guest = _lab.BootOnNetwork(initrd, DfsTargets.CommandLine(0, "current", 41, "rd.overlay=tmpfs smbroot.halt=halt"), [_lab.Network!.AddNic()]))
+        {
+            guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+            int serving = targets.Serving("v2.img") ?? throw new InvalidOperationException("neither target has the image open");
+            // An administrator's mistake on the other target: another image, published there on its own, copied over the name.
+            string other = _lab.AddImage("dfs-other/v2.img", "ext4");
+            ImageStamping.Stamp(other, DateTimeOffset.UtcNow, new ProgressLine(TextWriter.Null, "stamping"), out _);
+            File.Copy(other, targets.ImagePath(1 - serving, "v2.img"), overwrite: true);
+            guest.Type(Reader);
+            guest.WaitFor(@"(?s)READ .*READ", TimeSpan.FromSeconds(30));
+            targets.Kill(serving);
+            guest.WaitFor(@"the image //\S+/dfs/golden/v2.img on the server is not the file this machine booted: .*its content stamp is sha256:[0-9a-f]{12} where the image booted has sha256:[0-9a-f]{12}", TimeSpan.FromSeconds(60));
+            guest.WaitFor("rebooting now, before this machine reads a different filesystem", TimeSpan.FromSeconds(10));
+        }
+
+        string survivorAddress = DfsTargets.Address(targets.Alive);
+        using (var rw = _lab.BootOnNetwork(initrd, DfsTargets.CommandLine(targets.Alive, "v2.img", 42, "smbroot.halt=halt"), [_lab.Network!.AddNic()]))
+        {
+            rw.WaitFor($@"the image //{Regex.Escape(survivorAddress)}/dfs/golden/v2.img is behind a DFS link: .*A read-write image must never move between servers", LabFixture.BootTimeout);
+            rw.WaitFor("Type r and Enter", TimeSpan.FromSeconds(30));
+        }
+        string layer = $"rd.overlay=cifs://{survivorAddress}/{DfsTargets.NamespaceShare}/{DfsTargets.Link}/layers/{{hostname}}.img rd.overlay.create=64M";
+        Directory.CreateDirectory(targets.ImagePath(targets.Alive, "layers"));
+        using (var layered = _lab.BootOnNetwork(initrd, DfsTargets.CommandLine(targets.Alive, "current", 43, layer), [_lab.Network!.AddNic()]))
+        {
+            layered.WaitFor(@"the layer //\S+/dfs/golden/layers/guest43.img is behind a DFS link: .*A layer must never move between servers", LabFixture.BootTimeout);
+            layered.WaitFor("Type r and Enter", TimeSpan.FromSeconds(30));
+        }
+        Assert.False(File.Exists(targets.ImagePath(targets.Alive, "layers/guest43.img")), "the refused layer was not made");
+        Assert.False(File.Exists(targets.ImagePath(targets.Alive, "v2.img" + Core.Fencing.HolderRecord.FileSuffix)), "no holder record was written for the refused image");
+    }
+
+    private DfsTargets Targets() => new(_lab.Network!, Path.Combine(_lab.WorkDirectory, "dfs"), _lab.Samba.UserPassword);
+
+    /// <summary>
+    /// An image made, published by the administrator's tool on target 0 (fsck, content stamp, pointer
+    /// "current") and copied with its pointer to target 1 a minute "later" (another modification
+    /// time, as a copy without -t has). Returns each target's copy.
+    /// </summary>
+    private string[] Publish(DfsTargets targets, string source, string name)
+    {
+        string made = _lab.AddImage("dfs-source/" + source, "ext4");
+        string first = targets.ImagePath(0, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(first)!);
+        File.Copy(made, first, overwrite: true);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = AdminTool.Run(["publish", Path.GetDirectoryName(first)!, name, "--pointer", "current"], TextReader.Null, false, output, error);
+        Assert.True(code == 0, $"publish exited with {code}:\n{error}\n{output}");
+        Assert.Contains("is stamped with its content's digest", output.ToString());
+        string second = targets.ImagePath(1, name);
+        File.Copy(first, second, overwrite: true);
+        File.Copy(targets.ImagePath(0, "current"), targets.ImagePath(1, "current"), overwrite: true);
+        File.SetLastWriteTimeUtc(second, File.GetLastWriteTimeUtc(first).AddMinutes(1));
+        return [first, second];
     }
 }

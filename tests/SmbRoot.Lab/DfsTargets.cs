@@ -51,6 +51,7 @@ public sealed class DfsTargets : IDisposable
         File.CreateSymbolicLink(Path.Combine(root, Link), "msdfs:" + string.Join(",", Enumerable.Range(0, 2).Select(i => $@"{Address(i)}\{ImagesShare}")));
         server.StartSmbd(password, """
               host msdfs = yes
+              msdfs shuffle referrals = yes
             """, $"""
             [{NamespaceShare}]
               path = {root}
@@ -85,9 +86,15 @@ public sealed class DfsTargets : IDisposable
     public int? Serving(string pathInShare) =>
         Enumerable.Range(0, Count).Cast<int?>().FirstOrDefault(i => Status(i!.Value, "-L").Contains(pathInShare));
 
-    public void Kill(int server) => _servers[server].Kill();
+    /// <summary>The server's daemons die as in a crash (<see cref="ServerNode.Kill"/>); <see cref="Alive"/> is the other from then on.</summary>
+    public void Kill(int server)
+    {
+        _servers[server].Kill();
+        Alive = 1 - server;
+    }
 
-    public void Silence(int server) => _servers[server].Silence();
+    /// <summary>The server not killed (0 until one is).</summary>
+    public int Alive { get; private set; }
 
     public string Status(int server, params string[] args) => _servers[server].Status(args);
 

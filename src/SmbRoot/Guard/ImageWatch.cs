@@ -37,7 +37,7 @@ public static class ImageWatch
         string? failing = null; // the decisions' alone
         BackgroundWork.Start("image watch", log, () =>
         {
-            var named = new Named(target);
+            var named = new Named(target, log);
             while (true)
             {
                 Thread.Sleep(Interval);
@@ -63,14 +63,36 @@ public static class ImageWatch
         private ImageIdentity _booted = target.Booted;
         private (ContentStamp? Stamp, byte[] Head)? _content;
 
+        /// <summary>The directory opened and the booted file's content read at once, at boot, while every server on the way answers; what fails is done at the first check.</summary>
+        public Named(Target target, ILogger log) : this(target)
+        {
+            try
+            {
+                _directory = OpenDirectory();
+                if (_booted.ChangedIn(ServerFile.IdentityOf(_directory, _name, target.Display)) is null) _content = ServerFile.ContentOf(_directory, _name, target.Display);
+            }
+            catch (SysException e)
+            {
+                log.Warn($"guard: cannot open the directory of the image {target.Display} yet: {e.Message}");
+            }
+        }
+
+        /// <summary>
+        /// "/.": the walk goes into the directory, through the client's mount of a DFS link's target.
+        /// Opened with O_PATH, the link's directory itself would be the automount point on the
+        /// namespace's share (open(2)), from which the name is looked up on the namespace's server,
+        /// which may hold another copy. A walk that has to revalidate a directory on a server that is
+        /// down waits for it (a hard mount), which is why this is done once.
+        /// </summary>
+        private int OpenDirectory() => Sys.Open(System.IO.Path.GetDirectoryName(target.Path) + "/.", Sys.O_PATH | Sys.O_DIRECTORY);
+
         public Answer Check()
         {
             try
             {
-                if (_directory < 0) _directory = Sys.Open(System.IO.Path.GetDirectoryName(target.Path)!, Sys.O_PATH | Sys.O_DIRECTORY);
+                _directory = _directory >= 0 ? _directory : OpenDirectory();
                 var now = ServerFile.IdentityOf(_directory, _name, target.Display);
                 string? change = _booted.ChangedIn(now);
-                // What the booted file holds, read while the name still names it: the watch starts at boot.
                 if (change is null) _content ??= ServerFile.ContentOf(_directory, _name, target.Display);
                 if (change is null || _content is not ({ } stamp, var head)) return new Answer(change, null);
                 var (stampNow, headNow) = ServerFile.ContentOf(_directory, _name, target.Display);
