@@ -51,7 +51,6 @@ public sealed class DfsTargets : IDisposable
         File.CreateSymbolicLink(Path.Combine(root, Link), "msdfs:" + string.Join(",", Enumerable.Range(0, 2).Select(i => $@"{Address(i)}\{ImagesShare}")));
         server.StartSmbd(password, """
               host msdfs = yes
-              msdfs shuffle referrals = yes
             """, $"""
             [{NamespaceShare}]
               path = {root}

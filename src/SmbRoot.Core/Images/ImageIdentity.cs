@@ -9,6 +9,9 @@ namespace SmbRoot.Core.Images;
 /// </summary>
 public sealed record ImageIdentity(ulong FileId, long Size, DateTimeOffset Modified)
 {
+    /// <summary>The content stamp the image ends with (<see cref="ContentStamp"/>), when it was published with one: what it is on any server.</summary>
+    public ContentStamp? Stamp { get; init; }
+
     /// <summary>
     /// A statx timestamp (seconds and nanoseconds since 1970) as a time, held to the years
     /// DateTimeOffset can hold: anyone who can set a file's time on the server can set it past 9999,

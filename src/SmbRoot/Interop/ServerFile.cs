@@ -110,22 +110,28 @@ public sealed unsafe partial class ServerFile : IDisposable
         }
     }
 
-    /// <summary>The content stamp and head of the open file <paramref name="fd"/>; a damaged stamp is none (<see cref="Core.Images.ContentStamp.Find"/>).</summary>
+    /// <summary>The content stamp and head of the open file <paramref name="fd"/>.</summary>
     public static (Core.Images.ContentStamp? Stamp, byte[] Head) ContentOf(int fd, string what)
     {
         var (_, _, size) = Sys.FStat(fd, what);
         var head = new byte[(int)Math.Min(Core.Images.ContentStamp.HeadBytes, size)];
         Sys.PRead(fd, head, 0, what);
-        if (size < Core.Images.ContentStamp.Size) return (null, head);
+        return (StampOf(fd, size, what), head);
+    }
+
+    /// <summary>The content stamp the open file <paramref name="fd"/> of <paramref name="size"/> bytes ends with, or null; a damaged stamp is none (<see cref="Core.Images.ContentStamp.Find"/>).</summary>
+    public static Core.Images.ContentStamp? StampOf(int fd, long size, string what)
+    {
+        if (size < Core.Images.ContentStamp.Size) return null;
         var tail = new byte[Core.Images.ContentStamp.Size];
         Sys.PRead(fd, tail, size - tail.Length, what);
         try
         {
-            return (Core.Images.ContentStamp.Find(size, tail), head);
+            return Core.Images.ContentStamp.Find(size, tail);
         }
         catch (FormatException)
         {
-            return (null, head);
+            return null;
         }
     }
 

@@ -54,20 +54,30 @@ public sealed class ShareMount(string unc, string mountPoint, IPAddress? serverA
         Unmount(mountPoint, deadline);
     }
 
-    /// <summary>Unmounts <paramref name="path"/>, after what the cifs client mounted beneath it for DFS links (<see cref="BehindDfsLink"/>).</summary>
+    /// <summary>
+    /// Unmounts <paramref name="path"/>. When the cifs client has mounted DFS links' targets beneath
+    /// it (<see cref="BehindDfsLink"/>), the share goes with them in one lazy unmount of its own
+    /// mount point: a path to one of them is looked up through the link's directory on the
+    /// namespace's share, and that lookup revalidates the directory with the namespace's server
+    /// (fs/cifs/dir.c, cifs_d_revalidate), waiting for as long as that server is down, even after
+    /// the target's own server took over (the lab saw umount wait there for good). The loop devices
+    /// are detached by now, so nothing holds the mounts: the kernel lets them go, tree disconnect
+    /// and logoff included, before umount2 returns to this process (fs/namespace.c, mntput_no_expire
+    /// runs the last put as task work).
+    /// </summary>
     private static void Unmount(string path, Deadline deadline)
     {
-        foreach (var link in MountTree.Read().UnmountOrder(path).Where(m => m.MountPoint != path)) UnmountOne(link.MountPoint, deadline);
-        UnmountOne(path, deadline);
+        bool dfsLinks = MountTree.Read().UnmountOrder(path).Any(m => m.MountPoint != path);
+        UnmountOne(path, deadline, dfsLinks ? Sys.MNT_DETACH : 0);
     }
 
-    private static void UnmountOne(string path, Deadline deadline)
+    private static void UnmountOne(string path, Deadline deadline, int flags)
     {
         while (true)
         {
             try
             {
-                Sys.Unmount(path);
+                Sys.Unmount(path, flags);
                 return;
             }
             catch (SysException e) when (e.Errno is Errno.EINVAL or Errno.ENOENT)

@@ -45,6 +45,8 @@ public static class CoreParsers
             "cifs://server/share/clients/{mac}-{hostname}.img"),
         FuzzTarget.Text("LayerStamp.Parse", t => LayerStamp.Parse(t).RefusalOver(LayerStamp.Parse(t)), typeof(FormatException),
             "image=golden/v1.img\nfile_id=4711\nsize=1073741824\nmodified=2026-11-24T10:00:00.1234567+00:00\n"),
+        FuzzTarget.Binary("ContentStamp.Find", b => ContentStamp.Find(8192 + ContentStamp.Size, b.Concat(new byte[ContentStamp.Size]).Take(ContentStamp.Size).ToArray()), typeof(FormatException),
+            new ContentStamp(8192, new string('c', 64), DateTimeOffset.UnixEpoch).ToBytes()),
         FuzzTarget.Binary("LayerTemplate.Unpack", b => LayerTemplate.Unpack(b), typeof(FormatException),
             LayerTemplate.Pack([.. new byte[] { 1 }, .. new byte[2 * LayerTemplate.BlockSize - 1]])),
         FuzzTarget.Text("CifsRoot.Parse", t => CifsRoot.Parse(t).ToString(), typeof(PlanException),

@@ -60,8 +60,7 @@ public static class ImageStep
 
         try
         {
-            if (behindDfsLink) SayDfsLink(context, fd, display);
-            return Attach(context, fd, pathInShare, recordBase, display, network, watched, made);
+            return Attach(context, fd, pathInShare, recordBase, display, network, watched, made, behindDfsLink);
         }
         catch
         {
@@ -74,9 +73,9 @@ public static class ImageStep
     /// A golden image behind a DFS link: after a failover the client reopens it on another target,
     /// which the guard takes for the image booted only by its content stamp (<see cref="ContentStamp"/>).
     /// </summary>
-    private static void SayDfsLink(BootContext context, int fd, string display)
+    private static void SayDfsLink(BootContext context, ContentStamp? stamp, string display)
     {
-        if (ServerFile.ContentOf(fd, display).Stamp is { } stamp)
+        if (stamp is not null)
         {
             context.Log.Say($"image: {display} is behind a DFS link; its content stamp ({stamp.ShortName}, published " +
                 $"{stamp.Published.UtcDateTime:yyyy-MM-dd HH:mm}Z) lets the guard follow it to another target");
@@ -88,7 +87,8 @@ public static class ImageStep
     }
 
     /// <summary>Locks the open image, names its filesystem and attaches it; the caller closes <paramref name="fd"/> if this throws.</summary>
-    private static Result Attach(BootContext context, int fd, string pathInShare, string recordBase, string display, RootNetwork network, HolderClaim.Watched? watched, Made made)
+    private static Result Attach(BootContext context, int fd, string pathInShare, string recordBase, string display, RootNetwork network, HolderClaim.Watched? watched, Made made,
+        bool behindDfsLink)
     {
         var plan = context.Plan;
         try
@@ -124,7 +124,9 @@ public static class ImageStep
             context.Log.Warn($"rootfstype={plan.RootFsType}, but the image's superblock says {detected}; mounting as {plan.RootFsType} as asked");
         }
 
-        var identity = plan.ImageReadOnly ? ServerFile.IdentityOf(fd, display) : null; // the attached file, for the guard's check (Guard/ImageWatch)
+        // The attached file, for the guard's check (Guard/ImageWatch) and a persistent layer's stamp (Core/Overlay/LayerStamp).
+        var identity = plan.ImageReadOnly ? ServerFile.IdentityOf(fd, display) with { Stamp = ServerFile.StampOf(fd, size, display) } : null;
+        if (behindDfsLink) SayDfsLink(context, identity?.Stamp, display);
         var claim = watched is null ? null : made.Add(Claim(context, network, watched, fd, display, pathInShare));
         string device = Loop.Attach(fd, plan.ImageReadOnly, pathInShare);
         context.Log.Say($"image: {display} ({size / (1024 * 1024)} MiB, {fileSystem}) on {device}{(plan.ImageReadOnly ? ", read-only" : "")}");
