@@ -14,6 +14,9 @@ public sealed class DfsTargets : IDisposable
     public const string ImagesShare = "images";
     public const string Link = "golden";
 
+    /// <summary>A link whose target is a host name, not an address: the client needs the kernel's dns_resolver upcall to follow it.</summary>
+    public const string NamedLink = "named", NamedTarget = "dfs1.smbroot.lab";
+
     private readonly ServerNode[] _servers;
 
     public DfsTargets(LabNetwork network, string directory, string password)
@@ -49,6 +52,7 @@ public sealed class DfsTargets : IDisposable
         Directory.CreateDirectory(images);
         Directory.CreateDirectory(root);
         File.CreateSymbolicLink(Path.Combine(root, Link), "msdfs:" + string.Join(",", Enumerable.Range(0, 2).Select(i => $@"{Address(i)}\{ImagesShare}")));
+        File.CreateSymbolicLink(Path.Combine(root, NamedLink), $@"msdfs:{NamedTarget}\{ImagesShare}");
         server.StartSmbd(password, """
               host msdfs = yes
             """, $"""
