@@ -11,7 +11,7 @@ namespace SmbRoot.IntegrationTests;
 /// machine names the namespace, the cifs client follows the link to a target, and when that
 /// server dies, to the other. The guard takes the other copy for the image booted by its content
 /// stamp and head, and fences when the other target holds another image under the name.
-/// A read-write image and a layer behind a link are refused.
+/// A read-write image and a layer behind a link are refused, and so is a link whose target is a host name (no dns_resolver upcall).
 /// </summary>
 [Collection(NetworkLabCollection.Name)]
 public sealed class DfsTests(NetworkLabFixture fixture)
@@ -68,7 +68,7 @@ public sealed class DfsTests(NetworkLabFixture fixture)
     }
 
     [Fact]
-    public void Another_image_under_the_name_on_the_other_target_fences_and_a_read_write_image_or_layer_behind_a_link_is_refused()
+    public void Another_image_under_the_name_on_the_other_target_fences_and_a_read_write_image_a_layer_or_a_target_by_name_is_refused()
     {
         using var targets = Targets();
         Publish(targets, "dfs-v2.img", "v2.img");
@@ -102,6 +102,10 @@ public sealed class DfsTests(NetworkLabFixture fixture)
             layered.WaitFor("Type r and Enter", TimeSpan.FromSeconds(30));
         }
         Assert.False(File.Exists(targets.ImagePath(targets.Alive, "layers/guest43.img")), "the refused layer was not made");
+
+        using var named = _lab.BootOnNetwork(initrd, DfsTargets.CommandLine(targets.Alive, "current", 44, "rd.overlay=tmpfs").Replace($"/{DfsTargets.Link}/", $"/{DfsTargets.NamedLink}/"), [_lab.Network!.AddNic()]);
+        named.WaitFor(@"is behind a DFS link whose target is named by host name: .*dns_resolver upcall", LabFixture.BootTimeout);
+        named.WaitFor("Type r and Enter", TimeSpan.FromSeconds(30));
         Assert.False(File.Exists(targets.ImagePath(targets.Alive, "v2.img" + Core.Fencing.HolderRecord.FileSuffix)), "no holder record was written for the refused image");
     }
 

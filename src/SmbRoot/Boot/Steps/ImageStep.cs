@@ -52,6 +52,12 @@ public static class ImageStep
                     plan.ImageReadOnly ? "the file's permissions on the server" : "the file's permissions on the server, or boot it read-only with ro", inner: e),
                 Errno.EBUSY or Errno.ETXTBSY => new BootException($"the image {display} is in use: {Errno.Describe(e.Errno)}",
                     "whether another machine has booted this image", inner: e),
+                // The client's mount of a DFS link's target resolves a target named by host name through the kernel's
+                // dns_resolver key (fs/cifs/dns_resolve.c, dns_query), whose upcall is /sbin/request-key: none here.
+                Errno.ENOKEY => new BootException($"the image {display} is behind a DFS link whose target is named by host name: the cifs client " +
+                    "resolves it through the kernel's dns_resolver upcall (request-key(8)), which this initramfs does not answer",
+                    @"the link's targets: name them by address on the server (ln -s 'msdfs:192.0.2.11\boot,192.0.2.12\boot' /srv/dfs/golden); dmesg shows the failed mount",
+                    permanent: true, inner: e),
                 Errno.EISDIR => new BootException($"{display} is a directory, not an image file",
                     "end root= with '/' to use a share directory as the root", permanent: true, inner: e),
                 _ => new BootException($"opening the image {display} failed: {Errno.Describe(e.Errno)}", "the server's log and dmesg", inner: e),
