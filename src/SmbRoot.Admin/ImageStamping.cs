@@ -28,6 +28,13 @@ public static class ImageStamping
         return stamp;
     }
 
+    /// <summary>Whether the image ends with a content stamp now (whether or not it still says what the image holds).</summary>
+    public static bool IsStamped(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return Existing(file) is not null;
+    }
+
     /// <summary>The stamp the file ends with now, or null; a damaged one counts as none, and is written over.</summary>
     private static ContentStamp? Existing(FileStream file)
     {

@@ -65,9 +65,9 @@ public static class InitramfsCommand
         var archive = InitramfsBuilder.Assemble(new InitramfsInputs(init, modules, options.Layout, null, options.Selection, options.Mtime), error);
         error.WriteLine($"initramfs: [2/3] compressing with {options.Compression}");
         var compressing = new ProgressLine(error, $"compressing with {options.Compression}");
-        ReplaceWith(Path.Combine(outDir, "initramfs.img"), next =>
+        AtomicFile.Replace(Path.Combine(outDir, "initramfs.img"), next =>
             InitramfsBuilder.Write(archive, next, options.Mtime, options.Compression, (done, total) => compressing.Report(done / 1048576.0, total / 1048576.0, "MiB")));
-        ReplaceWith(Path.Combine(outDir, "vmlinuz"), next => File.Copy(vmlinuz, next, overwrite: true));
+        AtomicFile.Replace(Path.Combine(outDir, "vmlinuz"), next => File.Copy(vmlinuz, next, overwrite: true));
         error.WriteLine(machines.Count == 0 ? "initramfs: [3/3] no --machines, so no credentials archives" : $"initramfs: [3/3] credentials archives for {machines.Count} machine(s)");
         string secrets = Path.Combine(outDir, "secrets");
         if (machines.Count > 0)
@@ -77,7 +77,7 @@ public static class InitramfsCommand
         }
         foreach (var (machine, password) in machines.Zip(passwords))
         {
-            ReplaceWith(Path.Combine(secrets, machine.Name + ".cpio"), next => CredentialsCommand.Write(machine.User, machine.Domain, password, next));
+            AtomicFile.Replace(Path.Combine(secrets, machine.Name + ".cpio"), next => CredentialsCommand.Write(machine.User, machine.Domain, password, next));
         }
 
         output.WriteLine($"initramfs: {outDir}/vmlinuz ({kernel}), {outDir}/initramfs.img ({new FileInfo(Path.Combine(outDir, "initramfs.img")).Length / 1024} KiB, {options.Compression}, no password in it)");
@@ -114,12 +114,4 @@ public static class InitramfsCommand
             .OrderDescending(KernelVersionOrder.Instance)
             .FirstOrDefault()
         ?? throw new FormatException($"no kernel with both {bootDirectory}/vmlinuz-VERSION and {modulesRoot}/VERSION; --kernel-version names one");
-
-    /// <summary>Writes <paramref name="path"/> through a file beside it, then renames that over it (rename(2) is atomic).</summary>
-    private static void ReplaceWith(string path, Action<string> write)
-    {
-        string next = path + ".next";
-        write(next);
-        File.Move(next, path, overwrite: true);
-    }
 }

@@ -31,15 +31,13 @@ public static class PointerCommands
             error.WriteLine($"publish: {refusal}");
             return 1;
         }
-        var stamp = ImageStamping.Stamp(share.FullPath(image), DateTimeOffset.UtcNow, new ProgressLine(error, $"stamping {image}"), out bool written);
-        output.WriteLine($"publish: {image} {(written ? "is stamped with" : "already carries")} its content's digest ({stamp.ShortName}, in its last 4 KiB): " +
-            "a byte copy of it on another server (a DFS target) is the same image to the guard");
+        Stamp(share, image, pointer, output, error);
         if (current is not null)
         {
             var history = History(share, pointer).Append(Path.GetFileName(current));
-            Replace(share, pointer + PointerHistory.Suffix, PointerHistory.Format(history));
+            AtomicFile.Replace(share.FullPath(pointer + PointerHistory.Suffix), PointerHistory.Format(history));
         }
-        Replace(share, pointer, name + "\n");
+        AtomicFile.Replace(share.FullPath(pointer), name + "\n");
         output.WriteLine($"publish: {pointer} names {name} now" + (current is null ? "" : $" (it named {Path.GetFileName(current)}; machines running that keep it until they restart)") +
             "; new boots take it");
         return 0;
@@ -61,8 +59,8 @@ public static class PointerCommands
             return 1;
         }
         string? current = Current(share, pointer, error, out _);
-        Replace(share, pointer, previous + "\n");
-        Replace(share, pointer + PointerHistory.Suffix, PointerHistory.Format(history.Take(history.Count - 1)));
+        AtomicFile.Replace(share.FullPath(pointer), previous + "\n");
+        AtomicFile.Replace(share.FullPath(pointer + PointerHistory.Suffix), PointerHistory.Format(history.Take(history.Count - 1)));
         output.WriteLine($"rollback: {pointer} names {previous} again" + (current is null ? "" : $" (it named {Path.GetFileName(current)}; machines running that keep it until they restart)"));
         return 0;
     }
@@ -117,6 +115,25 @@ public static class PointerCommands
             : $"{check[0]} found problems in {image} (exit {exitCode}); a published image must be clean:\n{string.Join('\n', said.Trim().Split('\n').TakeLast(8))}";
     }
 
+    /// <summary>
+    /// Writes the image's content stamp (<see cref="ImageStamping"/>), unless another pointer names
+    /// it already without one: machines may run it, and a stamp written now would change its size
+    /// and end under them, which their guards take for an image replaced in place.
+    /// </summary>
+    private static void Stamp(ShareDirectory share, string image, string pointer, TextWriter output, TextWriter error)
+    {
+        var namedBy = Beside(share, pointer).FirstOrDefault(i => i.Path == image)?.NamedBy.Where(p => p != pointer).ToList() ?? [];
+        if (namedBy.Count > 0 && !ImageStamping.IsStamped(share.FullPath(image)))
+        {
+            error.WriteLine($"publish: {image} is named by {string.Join(", ", namedBy)} already and has no content stamp; machines may run it, " +
+                "so it is published without one (a stamp now would change it under them). A copy of it on a DFS target will not be taken for it: publish a copy instead");
+            return;
+        }
+        var stamp = ImageStamping.Stamp(share.FullPath(image), DateTimeOffset.UtcNow, new ProgressLine(error, $"stamping {image}"), out bool written);
+        output.WriteLine($"publish: {image} {(written ? "is stamped with" : "already carries")} its content's digest ({stamp.ShortName}, in its last 4 KiB): " +
+            "a byte copy of it on another server (a DFS target) is the same image to the guard");
+    }
+
     /// <summary>Runs a filesystem checker, with its progress (or the time so far, every 10 s) on the way; its exit code and what it said.</summary>
     private static (int ExitCode, string Said) Check(string[] command, ProgressLine progress)
     {
@@ -128,7 +145,7 @@ public static class PointerCommands
         {
             while (run.StandardOutput.ReadLine() is { } line)
             {
-                if (FsckProgress.Fraction(line) is { } fraction) { measured = true; progress.Report(fraction, 1); }
+                if (FsckProgress.Fraction(line) is { } fraction) { Volatile.Write(ref measured, true); progress.Report(fraction, 1); }
                 else lock (said) said.AppendLine(line);
             }
         });
@@ -136,7 +153,7 @@ public static class PointerCommands
         var errors = run.StandardError.ReadToEndAsync();
         while (!run.WaitForExit(TimeSpan.FromSeconds(1)))
         {
-            if (!measured) progress.StillWorking(TimeSpan.FromSeconds(10));
+            if (!Volatile.Read(ref measured)) progress.StillWorking(TimeSpan.FromSeconds(10));
         }
         reader.Join();
         lock (said) return (run.ExitCode, said + errors.Result);
@@ -165,18 +182,6 @@ public static class PointerCommands
 
     internal static IReadOnlyList<string> History(ShareDirectory share, string pointer) =>
         File.Exists(share.FullPath(pointer + PointerHistory.Suffix)) ? PointerHistory.Parse(File.ReadAllText(share.FullPath(pointer + PointerHistory.Suffix))) : [];
-
-    /// <summary>Writes the new content beside the file, flushed, then renames it over the file.</summary>
-    private static void Replace(ShareDirectory share, string path, string content)
-    {
-        string next = share.FullPath(path + PointerHistory.NextSuffix);
-        using (var stream = new FileStream(next, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(System.Text.Encoding.UTF8.GetBytes(content));
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(next, share.FullPath(path), overwrite: true);
-    }
 
     private static string Directory(string path) => path.LastIndexOf('/') is var slash and >= 0 ? path[..slash] : "";
 

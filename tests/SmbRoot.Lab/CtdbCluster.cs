@@ -4,14 +4,13 @@ using System.Text.RegularExpressions;
 namespace SmbRoot.Lab;
 
 /// <summary>
-/// Clustered Samba on one machine: each node is a network namespace on the lab bridge (a veth
-/// pair, the node's own address) and a mount namespace of its own, in which /etc/ctdb, /run/ctdb
-/// and /var/lib/ctdb are the node's directories: ctdbd's paths are fixed outside its test mode,
-/// and its test mode does not move public addresses (so smbd, which finds ctdbd by its socket in
-/// /run/ctdb, runs in the same mount namespace). The cluster lock and the share are on this
-/// machine's filesystem, coherent for every node as ctdb(7) asks. CTDB moves
-/// <see cref="PublicAddress"/> between the nodes (its 10.interface event script adds it to the
-/// node's eth0 and sends gratuitous ARP and tickle ACKs to the clients of the node that died).
+/// Clustered Samba on one machine: each node a <see cref="ServerNode"/> on the lab bridge, in whose
+/// mount namespace /etc/ctdb, /run/ctdb and /var/lib/ctdb are the node's own directories: ctdbd's
+/// paths are fixed outside its test mode, and its test mode does not move public addresses (so
+/// smbd, which finds ctdbd by its socket in /run/ctdb, runs in the same mount namespace). The
+/// cluster lock and the share are on this machine's filesystem, coherent for every node as ctdb(7)
+/// asks. CTDB moves <see cref="PublicAddress"/> between the nodes (its 10.interface event script
+/// adds it to the node's eth0 and sends gratuitous ARP and tickle ACKs to the clients of the node that died).
 /// </summary>
 public sealed class CtdbCluster : IDisposable
 {

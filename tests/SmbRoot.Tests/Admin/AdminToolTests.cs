@@ -122,4 +122,38 @@ public sealed class AdminToolTests : IDisposable
         Assert.Equal(1, AdminTool.Run(["credentials", "node7", "--user", "smbroot", "--output", archive], new StringReader(""), false, new StringWriter(), empty));
         Assert.Contains("no password on standard input", empty.ToString());
     }
+
+    /// <summary>A real ext4 image (publish checks it with e2fsck), made by mkfs.ext4 (build.sh test installs e2fsprogs).</summary>
+    private void RealExt4(string path)
+    {
+        string full = Path.Combine(_share, path);
+        SmbRoot.Lab.Shell.Run(SmbRoot.Lab.Shell.Require("mkfs.ext4", "e2fsprogs"), "-q", "-F", full, "4M");
+    }
+
+    [Fact]
+    public void Publish_stamps_the_image_unless_another_pointer_names_it_without_a_stamp_already()
+    {
+        RealExt4("golden/v3.img");
+        var (code, output, error) = Run("publish", _share, "golden/v3.img", "--pointer", "golden/current");
+        Assert.True(code == 0, error);
+        Assert.Contains("golden/v3.img is stamped with its content's digest (sha256:", output);
+        long stamped = new FileInfo(Path.Combine(_share, "golden/v3.img")).Length;
+        Assert.Equal(4L * 1024 * 1024 + Core.Images.ContentStamp.Size, stamped);
+
+        // Published again by another pointer: already stamped, left as it is.
+        Write("golden/other", "v1.img\n"u8.ToArray());
+        (code, output, error) = Run("publish", _share, "golden/v3.img", "--pointer", "golden/other");
+        Assert.True(code == 0, error);
+        Assert.Contains("golden/v3.img already carries its content's digest", output);
+        Assert.Equal(stamped, new FileInfo(Path.Combine(_share, "golden/v3.img")).Length);
+
+        // v4 runs under golden/current with no stamp (published before stamps): another pointer publishes it unstamped.
+        RealExt4("golden/v4.img");
+        Write("golden/current", "v4.img\n"u8.ToArray());
+        byte[] before = File.ReadAllBytes(Path.Combine(_share, "golden/v4.img"));
+        (code, output, error) = Run("publish", _share, "golden/v4.img", "--pointer", "golden/other");
+        Assert.True(code == 0, error);
+        Assert.Contains("golden/v4.img is named by golden/current already and has no content stamp; machines may run it", error);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(_share, "golden/v4.img")));
+    }
 }
