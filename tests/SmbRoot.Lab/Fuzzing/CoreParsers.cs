@@ -44,7 +44,9 @@ public static class CoreParsers
         FuzzTarget.Text("OverlayLayer.Parse", t => OverlayLayer.Parse(t).Describe(), typeof(PlanException), "tmpfs", "tmpfs:size=512M", "tmpfs:size=50%",
             "cifs://server/share/clients/{mac}-{hostname}.img"),
         FuzzTarget.Text("LayerStamp.Parse", t => LayerStamp.Parse(t).RefusalOver(LayerStamp.Parse(t)), typeof(FormatException),
-            "image=golden/v1.img\nfile_id=4711\nsize=1073741824\nmodified=2026-11-24T10:00:00.1234567+00:00\n"),
+            "image=golden/v1.img\nfile_id=4711\nsize=1073741824\nmodified=2026-11-24T10:00:00.1234567+00:00\n",
+            "image=golden/v1.img\nfile_id=4711\nsize=1073745920\nmodified=2026-11-24T10:00:00.1234567+00:00\ncontent_bytes=1073741824\n" +
+            "content_sha256=" + new string('a', 64) + "\ncontent_published=2026-12-07T12:00:00.0000000+00:00\n"),
         FuzzTarget.Binary("ContentStamp.Find", b => ContentStamp.Find(8192 + ContentStamp.Size, b.Concat(new byte[ContentStamp.Size]).Take(ContentStamp.Size).ToArray()), typeof(FormatException),
             new ContentStamp(8192, new string('c', 64), DateTimeOffset.UnixEpoch).ToBytes()),
         FuzzTarget.Binary("LayerTemplate.Unpack", b => LayerTemplate.Unpack(b), typeof(FormatException),
