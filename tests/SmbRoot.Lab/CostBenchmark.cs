@@ -28,7 +28,7 @@ public static class CostBenchmark
         lab.AddImage(readWrite, "ext4", extraFiles: big);
         lab.AddImage(golden, "ext4", extraFiles: big);
         string initrd = lab.InitramfsWithCredentials();
-        var rows = new List<(string Name, Cost Boot, Cost Read)>
+        var rows = new List<(string Name, Cost Boot, Cost Read, SmbProfile Reading)>
         {
             Boot(lab, initrd, "read-write image, cold server cache", lab.CommandLine(readWrite), dropCaches: true),
             Boot(lab, initrd, "golden + tmpfs layer, cold", lab.CommandLine(golden, "ro rd.overlay=tmpfs:size=64M"), dropCaches: true),
@@ -37,15 +37,22 @@ public static class CostBenchmark
         Console.WriteLine();
         Console.WriteLine($"the server's cost of one boot (boot to power-off) and of each MiB the machine reads after it ({ReadMiB} MiB with cat), by smbd's own counters (smbd profiling level = on):");
         Console.WriteLine($"  {"boot",-42} {"SMB2 requests",13} {"read MiB",9} {"written MiB",12} {"smbd CPU s",11}   per MiB read: {"requests",8} {"CPU ms",7}");
-        foreach (var (name, boot, read) in rows)
+        foreach (var (name, boot, read, _) in rows)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {name,-42} {boot.Requests,13} {boot.Read / 1048576.0,9:0.0} {boot.Written / 1048576.0,12:0.0} {boot.Cpu,11:0.00}   {"",13} {read.Requests / (double)ReadMiB,8:0.0} {read.Cpu * 1000 / ReadMiB,7:0.0}"));
         }
+        Console.WriteLine($"  the requests while the {ReadMiB} MiB were read, by command, and the mean size of a read:");
+        foreach (var (name, _, read, reading) in rows)
+        {
+            long reads = reading["smb2_read_count"];
+            Console.WriteLine($"    {name,-42} {string.Join(", ", reading.RequestsByCommand().Take(5).Select(c => $"{c.Command} {c.Count}"))}; " +
+                $"{(reads == 0 ? 0 : read.Read / reads / 1024)} KiB a read");
+        }
         // The model: extrapolated from the figures above for a root that reads more at boot; not measured at that scale.
         const double linkMiBPerMinute = 10e9 / 8 / 1048576 * 60, cores = 16;
         Console.WriteLine($"  model (extrapolated): boots a minute one server allows, for a root that reads R MiB at boot, by a 10 GbE link at line rate and by {cores} cores of smbd's CPU:");
-        foreach (var (name, boot, read) in rows)
+        foreach (var (name, boot, read, _) in rows)
         {
             string Allowed(double mib)
             {
@@ -57,7 +64,7 @@ public static class CostBenchmark
         }
     }
 
-    private static (string, Cost, Cost) Boot(Lab lab, string initrd, string name, string commandLine, bool dropCaches)
+    private static (string, Cost, Cost, SmbProfile) Boot(Lab lab, string initrd, string name, string commandLine, bool dropCaches)
     {
         if (dropCaches)
         {
@@ -79,7 +86,7 @@ public static class CostBenchmark
         }
         lab.Samba.WaitUntilReleased(TimeSpan.FromSeconds(30));
         var end = lab.Samba.Profile();
-        return (name, Cost.Of(ready.Since(start)) + Cost.Of(end.Since(read)), Cost.Of(read.Since(ready)));
+        return (name, Cost.Of(ready.Since(start)) + Cost.Of(end.Since(read)), Cost.Of(read.Since(ready)), read.Since(ready));
     }
 
     private static byte[] RandomBytes(int count)

@@ -13,6 +13,12 @@ public sealed class SmbProfile(IReadOnlyDictionary<string, long> counters)
     /// <summary>Every SMB2 request (the sum of the smb2_*_count counters).</summary>
     public long Smb2Requests => counters.Where(c => c.Key.StartsWith("smb2_", StringComparison.Ordinal) && c.Key.EndsWith("_count", StringComparison.Ordinal)).Sum(c => c.Value);
 
+    /// <summary>The SMB2 requests by command (smb2_read_count is "read"), the most first, those with none left out.</summary>
+    public IEnumerable<(string Command, long Count)> RequestsByCommand() =>
+        counters.Where(c => c.Key.StartsWith("smb2_", StringComparison.Ordinal) && c.Key.EndsWith("_count", StringComparison.Ordinal) && c.Value > 0)
+            .Select(c => (c.Key["smb2_".Length..^"_count".Length], c.Value))
+            .OrderByDescending(c => c.Value);
+
     /// <summary>smbd's CPU time, user and system, in seconds.</summary>
     public double CpuSeconds => (this["cpu_user_time"] + this["cpu_system_time"]) / 1e6;
 
