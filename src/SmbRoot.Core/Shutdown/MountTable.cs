@@ -54,6 +54,17 @@ public sealed record MountTable(IReadOnlyList<MountEntry> Entries, IReadOnlyList
             .OrderByDescending(Depth).ThenByDescending(e => e.Id).ToArray();
     }
 
+    /// <summary>
+    /// The cifs mounts that are not under another cifs mount. One under a cifs mount is the client's
+    /// own, for a DFS link it followed (fs/cifs/cifs_dfs_ref.c): it goes with the share it is under,
+    /// never by its own path, whose lookup would wait for the namespace's server.
+    /// </summary>
+    public IReadOnlyList<MountEntry> OutermostCifs()
+    {
+        var cifs = Entries.Where(m => m.FileSystemType is "cifs" or "smb3").ToList();
+        return cifs.Where(m => !cifs.Any(other => other != m && m.MountPoint.StartsWith(other.MountPoint.TrimEnd('/') + "/", StringComparison.Ordinal))).ToArray();
+    }
+
     /// <summary>mountinfo writes space, tab, newline and backslash as octal escapes (\040).</summary>
     public static string Unescape(string field)
     {

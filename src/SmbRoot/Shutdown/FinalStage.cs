@@ -95,7 +95,7 @@ public sealed class FinalStage(ILogger log, KernelConsoleLoggerProvider logging)
                 case Teardown.Step.UnmountOtherShares:
                     Step("unmounting other cifs mounts", () =>
                     {
-                        foreach (var leftover in Mounts().Entries.Where(m => m.FileSystemType is "cifs" or "smb3"))
+                        foreach (var leftover in Mounts().OutermostCifs())
                         {
                             Release(new ShareMount(leftover.Source, leftover.MountPoint), deadline, $"{leftover.Source} on {leftover.MountPoint} unmounted");
                         }

@@ -104,4 +104,17 @@ public class MountTableTests
     [InlineData(@"a\9", @"a\9")]
     [InlineData(@"end\04", @"end\04")]
     public void Unescape(string field, string expected) => Assert.Equal(expected, MountTable.Unescape(field));
+
+    [Fact]
+    public void A_cifs_mount_under_another_is_a_DFS_link_s_and_goes_with_the_share_it_is_under()
+    {
+        var table = MountTable.Parse("""
+            22 1 0:19 / / rw - tmpfs tmpfs rw
+            50 22 0:40 / /run/initramfs/share rw - cifs //192.0.2.11/dfs rw
+            51 50 0:41 / /run/initramfs/share/golden rw - cifs //192.0.2.11/dfs/golden rw
+            52 22 0:42 / /run/initramfs/records rw - cifs //192.0.2.11/dfs rw
+            53 22 0:43 / /run/initramfs/share2 rw - cifs //192.0.2.12/boot rw
+            """);
+        Assert.Equal(["/run/initramfs/share", "/run/initramfs/records", "/run/initramfs/share2"], table.OutermostCifs().Select(m => m.MountPoint));
+    }
 }
