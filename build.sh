@@ -6,10 +6,11 @@
 #       --nic and --filesystem carry only those NIC drivers and root filesystems (dotnet run --project src/SmbRoot.Mkinitramfs -- --help)
 #   ./build.sh demo    boot a QEMU machine from a private Samba share on this host
 #   ./build.sh test    unit tests, then integration tests that boot QEMU against a real smbd
-#   ./build.sh bench [storm|io [BOOTS]|peer [BOOTS]|kexec [BOOTS]|failover [RUNS]|cost|memory]  the figures in README.md:
+#   ./build.sh bench [storm|io [BOOTS]|peer [BOOTS]|kexec [BOOTS]|failover [RUNS]|dfs [RUNS]|cost|memory]  the figures in README.md:
 #                                     sizes, boot times, I/O, memory, storms, failovers, the server's cost; storm, io (default
 #                                     3 boots), peer (against the script, default 5 boots each), kexec (against a reboot,
-#                                     default 3), failover (a CTDB node dies under a writing machine, default 5 runs), cost
+#                                     default 3), failover (a CTDB node dies under a writing machine, default 5 runs), dfs (a
+#                                     DFS target's server dies under a reading machine, default 5 runs), cost
 #                                     (smbd's counters per boot) or memory (the smallest guest): only that part; peer, storm
 #                                     and failover also draw out/bench/boot-steps.svg, storm.svg, failover.svg
 #   ./build.sh deb     out/smbroot_VERSION_amd64.deb: the init, smbroot-mkinitramfs with a kernel hook, smbroot-admin, man pages

@@ -69,15 +69,26 @@ public sealed class DfsTargets : IDisposable
             """);
     }
 
-    /// <summary>Puts a byte-identical copy of <paramref name="file"/> at <paramref name="pathInShare"/> of every server's image share.</summary>
-    public void Replicate(string file, string pathInShare)
+    /// <summary>
+    /// <paramref name="made"/> published as <paramref name="name"/> by the administrator's tool on
+    /// server 0 (fsck, content stamp, pointer "current"), then copied with its pointer to server 1
+    /// a minute "later" (another modification time, as a copy without -t has). Returns each
+    /// server's copy, and what publish said.
+    /// </summary>
+    public (string[] Copies, string Said) Publish(string made, string name)
     {
-        foreach (var server in Enumerable.Range(0, Count))
-        {
-            string target = ImagePath(server, pathInShare);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target, overwrite: true);
-        }
+        string first = ImagePath(0, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(first)!);
+        File.Copy(made, first, overwrite: true);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = Admin.AdminTool.Run(["publish", Path.GetDirectoryName(first)!, name, "--pointer", "current"], TextReader.Null, false, output, error);
+        if (code != 0) throw new InvalidOperationException($"publish exited with {code}:\n{error}\n{output}");
+        string second = ImagePath(1, name);
+        File.Copy(first, second, overwrite: true);
+        File.Copy(ImagePath(0, "current"), ImagePath(1, "current"), overwrite: true);
+        File.SetLastWriteTimeUtc(second, File.GetLastWriteTimeUtc(first).AddMinutes(1));
+        return ([first, second], output.ToString());
     }
 
     /// <summary>The kernel command line of guest number <paramref name="guest"/> naming <paramref name="pathUnderLink"/> through the namespace on server <paramref name="server"/>.</summary>

@@ -73,6 +73,50 @@ public static class FailoverBenchmark
         Console.WriteLine($"  chart: {chart}");
     }
 
+    /// <summary>The DFS reader: busybox read from the image again each 0.2 s (caches dropped), each read's end on the guest's clock.</summary>
+    private const string Reader =
+        "while true; do echo 3 > /proc/sys/vm/drop_caches; md5sum /bin/busybox > /dev/null && read up idle < /proc/uptime && echo READ AT $up; usleep 200000; done &";
+
+    /// <summary>
+    /// ./build.sh bench dfs [RUNS]: a machine on a golden image behind a DFS link with two targets
+    /// (<see cref="DfsTargets"/>) reads from it while the server of its target, the namespace's
+    /// own, dies (smbd SIGKILLed), RUNS times, each on fresh servers: the longest gap between two
+    /// reads across the death (guest clock) against the longest without one.
+    /// </summary>
+    public static void MeasureDfs(int runs)
+    {
+        using var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench-dfs"), "smbroot-dfs");
+        string initrd = lab.InitramfsWithCredentials();
+        string made = lab.AddImage("dfs/golden.img", "ext4");
+        var stalls = new List<double>();
+        var quiets = new List<double>();
+        for (int run = 1; run <= runs; run++)
+        {
+            using var targets = new DfsTargets(lab.Network!, Path.Combine(lab.WorkDirectory, "dfs-targets"), lab.Samba.UserPassword);
+            targets.Publish(made, "v1.img");
+            using var guest = lab.BootOnNetwork(initrd, DfsTargets.CommandLine(0, "current", 40, "rd.overlay=tmpfs"), [lab.Network!.AddNic()]);
+            guest.WaitFor(RootImage.ReadyMarker, TimeSpan.FromMinutes(4));
+            guest.Type(Reader);
+            guest.WaitFor(@"(?s)(READ AT .*){10}", TimeSpan.FromMinutes(1));
+            double killedAt = GuestUptime(guest);
+            int serving = targets.Serving("v1.img") ?? throw new InvalidOperationException("neither target has the image open");
+            targets.Kill(serving);
+            int before = Regex.Matches(guest.Console, @"READ AT").Count;
+            guest.WaitFor($@"(?s)(READ AT .*){{{before + 5}}}", TimeSpan.FromMinutes(1));
+            var ends = Regex.Matches(guest.Console, @"READ AT ([\d.]+)").Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+            var gaps = Enumerable.Range(1, ends.Count - 1).Select(i => (End: ends[i], Gap: ends[i] - ends[i - 1])).ToList();
+            double quiet = gaps.Where(g => g.End < killedAt).Max(g => g.Gap);
+            double stall = gaps.Where(g => g.End > killedAt).Max(g => g.Gap);
+            (stalls, quiets) = ([.. stalls, stall], [.. quiets, quiet]);
+            Console.WriteLine(FormattableString.Invariant($"  run {run}: server {serving} killed; longest gap between reads {stall:0.0} s (without a failover {quiet:0.0} s)"));
+        }
+        Console.WriteLine();
+        Console.WriteLine($"failover of a DFS link's target under a reading machine ({runs} runs; two standalone servers, each a target and a namespace root; the serving one's smbd SIGKILLed; busybox read every 0.2 s, caches dropped):");
+        Console.WriteLine($"  {"figure",-52} median   worst");
+        Row("longest gap between reads across the death (s)", [.. stalls.Order()]);
+        Row("longest gap between reads without one (s)", [.. quiets.Order()]);
+    }
+
     private static void Row(string name, List<double> values) =>
         Console.WriteLine(values.Count == 0 ? $"  {name,-52} none" : string.Create(CultureInfo.InvariantCulture, $"  {name,-52} {values[values.Count / 2],-8:0.00} {values[^1]:0.00}"));
 

@@ -30,6 +30,9 @@ switch (args)
     case ["bench", "failover", .. var rest] when Boots(rest, 5) is int runs:
         FailoverBenchmark.Measure(runs);
         return 0;
+    case ["bench", "dfs", .. var rest] when Boots(rest, 5) is int runs:
+        FailoverBenchmark.MeasureDfs(runs);
+        return 0;
     case ["bench", "cost"]:
         using (var lab = new Lab(Path.Combine(Path.GetTempPath(), "smbroot-bench-cost"), password: "bench-password", profiling: true))
         {
@@ -65,7 +68,7 @@ switch (args)
         Console.WriteLine(crashes == 0 ? $"fuzz: {which}, {inputs:N0} inputs each, no crash" : $"fuzz: {crashes} crash(es) or broken seed(s)");
         return crashes == 0 ? 0 : 1;
     default:
-        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io [BOOTS]|peer [BOOTS]|kexec [BOOTS]|failover [RUNS]|cost|memory]|fuzz [INPUTS [TARGET...|fencing-simulation]]   (run through ./build.sh demo, bench or fuzz)");
+        Console.Error.WriteLine("usage: SmbRoot.Lab demo|bench [storm|io [BOOTS]|peer [BOOTS]|kexec [BOOTS]|failover [RUNS]|dfs [RUNS]|cost|memory]|fuzz [INPUTS [TARGET...|fencing-simulation]]   (run through ./build.sh demo, bench or fuzz)");
         return 2;
 }
 

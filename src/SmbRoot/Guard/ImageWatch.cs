@@ -73,7 +73,7 @@ public static class ImageWatch
             }
             catch (SysException e)
             {
-                log.Warn($"guard: cannot open the directory of the image {target.Display} yet: {e.Message}");
+                log.Warn($"guard: cannot check the image {target.Display} yet: {e.Message}");
             }
         }
 
