@@ -109,12 +109,39 @@ public sealed class DfsTests(NetworkLabFixture fixture)
         Assert.False(File.Exists(targets.ImagePath(targets.Alive, "v2.img" + Core.Fencing.HolderRecord.FileSuffix)), "no holder record was written for the refused image");
     }
 
+    /// <summary>
+    /// Handoff mode: @smbroot-holder checks the image; it opened the image's directory at its start,
+    /// so it follows the image to the other target when the namespace's server dies with its
+    /// target, and the final stage (started as systemd starts it) lets the share go without that server.
+    /// </summary>
+    [Fact]
+    public void In_handoff_mode_the_helper_follows_the_image_to_the_other_target_and_the_final_stage_lets_the_share_go()
+    {
+        using var targets = Targets();
+        var files = new Dictionary<string, byte[]> { ["/sbin/systemd-shutdown-lab"] = System.Text.Encoding.UTF8.GetBytes(FinalStageTests.SystemdShutdownScript("90000000us")) };
+        Publish(targets, "dfs-v4.img", "v4.img", "::restart:/sbin/systemd-shutdown-lab\n", files);
+        using var guest = _lab.BootOnNetwork(_lab.InitramfsWithCredentials(), DfsTargets.CommandLine(0, "current", 45, "smbroot.mode=handoff rd.overlay=tmpfs:size=16M"), [_lab.Network!.AddNic()]);
+        guest.WaitFor(RootImage.ReadyMarker, LabFixture.BootTimeout);
+        Assert.Matches(@"handoff: @smbroot-holder \(pid \d+\) checks that the image is still the file booted from here", guest.Console);
+        guest.Type(Reader);
+        guest.WaitFor(@"(?s)READ .*READ", TimeSpan.FromSeconds(30));
+        Assert.Equal(0, targets.Serving("v4.img"));
+        targets.Kill(0);
+        guest.WaitFor($@"the image //{Regex.Escape(DfsTargets.Address(0))}/dfs/golden/v4.img is served by another file now \(.*content stamp", TimeSpan.FromSeconds(60));
+        Assert.Contains("v4.img", targets.Status(1, "-L"));
+        guest.Type("kill %1; wait");
+        guest.Type("kill -QUIT 1");
+        guest.WaitFor(@"final: the root is released \(image closed, share unmounted\)", TimeSpan.FromMinutes(2));
+        SambaServer.WaitUntilReleased(() => targets.Status(1), TimeSpan.FromSeconds(30), $"{LabNetwork.Subnet}.55");
+        Assert.DoesNotContain("rebooting now", guest.Console);
+    }
+
     private DfsTargets Targets() => new(_lab.Network!, Path.Combine(_lab.WorkDirectory, "dfs"), _lab.Samba.UserPassword);
 
     /// <summary>An image made and published on target 0, copied to target 1 (<see cref="DfsTargets.Publish"/>); each target's copy.</summary>
-    private string[] Publish(DfsTargets targets, string source, string name)
+    private string[] Publish(DfsTargets targets, string source, string name, string? extraInittab = null, IReadOnlyDictionary<string, byte[]>? extraFiles = null)
     {
-        var (copies, said) = targets.Publish(_lab.AddImage("dfs-source/" + source, "ext4"), name);
+        var (copies, said) = targets.Publish(_lab.AddImage("dfs-source/" + source, "ext4", extraInittab: extraInittab, extraFiles: extraFiles), name);
         Assert.Contains("is stamped with its content's digest", said);
         return copies;
     }
