@@ -66,6 +66,18 @@ public sealed record ContentStamp(long ContentBytes, string Digest, DateTimeOffs
     /// <summary>Whether <paramref name="other"/> stamps the same content: the same bytes, by their digest.</summary>
     public bool SameContent(ContentStamp other) => ContentBytes == other.ContentBytes && Digest == other.Digest;
 
+    /// <summary>
+    /// The first <see cref="HeadBytes"/> of an image as one number (64-bit FNV-1a), so the booted
+    /// image's head can be kept and handed on without its bytes. It tells a changed superblock from
+    /// the published one; it is no defence against someone who writes the server's images at will.
+    /// </summary>
+    public static ulong HashHead(ReadOnlySpan<byte> head)
+    {
+        ulong hash = 14695981039346656037;
+        foreach (byte b in head) hash = (hash ^ b) * 1099511628211;
+        return hash;
+    }
+
     /// <summary>The stamp's short name for messages: the first 12 hex digits of the digest.</summary>
     public string ShortName => "sha256:" + Digest[..12];
 }

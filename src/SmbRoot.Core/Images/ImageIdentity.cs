@@ -12,6 +12,9 @@ public sealed record ImageIdentity(ulong FileId, long Size, DateTimeOffset Modif
     /// <summary>The content stamp the image ends with (<see cref="ContentStamp"/>), when it was published with one: what it is on any server.</summary>
     public ContentStamp? Stamp { get; init; }
 
+    /// <summary>With a stamp, its first bytes as <see cref="ContentStamp.HashHead"/> gives them: a copy elsewhere must have the same.</summary>
+    public ulong? HeadHash { get; init; }
+
     /// <summary>
     /// A statx timestamp (seconds and nanoseconds since 1970) as a time, held to the years
     /// DateTimeOffset can hold: anyone who can set a file's time on the server can set it past 9999,

@@ -53,27 +53,25 @@ public static class ImageWatch
     /// <summary>
     /// The image's name, looked up from its directory (opened once, at the watch's start: a walk from
     /// the share's root would wait for the DFS namespace's server, which may be the one that died),
-    /// and what the file it named at the start holds: its content stamp and head, the image's
-    /// identity across copies (<see cref="ContentStamp"/>). The watch's thread alone uses it.
+    /// and what the booted file holds, read at boot through its own handle: its content stamp and
+    /// head, the image's identity across copies (<see cref="ContentStamp"/>). The watch's thread alone uses it.
     /// </summary>
     private sealed class Named(Target target)
     {
         private readonly string _name = System.IO.Path.GetFileName(target.Path);
         private int _directory = -1;
         private ImageIdentity _booted = target.Booted;
-        private (ContentStamp? Stamp, byte[] Head)? _content;
 
-        /// <summary>The directory opened and the booted file's content read at once, at boot, while every server on the way answers; what fails is done at the first check.</summary>
+        /// <summary>The directory opened at the watch's start, soon after boot, while every server on the way answers; should that fail, at the first check.</summary>
         public Named(Target target, ILogger log) : this(target)
         {
             try
             {
                 _directory = OpenDirectory();
-                if (_booted.ChangedIn(ServerFile.IdentityOf(_directory, _name, target.Display)) is null) _content = ServerFile.ContentOf(_directory, _name, target.Display);
             }
             catch (SysException e)
             {
-                log.Warn($"guard: cannot check the image {target.Display} yet: {e.Message}");
+                log.Warn($"guard: cannot open the directory of the image {target.Display} yet: {e.Message}");
             }
         }
 
@@ -93,16 +91,16 @@ public static class ImageWatch
                 _directory = _directory >= 0 ? _directory : OpenDirectory();
                 var now = ServerFile.IdentityOf(_directory, _name, target.Display);
                 string? change = _booted.ChangedIn(now);
-                if (change is null) _content ??= ServerFile.ContentOf(_directory, _name, target.Display);
-                if (change is null || _content is not ({ } stamp, var head)) return new Answer(change, null);
+                if (change is null || target.Booted is not { Stamp: { } stamp, HeadHash: { } headHash }) return new Answer(change, null);
                 var (stampNow, headNow) = ServerFile.ContentOf(_directory, _name, target.Display);
                 if (stampNow is null || !stamp.SameContent(stampNow))
                 {
                     return new Answer($"{change}, and {(stampNow is null ? "it has no content stamp" : $"its content stamp is {stampNow.ShortName}")} where the image booted has {stamp.ShortName}", null);
                 }
-                if (!headNow.AsSpan().SequenceEqual(head)) return new Answer($"{change}, and its first {head.Length / 1024} KiB differ from the image booted though its content stamp is the same (it was changed after it was published)", null);
+                const int kib = ContentStamp.HeadBytes / 1024;
+                if (ContentStamp.HashHead(headNow) != headHash) return new Answer($"{change}, and its first {kib} KiB differ from the image booted though its content stamp is the same (it was changed after it was published)", null);
                 _booted = now;
-                return new Answer(null, null, $"{change}; its content stamp ({stamp.ShortName}) and first {head.Length / 1024} KiB are the image's: " +
+                return new Answer(null, null, $"{change}; its content stamp ({stamp.ShortName}) and first {kib} KiB are the image's: " +
                     "another copy of the same published image, on a DFS target or copied on the server");
             }
             catch (SysException e) when (e.Errno == Errno.ESTALE)

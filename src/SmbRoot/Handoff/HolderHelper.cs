@@ -45,7 +45,9 @@ public static class HolderHelper
             if (image is not null)
             {
                 args.AddRange([ImageSection, image.Path, image.Display, image.Booted.FileId.ToString(CultureInfo.InvariantCulture),
-                    Number(image.Booted.Size), Number(image.Booted.Modified.UtcTicks)]);
+                    Number(image.Booted.Size), Number(image.Booted.Modified.UtcTicks),
+                    image.Booted.Stamp is { } stamp ? $"{Number(stamp.ContentBytes)}:{stamp.Digest}:{Number(stamp.Published.UtcTicks)}" : "-",
+                    image.Booted.HeadHash?.ToString(CultureInfo.InvariantCulture) ?? "-"]);
             }
             return Sys.Spawn(RetainedBinary.Path, [ProcessName, .. args], ["TERM=linux"]);
         }
@@ -92,17 +94,23 @@ public static class HolderHelper
             claimed = true;
             rest = rest.Skip(9).ToList();
         }
-        if (rest is [ImageSection, var imagePath, var display, var fileId, var size, var ticks]
+        if (rest is [ImageSection, var imagePath, var display, var fileId, var size, var ticks, var stampText, var headHash]
             && ulong.TryParse(fileId, out ulong id) && long.TryParse(size, out long bytes) && long.TryParse(ticks, out long utcTicks))
         {
-            ImageWatch.Start(log, new ImageWatch.Target(imagePath, display, new ImageIdentity(id, bytes, new DateTimeOffset(utcTicks, TimeSpan.Zero))), decisions);
+            var booted = new ImageIdentity(id, bytes, new DateTimeOffset(utcTicks, TimeSpan.Zero))
+            {
+                Stamp = stampText.Split(':') is [var content, var digest, var published] && long.TryParse(content, out long contentBytes) && long.TryParse(published, out long publishedTicks)
+                    ? new ContentStamp(contentBytes, digest, new DateTimeOffset(publishedTicks, TimeSpan.Zero)) : null,
+                HeadHash = ulong.TryParse(headHash, out ulong hash) ? hash : null,
+            };
+            ImageWatch.Start(log, new ImageWatch.Target(imagePath, display, booted), decisions);
             watching = true;
             rest = [];
         }
         if (rest.Count > 0 || !(claimed || watching))
         {
             log.Error($"holder helper: unexpected arguments; usage: {Command} [{ClaimSection} HOLDER-FD WATCHDOG-FD PROVED-AT-MONOTONIC-MS RECORD-BASE64 PATH IMAGE-FILE-ID DEADLINE MARGIN] " +
-                $"[{ImageSection} PATH DISPLAY FILE-ID SIZE MODIFIED-UTC-TICKS]");
+                $"[{ImageSection} PATH DISPLAY FILE-ID SIZE MODIFIED-UTC-TICKS CONTENT-BYTES:SHA256:PUBLISHED-UTC-TICKS|- HEAD-HASH|-]");
             return 2;
         }
         HolderTwin.KeepOne(args, log);

@@ -120,7 +120,7 @@ public sealed unsafe partial class ServerFile : IDisposable
     }
 
     /// <summary>The content stamp the open file <paramref name="fd"/> of <paramref name="size"/> bytes ends with, or null; a damaged stamp is none (<see cref="Core.Images.ContentStamp.Find"/>).</summary>
-    public static Core.Images.ContentStamp? StampOf(int fd, long size, string what)
+    private static Core.Images.ContentStamp? StampOf(int fd, long size, string what)
     {
         if (size < Core.Images.ContentStamp.Size) return null;
         var tail = new byte[Core.Images.ContentStamp.Size];

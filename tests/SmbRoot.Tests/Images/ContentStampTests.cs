@@ -90,5 +90,13 @@ public sealed class ContentStampTests : IDisposable
         Assert.False(a.SameContent(b));
     }
 
+    [Fact]
+    public void The_head_hash_is_64_bit_FNV_1a()
+    {
+        Assert.Equal(0xcbf29ce484222325UL, ContentStamp.HashHead([]));
+        Assert.Equal(0xaf63dc4c8601ec8cUL, ContentStamp.HashHead("a"u8));
+        Assert.NotEqual(ContentStamp.HashHead(new byte[ContentStamp.HeadBytes]), ContentStamp.HashHead([.. new byte[ContentStamp.HeadBytes - 1], 1]));
+    }
+
     private static ProgressLine Quiet() => new(TextWriter.Null, "stamping");
 }

@@ -131,7 +131,12 @@ public static class ImageStep
         }
 
         // The attached file, for the guard's check (Guard/ImageWatch) and a persistent layer's stamp (Core/Overlay/LayerStamp).
-        var identity = plan.ImageReadOnly ? ServerFile.IdentityOf(fd, display) with { Stamp = ServerFile.StampOf(fd, size, display) } : null;
+        ImageIdentity? identity = null;
+        if (plan.ImageReadOnly)
+        {
+            var (stamp, start) = ServerFile.ContentOf(fd, display); // through the handle the loop device will read, before anything can move
+            identity = ServerFile.IdentityOf(fd, display) with { Stamp = stamp, HeadHash = stamp is null ? null : ContentStamp.HashHead(start) };
+        }
         if (behindDfsLink) SayDfsLink(context, identity?.Stamp, display);
         var claim = watched is null ? null : made.Add(Claim(context, network, watched, fd, display, pathInShare));
         string device = Loop.Attach(fd, plan.ImageReadOnly, pathInShare);
