@@ -55,13 +55,16 @@ public sealed record ContentStamp(long ContentBytes, string Digest, DateTimeOffs
         }
         if (content + Size != fileBytes) return null; // the file was grown or cut since: what it ends with is no longer its stamp
         string digest = Get("sha256");
-        if (digest.Length != 64 || !digest.All(char.IsAsciiHexDigitLower)) throw new FormatException("the image's content stamp has a sha256= that is not 64 lower-case hex digits");
+        if (!IsDigest(digest)) throw new FormatException("the image's content stamp has a sha256= that is not 64 lower-case hex digits");
         if (!DateTimeOffset.TryParseExact(Get("published"), "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var published))
         {
             throw new FormatException("the image's content stamp has a published= that is not a time");
         }
         return new ContentStamp(content, digest, published);
     }
+
+    /// <summary>Whether <paramref name="text"/> is a digest as a stamp writes it: SHA-256 in 64 lower-case hex digits.</summary>
+    public static bool IsDigest(string text) => text.Length == 64 && text.All(char.IsAsciiHexDigitLower);
 
     /// <summary>Whether <paramref name="other"/> stamps the same content: the same bytes, by their digest.</summary>
     public bool SameContent(ContentStamp other) => ContentBytes == other.ContentBytes && Digest == other.Digest;

@@ -44,7 +44,7 @@ public sealed record LayerStamp(string Image, ImageIdentity Identity)
     private static ContentStamp Content(Func<string, string> get)
     {
         string digest = get("content_sha256");
-        if (!long.TryParse(get("content_bytes"), NumberStyles.None, CultureInfo.InvariantCulture, out long bytes) || digest.Length != 64 || !digest.All(char.IsAsciiHexDigitLower)
+        if (!long.TryParse(get("content_bytes"), NumberStyles.None, CultureInfo.InvariantCulture, out long bytes) || !ContentStamp.IsDigest(digest)
             || !DateTimeOffset.TryParseExact(get("content_published"), "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var published))
         {
             throw new FormatException("the layer's stamp has a content_ line that is not what publish writes");

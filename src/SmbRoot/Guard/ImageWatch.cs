@@ -89,19 +89,15 @@ public static class ImageWatch
             try
             {
                 _directory = _directory >= 0 ? _directory : OpenDirectory();
-                var now = ServerFile.IdentityOf(_directory, _name, target.Display);
-                string? change = _booted.ChangedIn(now);
-                if (change is null || target.Booted is not { Stamp: { } stamp, HeadHash: { } headHash }) return new Answer(change, null);
-                var (stampNow, headNow) = ServerFile.ContentOf(_directory, _name, target.Display);
-                if (stampNow is null || !stamp.SameContent(stampNow))
+                int fd = ServerFile.OpenName(_directory, _name, target.Display);
+                try
                 {
-                    return new Answer($"{change}, and {(stampNow is null ? "it has no content stamp" : $"its content stamp is {stampNow.ShortName}")} where the image booted has {stamp.ShortName}", null);
+                    return Compare(fd);
                 }
-                const int kib = ContentStamp.HeadBytes / 1024;
-                if (ContentStamp.HashHead(headNow) != headHash) return new Answer($"{change}, and its first {kib} KiB differ from the image booted though its content stamp is the same (it was changed after it was published)", null);
-                _booted = now;
-                return new Answer(null, null, $"{change}; its content stamp ({stamp.ShortName}) and first {kib} KiB are the image's: " +
-                    "another copy of the same published image, on a DFS target or copied on the server");
+                finally
+                {
+                    Sys.Close(fd);
+                }
             }
             catch (SysException e) when (e.Errno == Errno.ESTALE)
             {
@@ -118,6 +114,24 @@ public static class ImageWatch
             {
                 return new Answer(null, e);
             }
+        }
+
+        /// <summary>What the open file <paramref name="fd"/>, the one the name names now, is against the file booted.</summary>
+        private Answer Compare(int fd)
+        {
+            var now = ServerFile.IdentityOf(fd, target.Display);
+            string? change = _booted.ChangedIn(now);
+            if (change is null || target.Booted is not { Stamp: { } stamp, HeadHash: { } headHash }) return new Answer(change, null);
+            var (stampNow, headNow) = ServerFile.ContentOf(fd, now.Size, target.Display);
+            if (stampNow is null || !stamp.SameContent(stampNow))
+            {
+                return new Answer($"{change}, and {(stampNow is null ? "it has no content stamp" : $"its content stamp is {stampNow.ShortName}")} where the image booted has {stamp.ShortName}", null);
+            }
+            const int kib = ContentStamp.HeadBytes / 1024;
+            if (ContentStamp.HashHead(headNow) != headHash) return new Answer($"{change}, and its first {kib} KiB differ from the image booted though its content stamp is the same (it was changed after it was published)", null);
+            _booted = now;
+            return new Answer(null, null, $"{change}; its content stamp ({stamp.ShortName}) and first {kib} KiB are the image's: " +
+                "another copy of the same published image, on a DFS target or copied on the server");
         }
     }
 

@@ -68,10 +68,11 @@ public sealed unsafe partial class ServerFile : IDisposable
     }
 
     /// <summary>
-    /// Which file <paramref name="path"/> names now, asked of the server. A stat by path is not
-    /// enough: while the client holds a lease it answers from its cache. An open is a CREATE on the
-    /// server, whose reply refreshes the inode; a file replaced under the name fails that refresh with
-    /// ESTALE and the VFS looks the name up again (fs/cifs/file.c, cifs_nt_open returns
+    /// The file <paramref name="name"/> names now, opened for reading; the caller closes it, and asks
+    /// it what it is (<see cref="IdentityOf(int, string)"/>, <see cref="ContentOf"/>). A stat by name is
+    /// not enough: while the client holds a lease it answers from its cache. An open is a CREATE on
+    /// the server, whose reply refreshes the inode; a file replaced under the name fails that refresh
+    /// with ESTALE and the VFS looks the name up again (fs/cifs/file.c, cifs_nt_open returns
     /// -EOPENSTALE), so the descriptor is the file the name names now. O_NONBLOCK, which means nothing
     /// for a regular file, keeps the client from reusing the loop device's handle of the same path
     /// (cifs_open reuses an open handle found by cifs_get_readable_path only when the flags are equal).
@@ -79,41 +80,11 @@ public sealed unsafe partial class ServerFile : IDisposable
     /// <param name="directoryFd">the directory the name is in, opened once (O_PATH): a lookup from there asks only the server
     /// that holds it, where a walk from the share's root would revalidate each directory on the way, the root's own
     /// server too (through a DFS link, a server the image does not live on)</param>
-    public static Core.Images.ImageIdentity IdentityOf(int directoryFd, string name, string what)
-    {
-        int fd = Sys.OpenAt(directoryFd, name, Sys.O_RDONLY | Sys.O_NONBLOCK, what);
-        try
-        {
-            return IdentityOf(fd, what);
-        }
-        finally
-        {
-            Sys.Close(fd);
-        }
-    }
+    public static int OpenName(int directoryFd, string name, string what) => Sys.OpenAt(directoryFd, name, Sys.O_RDONLY | Sys.O_NONBLOCK, what);
 
-    /// <summary>
-    /// The content stamp of what the name names now (null when it has none) and its first
-    /// <see cref="Core.Images.ContentStamp.HeadBytes"/>, read through an open of its own, as
-    /// <see cref="IdentityOf(int, string, string)"/> opens.
-    /// </summary>
-    public static (Core.Images.ContentStamp? Stamp, byte[] Head) ContentOf(int directoryFd, string name, string what)
+    /// <summary>The content stamp and first <see cref="Core.Images.ContentStamp.HeadBytes"/> of the open file <paramref name="fd"/> of <paramref name="size"/> bytes.</summary>
+    public static (Core.Images.ContentStamp? Stamp, byte[] Head) ContentOf(int fd, long size, string what)
     {
-        int fd = Sys.OpenAt(directoryFd, name, Sys.O_RDONLY | Sys.O_NONBLOCK, what);
-        try
-        {
-            return ContentOf(fd, what);
-        }
-        finally
-        {
-            Sys.Close(fd);
-        }
-    }
-
-    /// <summary>The content stamp and head of the open file <paramref name="fd"/>.</summary>
-    public static (Core.Images.ContentStamp? Stamp, byte[] Head) ContentOf(int fd, string what)
-    {
-        var (_, _, size) = Sys.FStat(fd, what);
         var head = new byte[(int)Math.Min(Core.Images.ContentStamp.HeadBytes, size)];
         Sys.PRead(fd, head, 0, what);
         return (StampOf(fd, size, what), head);

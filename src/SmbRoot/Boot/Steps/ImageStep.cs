@@ -31,9 +31,8 @@ public static class ImageStep
         bool behindDfsLink = share.BehindDfsLink(pathInShare);
         if (behindDfsLink && !plan.ImageReadOnly)
         {
-            throw new BootException($"the image {display} is behind a DFS link: the cifs client followed the server's referral to the server that holds it, " +
-                "and after a failover would follow it to another. A read-write image must never move between servers (each copy would take writes of its own)",
-                "name the server and share that hold the image in root=; a DFS namespace serves golden images, booted read-only with rd.overlay=", permanent: true);
+            throw BehindDfsLink($"the image {display}", "A read-write image",
+                "name the server and share that hold the image in root=; a DFS namespace serves golden images, booted read-only with rd.overlay=");
         }
         using var watched = plan.ImageReadOnly ? null : HolderClaim.Watch(context, network, recordBase, display, $"the image {display}", InUseHint);
         int fd;
@@ -74,6 +73,17 @@ public static class ImageStep
             throw;
         }
     }
+
+    /// <summary>
+    /// The refusal of a file this machine writes (a read-write image, a layer) that lies behind a DFS
+    /// link (<see cref="ShareMount.BehindDfsLink"/>): given before anything is written to the server.
+    /// </summary>
+    /// <param name="file">"the image //…", "the layer //…"</param>
+    /// <param name="kind">what must not move, as a sentence begins: "A layer"</param>
+    internal static BootException BehindDfsLink(string file, string kind, string check) =>
+        new($"{file} is behind a DFS link: the cifs client followed the server's referral to the server that holds it, " +
+            $"and after a failover would follow it to another. {kind} must never move between servers (each copy would take writes of its own)",
+            check, permanent: true);
 
     /// <summary>
     /// A golden image behind a DFS link: after a failover the client reopens it on another target,
@@ -134,7 +144,7 @@ public static class ImageStep
         ImageIdentity? identity = null;
         if (plan.ImageReadOnly)
         {
-            var (stamp, start) = ServerFile.ContentOf(fd, display); // through the handle the loop device will read, before anything can move
+            var (stamp, start) = ServerFile.ContentOf(fd, size, display); // through the handle the loop device will read, before anything can move
             identity = ServerFile.IdentityOf(fd, display) with { Stamp = stamp, HeadHash = stamp is null ? null : ContentStamp.HashHead(start) };
         }
         if (behindDfsLink) SayDfsLink(context, identity?.Stamp, display);

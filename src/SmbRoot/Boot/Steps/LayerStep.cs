@@ -45,9 +45,7 @@ public static class LayerStep
         string recordBase = share.RecordPath(pathInShare);
         if (share.BehindDfsLink(pathInShare))
         {
-            throw new BootException($"the layer {display} is behind a DFS link: the cifs client followed the server's referral to the server that holds it, " +
-                "and after a failover would follow it to another. A layer must never move between servers (each copy would take writes of its own)",
-                "name the server and share that hold the layers in rd.overlay=, not a DFS namespace", permanent: true);
+            throw ImageStep.BehindDfsLink($"the layer {display}", "A layer", "name the server and share that hold the layers in rd.overlay=, not a DFS namespace");
         }
         using var watched = HolderClaim.Watch(context, network, recordBase, display, $"the layer {display}", InUseHint);
         var (fd, created) = Open(path, display, layer);
