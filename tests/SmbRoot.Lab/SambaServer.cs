@@ -36,33 +36,15 @@ public sealed class SambaServer : IDisposable
         Directory = directory;
         string smbd = Shell.Require("smbd", "samba");
         Shell.Require("smbstatus", "samba");
-        foreach (var sub in new[] { "share", "private", "lock", "state", "cache", "run", "ncalrpc" })
-        {
-            System.IO.Directory.CreateDirectory(Path.Combine(directory, sub));
-        }
+        System.IO.Directory.CreateDirectory(SharePath);
         Port = network is null ? FreePort() : 445;
         File.WriteAllText(ConfigPath, $"""
             [global]
-              server role = standalone server
+            {OwnGlobals(directory, "run")}
               smb ports = {Port}
               interfaces = {Address}{(network is null ? "" : " " + LabNetwork.ServerAddress6)}
               bind interfaces only = yes
-              disable netbios = yes
-              private dir = {directory}/private
-              lock directory = {directory}/lock
-              state directory = {directory}/state
-              cache directory = {directory}/cache
-              pid directory = {directory}/run
-              ncalrpc dir = {directory}/ncalrpc
-              passdb backend = tdbsam:{directory}/private/passdb.tdb
-              log file = {directory}/smbd.log
-              log level = 2
               max log size = 20000{(profiling ? "\n  smbd profiling level = on" : "")}
-              server min protocol = SMB2_10
-              map to guest = never
-              load printers = no
-              printcap name = /dev/null
-              disable spoolss = yes
             [{ShareName}]
               path = {SharePath}
               read only = no
@@ -76,20 +58,12 @@ public sealed class SambaServer : IDisposable
 
     private Process Start(string smbd)
     {
-        // Its log goes to smbd.log (log file= below), which ./build.sh test shows when a test fails.
+        // Its log goes to smbd.log (log file= in OwnGlobals), which ./build.sh test shows when a test fails.
         string[] command = [smbd, "--foreground", "--no-process-group", "-s", ConfigPath];
         if (_network is not null) command = _network.Exec(command);
-        var process = Process.Start(new ProcessStartInfo(command[0], command[1..])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true,
-        }) ?? throw new InvalidOperationException("cannot start smbd");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _smbd = process;
+        _smbd = Shell.StartQuiet(command);
         WaitForPort();
-        return process;
+        return _smbd;
     }
 
     /// <summary>
@@ -120,6 +94,34 @@ public sealed class SambaServer : IDisposable
         // --no-process-group, so stop any that the pid file directory still names.
         Shell.Run("pkill", ["-f", signal, $"smbd.*{ConfigPath}"], null, allowFailure: true);
         _smbd.Dispose();
+    }
+
+    /// <summary>
+    /// The smb.conf [global] lines that keep a private smbd in <paramref name="directory"/> (its state,
+    /// passdb, log and pid file, the last in <paramref name="pidDirectory"/>) and to what the lab needs
+    /// of it, with those directories made. This server's and each <see cref="ServerNode"/>'s.
+    /// </summary>
+    internal static string OwnGlobals(string directory, string pidDirectory)
+    {
+        foreach (var sub in new[] { "private", "lock", "state", "cache", pidDirectory, "ncalrpc" }) System.IO.Directory.CreateDirectory(Path.Combine(directory, sub));
+        return $"""
+              server role = standalone server
+              disable netbios = yes
+              private dir = {directory}/private
+              lock directory = {directory}/lock
+              state directory = {directory}/state
+              cache directory = {directory}/cache
+              pid directory = {directory}/{pidDirectory}
+              ncalrpc dir = {directory}/ncalrpc
+              passdb backend = tdbsam:{directory}/private/passdb.tdb
+              log file = {directory}/smbd.log
+              log level = 2
+              server min protocol = SMB2_10
+              map to guest = never
+              load printers = no
+              printcap name = /dev/null
+              disable spoolss = yes
+            """;
     }
 
     /// <summary>Samba maps the SMB user to the Unix user of the same name; share access is forced to root.</summary>

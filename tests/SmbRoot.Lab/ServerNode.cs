@@ -39,7 +39,7 @@ public sealed class ServerNode : IDisposable
         Shell.Run("ip", "-n", Netns, "link", "set", "eth0", "up");
 
         if (System.IO.Directory.Exists(directory)) System.IO.Directory.Delete(directory, recursive: true);
-        foreach (var sub in new[] { "private", "lock", "state", "cache", "smbd-run", "ncalrpc" }) System.IO.Directory.CreateDirectory(Path.Combine(directory, sub));
+        System.IO.Directory.CreateDirectory(directory);
         prepare?.Invoke();
 
         string mounts = string.Concat((binds ?? []).Select(b => $"mount --bind {b.Source} {b.Target} && "));
@@ -72,28 +72,13 @@ public sealed class ServerNode : IDisposable
     {
         File.WriteAllText(SmbConf, $"""
             [global]
+            {SambaServer.OwnGlobals(Directory, "smbd-run")}
             {global}
-              server role = standalone server
-              disable netbios = yes
-              private dir = {Directory}/private
-              lock directory = {Directory}/lock
-              state directory = {Directory}/state
-              cache directory = {Directory}/cache
-              pid directory = {Directory}/smbd-run
-              ncalrpc dir = {Directory}/ncalrpc
-              passdb backend = tdbsam:{Directory}/private/passdb.tdb
-              log file = {Directory}/smbd.log
-              log level = 2
-              server min protocol = SMB2_10
-              map to guest = never
-              load printers = no
-              printcap name = /dev/null
-              disable spoolss = yes
             {shares}
             """);
         var add = Exec("smbpasswd", "-c", SmbConf, "-s", "-a", SambaServer.User);
         Shell.Run(add[0], add[1..], $"{password}\n{password}\n");
-        _smbd = Quiet(Exec("smbd", "--foreground", "--no-process-group", "-s", SmbConf));
+        _smbd = Shell.StartQuiet(Exec("smbd", "--foreground", "--no-process-group", "-s", SmbConf));
         var clock = Stopwatch.StartNew();
         while (Run("ss", "-H", "-l", "-t", "-n", "sport = :445").Trim().Length == 0)
         {
@@ -101,18 +86,6 @@ public sealed class ServerNode : IDisposable
             if (clock.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException($"smbd of {Name} did not listen; see {Directory}/smbd.log");
             Thread.Sleep(200);
         }
-    }
-
-    /// <summary>Starts a daemon in the node with its output thrown away.</summary>
-    public static Process Quiet(string[] command)
-    {
-        var process = Process.Start(new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true })
-            ?? throw new InvalidOperationException($"cannot start {command[^1]}");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 
     /// <summary>

@@ -27,6 +27,18 @@ public static class Shell
         return stdout;
     }
 
+    /// <summary>Starts a daemon with its output read and thrown away (so it never blocks on a full pipe); the caller stops it.</summary>
+    public static Process StartQuiet(string[] command)
+    {
+        var process = Process.Start(new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true })
+            ?? throw new InvalidOperationException($"cannot start {string.Join(' ', command)}");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
     /// <summary>The full path of a tool, or a clear failure naming the Debian package that has it.</summary>
     public static string Require(string tool, string package)
     {
